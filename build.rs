@@ -1,0 +1,28 @@
+// Embeds every YAML file under decks/ into the binary, so an installed ecsdrill needs no
+// files beside it.
+use std::{env, fs, path::Path};
+
+fn main() {
+    let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&root).join("decks");
+    println!("cargo:rerun-if-changed=decks");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut out = String::from("/// Files of decks/, embedded at build time: (path, contents).\npub static EMBEDDED_FILES: &[(&str, &str)] = &[\n");
+    for name in &names {
+        println!("cargo:rerun-if-changed=decks/{name}");
+        out.push_str(&format!(
+            "    (\"decks/{name}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/decks/{name}\"))),\n"
+        ));
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_decks.rs");
+    fs::write(dest, out).expect("write embedded_decks.rs");
+}

@@ -1,0 +1,117 @@
+"""Just enough IAM policy evaluation to decide what a task's execution role may do.
+
+Identity-based policies only (inline and attached managed policies of the role):
+an explicit Deny wins, otherwise any matching Allow allows. Action, NotAction,
+Resource and NotResource with ``*`` and ``?`` wildcards are honoured; Condition
+blocks are assumed to be satisfied; permission boundaries, SCPs and resource
+policies (repository policies, key policies) are not evaluated.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from urllib.parse import unquote
+
+from moto.iam.models import iam_backends
+
+
+def find_role(account: str, role_ref: str | None):
+    if not role_ref:
+        return None
+    backend = iam_backends[account]["aws"]
+    name = role_ref.split("/")[-1]
+    for role in backend.roles.values():
+        if role.arn == role_ref or role.name == name:
+            return role
+    return None
+
+
+def _as_list(v):
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _load(doc):
+    if isinstance(doc, dict):
+        return doc
+    if not doc:
+        return {}
+    try:
+        return json.loads(doc)
+    except ValueError:
+        return json.loads(unquote(doc))
+
+
+def role_documents(role) -> list[dict]:
+    docs = []
+    for doc in role.policies.values():
+        docs.append(_load(doc))
+    for policy in role.managed_policies.values():
+        version = next((v for v in policy.versions if v.is_default), None)
+        if version is not None:
+            docs.append(_load(version.document))
+    return docs
+
+
+def _match(patterns, value: str, case_insensitive: bool) -> bool:
+    for p in patterns:
+        if case_insensitive:
+            if fnmatch.fnmatchcase(value.lower(), str(p).lower()):
+                return True
+        elif fnmatch.fnmatchcase(value, str(p)):
+            return True
+    return False
+
+
+def _statement_applies(st: dict, action: str, resource: str) -> bool:
+    if "Action" in st:
+        if not _match(_as_list(st["Action"]), action, True):
+            return False
+    elif "NotAction" in st:
+        if _match(_as_list(st["NotAction"]), action, True):
+            return False
+    else:
+        return False
+    if "Resource" in st:
+        if not _match(_as_list(st["Resource"]), resource, False):
+            return False
+    elif "NotResource" in st:
+        if _match(_as_list(st["NotResource"]), resource, False):
+            return False
+    return True
+
+
+def is_allowed(role, action: str, resource: str) -> bool:
+    allowed = False
+    for doc in role_documents(role):
+        for st in _as_list(doc.get("Statement")):
+            if not isinstance(st, dict) or not _statement_applies(st, action, resource):
+                continue
+            if st.get("Effect") == "Deny":
+                return False
+            if st.get("Effect") == "Allow":
+                allowed = True
+    return allowed
+
+
+def trusts_ecs_tasks(role) -> bool:
+    doc = _load(role.assume_role_policy_document)
+    for st in _as_list(doc.get("Statement")):
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        if not _match(_as_list(st.get("Action")), "sts:AssumeRole", True):
+            continue
+        principal = st.get("Principal")
+        if principal == "*":
+            return True
+        if isinstance(principal, dict):
+            services = _as_list(principal.get("Service"))
+            if "ecs-tasks.amazonaws.com" in services or "*" in _as_list(principal.get("AWS")):
+                return True
+    return False
+
+
+def assumed_role_principal(account: str, role, session: str) -> str:
+    return f"arn:aws:sts::{account}:assumed-role/{role.name}/{session}"

@@ -1,0 +1,156 @@
+"""Images in the sandbox's ECR and the behaviour each one has when it runs.
+
+``push`` stands in for ``docker push``: it creates the repository if needed and
+puts an image with a realistic Docker v2 manifest, whose digest is the SHA-256 of
+the manifest bytes as in real ECR. The behaviour is recorded per image digest,
+so re-pushing a tag with another behaviour makes a new image, as a new build
+would. Images pushed through the ECR API (put-image) behave ``healthy``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+BEHAVIORS = ("healthy", "crash", "oom", "slow-start", "no-health")
+
+# defaults of a behaviour's runtime profile (simulated seconds / MiB)
+DEFAULT_MEMORY_MIB = 64  # what the app needs; a smaller hard limit gets it OOM-killed
+DEFAULT_SLOW_START = 90  # seconds before a slow-start app answers
+CRASH_AFTER = 3  # seconds a crashing app runs before it exits 1
+OOM_AFTER = 12  # seconds an oom app runs before the kernel kills it
+
+ECR_IMAGE_RE = re.compile(
+    r"^(?P<acct>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repo>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+
+
+@dataclass
+class Behavior:
+    kind: str = "healthy"
+    memory_mib: int = DEFAULT_MEMORY_MIB
+    start_delay: int = DEFAULT_SLOW_START
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"behavior": self.kind, "memory_mib": self.memory_mib, "start_delay": self.start_delay}
+
+
+@dataclass
+class ImageRef:
+    """A container image reference, parsed."""
+
+    raw: str
+    ecr: bool
+    account: str | None = None
+    region: str | None = None
+    repo: str | None = None
+    tag: str | None = None
+    digest: str | None = None
+
+    @property
+    def host(self) -> str:
+        return self.raw.split("/", 1)[0]
+
+    @property
+    def ref(self) -> str:
+        return self.digest or self.tag or "latest"
+
+
+def parse_image(image: str) -> ImageRef:
+    m = ECR_IMAGE_RE.match(image or "")
+    if not m:
+        return ImageRef(raw=image, ecr=False)
+    tag = m.group("tag")
+    digest = m.group("digest")
+    if not tag and not digest:
+        tag = "latest"
+    return ImageRef(
+        raw=image,
+        ecr=True,
+        account=m.group("acct"),
+        region=m.group("region"),
+        repo=m.group("repo"),
+        tag=tag,
+        digest=digest,
+    )
+
+
+class ImageRegistry:
+    """Behaviours by (account, region, repository, digest)."""
+
+    def __init__(self) -> None:
+        self.behaviors: dict[tuple[str, str, str, str], Behavior] = {}
+
+    def clear(self) -> None:
+        self.behaviors.clear()
+
+    def behavior_for(self, account: str, region: str, repo: str, digest: str | None) -> Behavior:
+        if digest is None:
+            return Behavior()
+        return self.behaviors.get((account, region, repo, digest), Behavior())
+
+    def push(self, ecr_backend, account: str, region: str, repository: str, tag: str,
+             behavior: Behavior) -> dict:
+        if repository not in ecr_backend.repositories:
+            ecr_backend.create_repository(
+                repository_name=repository,
+                registry_id=None,
+                encryption_config=None,
+                image_scan_config=None,
+                image_tag_mutability=None,
+                tags=[],
+            )
+        repo = ecr_backend.repositories[repository]
+        manifest = build_manifest(repository, tag, behavior)
+        digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+        image = ecr_backend.put_image(
+            repository_name=repository,
+            image_manifest=manifest,
+            image_tag=tag,
+            image_manifest_mediatype=None,
+            digest=digest,
+        )
+        self.behaviors[(account, region, repository, digest)] = behavior
+        uri = f"{repo.registry_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}"
+        return {
+            "repository": repository,
+            "tag": tag,
+            "imageDigest": image.get_image_digest(),
+            "imageUri": uri,
+            **behavior.to_json(),
+        }
+
+
+def _sha(*parts: str) -> str:
+    return "sha256:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def build_manifest(repository: str, tag: str, behavior: Behavior) -> str:
+    """A Docker image manifest v2 schema 2 with a base layer shared by every image
+    and an app layer unique to repository, tag and behaviour."""
+    seed = json.dumps([repository, tag, behavior.to_json()], sort_keys=True)
+    layers = [
+        # a small distro base layer, the same in every sandbox image
+        {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 3623807,
+         "digest": _sha("ecsdrill-base-layer")},
+        {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 4215812,
+         "digest": _sha("runtime-layer", behavior.kind)},
+        {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+         "size": 10240 + int(hashlib.sha256(seed.encode()).hexdigest()[:4], 16),
+         "digest": _sha("app-layer", seed)},
+    ]
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 1472 + len(seed) % 512,
+            "digest": _sha("config", seed),
+        },
+        "layers": layers,
+    }
+    return json.dumps(manifest, indent=3)

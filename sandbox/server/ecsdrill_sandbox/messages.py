@@ -1,0 +1,144 @@
+"""The texts real Amazon ECS writes, in one place.
+
+Sources: the ECS Developer Guide (service event messages, stopped task errors,
+deployment circuit breaker), the ECS/Fargate agents' error formats, and texts
+quoted from real service events and stopped tasks. Placeholders are filled by
+the scheduler.
+"""
+
+# --- service events -------------------------------------------------------
+STARTED = "(service {svc}) has started {n} tasks: {tasks}."
+REPLACED_UNHEALTHY = " Amazon ECS replaced {n} tasks due to an unhealthy status."
+STEADY = "(service {svc}) has reached a steady state."
+STOPPED = "(service {svc}) has stopped {n} running tasks: {tasks}."
+DEPLOYMENT_COMPLETED = "(service {svc}) (deployment {dep}) deployment completed."
+DEPLOYMENT_FAILED = "(service {svc}) (deployment {dep}) deployment failed: tasks failed to start."
+ROLLING_BACK = "(service {svc}) rolling back to deployment {dep}."
+REGISTERED_TARGETS = "(service {svc}) registered {n} targets in (target-group {tg})"
+DRAINING = "(service {svc}) has begun draining connections on {n} tasks."
+DEREGISTERED_TARGETS = "(service {svc}) deregistered {n} targets in (target-group {tg})"
+UNHEALTHY_TARGET = (
+    "(service {svc}) (task {task}) (port {port}) is unhealthy in (target-group {tg}) "
+    "due to (reason {reason})."
+)
+FAILED_CONTAINER_HC = "(service {svc}) (task {task}) failed container health checks."
+THROTTLED = (
+    "(service {svc}) is unable to consistently start tasks successfully. "
+    "For more information, see the Troubleshooting section."
+)
+NO_CONTAINER_INSTANCES = (
+    "(service {svc}) was unable to place a task because no container instance met all "
+    "of its requirements. Reason: No Container Instances were found in your cluster. "
+    "For more information, see the Troubleshooting section."
+)
+FAILED_TO_LAUNCH = "(service {svc}) failed to launch a task with (error {error})."
+
+# --- deployments ------------------------------------------------------------
+ROLLOUT_IN_PROGRESS = "ECS deployment {dep} in progress."
+ROLLOUT_COMPLETED = "ECS deployment {dep} completed."
+ROLLOUT_BREAKER_FAILED = "ECS deployment circuit breaker: tasks failed to start."
+ROLLOUT_BREAKER_ROLLBACK = "ECS deployment circuit breaker: rolling back to deploymentId {dep}."
+
+# --- task stop reasons and codes ------------------------------------------
+SCALING_ACTIVITY = "Scaling activity initiated by (deployment {dep})"
+ELB_HEALTH = "Task failed ELB health checks in (target-group {tg})"
+CONTAINER_HEALTH = "Task failed container health checks"
+ESSENTIAL_EXITED = "Essential container in task exited"
+USER_STOPPED = "Task stopped by user"
+OOM_CONTAINER_REASON = "OutOfMemoryError: Container killed due to memory usage"
+
+STOP_SCHEDULER = "ServiceSchedulerInitiated"
+STOP_USER = "UserInitiated"
+STOP_ESSENTIAL = "EssentialContainerExited"
+STOP_FAILED_TO_START = "TaskFailedToStart"
+
+# --- image pull and resource initialisation ---------------------------------
+_INIT = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: "
+_DENIED = (
+    "api error AccessDeniedException: User: {principal} is not authorized to perform: {action} "
+    "on resource: {resource} because no identity-based policy allows the {action} action"
+)
+
+PULL_NOT_FOUND = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+    "failed to resolve ref {image}: {image}: not found"
+)
+PULL_FORBIDDEN = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+    "failed to resolve ref {image}: pulling from host {host} failed with status code "
+    "[manifests {ref}]: 403 Forbidden"
+)
+ECR_AUTH_DENIED = (
+    _INIT + "unable to retrieve ecr registry auth: service call has been retried 3 time(s): "
+    "operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, "
+    "RequestID: {rid}, " + _DENIED
+)
+SSM_DENIED = (
+    _INIT + "unable to retrieve secrets from ssm: service call has been retried 1 time(s): "
+    "operation error SSM: GetParameters, https response error StatusCode: 400, "
+    "RequestID: {rid}, " + _DENIED
+)
+SSM_INVALID = (
+    _INIT + "unable to retrieve secrets from ssm: service call has been retried 1 time(s): "
+    "invalid ssm parameters: {names}"
+)
+ASM_DENIED = (
+    _INIT + "unable to retrieve secret from asm: service call has been retried 1 time(s): "
+    "failed to fetch secret {secret} from secrets manager: operation error Secrets Manager: "
+    "GetSecretValue, https response error StatusCode: 400, RequestID: {rid}, " + _DENIED
+)
+ASM_NOT_FOUND = (
+    _INIT + "unable to retrieve secret from asm: service call has been retried 1 time(s): "
+    "failed to fetch secret {secret} from secrets manager: operation error Secrets Manager: "
+    "GetSecretValue, https response error StatusCode: 400, RequestID: {rid}, "
+    "ResourceNotFoundException: Secrets Manager can't find the specified secret."
+)
+ASM_NO_JSON_KEY = (
+    _INIT + "unable to retrieve secret from asm: retrieved secret from Secrets Manager did not "
+    "contain json key {key}"
+)
+NO_EXECUTION_ROLE = (
+    _INIT + "the task definition has no execution role (executionRoleArn) to retrieve {what}"
+)
+ASSUME_ROLE = (
+    "ECS was unable to assume the role '{role}' that was provided for this task. Please verify "
+    "that the role being passed has the proper trust relationship and permissions and that "
+    "your IAM user has permissions to pass this role."
+)
+
+# --- API validation (ClientException / InvalidParameterException) ------------
+FARGATE_NETWORK_MODE = "Fargate only supports network mode \u2018awsvpc\u2019."
+FARGATE_CPU_REQUIRED = "Fargate requires that 'cpu' be defined at the task level."
+FARGATE_MEMORY_REQUIRED = "Fargate requires that 'memory' be defined at the task level."
+INVALID_CPU = (
+    "Invalid 'cpu' setting for task. For more information, see the Troubleshooting section "
+    "of the Amazon ECS Developer Guide."
+)
+NO_FARGATE_CONFIG = (
+    "No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. "
+    "See the Amazon ECS documentation for the valid values."
+)
+FARGATE_ECR_EXEC_ROLE = "Fargate requires task definition to have execution role ARN to support ECR images."
+FARGATE_AWSLOGS_EXEC_ROLE = (
+    "Fargate requires task definition to have execution role ARN to support log driver awslogs."
+)
+LAUNCH_TYPE_UNSUPPORTED = "Task definition does not support launch_type {lt}."
+NETWORK_CONFIG_REQUIRED = (
+    "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+)
+TG_TARGET_TYPE = (
+    "The provided target group {tg} has target type {tt}, which is incompatible with the "
+    "awsvpc network mode specified in the task definition."
+)
+TG_NO_LB = "The target group with targetGroupArn {tg} does not have an associated load balancer."
+TG_NOT_FOUND = (
+    "Unable to assume role and validate the specified targetGroupArn. Please verify that the "
+    "ECS service role being passed has the proper permissions."
+)
+NOT_IDEMPOTENT = "Creation of service was not idempotent."
+TD_INACTIVE = "TaskDefinition is inactive"
+SERVICE_NOT_ACTIVE = "Service was not ACTIVE."
+TASK_NOT_FOUND = "The referenced task was not found."
+NO_CONTAINER_INSTANCES_RUN = "No Container Instances were found in your cluster."
+CLUSTER_HAS_SERVICES = "The Cluster cannot be deleted while Services are active."
+CLUSTER_HAS_TASKS = "The Cluster cannot be deleted while Tasks are active."

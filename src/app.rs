@@ -1,0 +1,84 @@
+//! What every command may need, opened on demand: the clock, the paths, the catalog and
+//! the store. Nothing here starts an async runtime or reads AWS configuration.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::clock::Clock;
+use crate::deck::{Catalog, LoadOptions, load_catalog};
+use crate::error::UserError;
+use crate::sched::{SchedConfig, Scheduler};
+use crate::store::Store;
+
+pub struct App {
+    pub clock: Clock,
+    pub plain: bool,
+    pub color: bool,
+    pub db_path: PathBuf,
+    pub deck_dirs: Vec<PathBuf>,
+}
+
+/// The per-user data directory (XDG on Linux: $XDG_DATA_HOME/ecsdrill).
+pub fn data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "ecsdrill").map(|p| p.data_dir().to_path_buf()).ok_or_else(|| {
+        UserError::env("cannot find your home directory to keep progress in")
+            .with_hint("set HOME, or pass --db PATH")
+            .into()
+    })
+}
+
+impl App {
+    pub fn new(cli: &crate::cli::Cli) -> Result<App> {
+        let clock = Clock::from_env()?;
+        let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        let plain = cli.plain || !interactive;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = !plain && !no_color;
+        console::set_colors_enabled(color);
+        let db_path = match &cli.db {
+            Some(p) => p.clone(),
+            None => data_dir()?.join("ecsdrill.db"),
+        };
+        let mut deck_dirs = Vec::new();
+        if let Ok(dir) = data_dir().map(|d| d.join("decks")) {
+            if dir.is_dir() {
+                deck_dirs.push(dir);
+            }
+        }
+        for d in &cli.deck_dirs {
+            if !d.exists() {
+                return Err(UserError::env(format!("deck directory {} does not exist", d.display()))
+                    .with_hint("pass an existing directory of .yaml decks to --decks")
+                    .into());
+            }
+            deck_dirs.push(d.clone());
+        }
+        Ok(App { clock, plain, color, db_path, deck_dirs })
+    }
+
+    /// All decks; any error in any deck stops here, before anything is shown or written.
+    pub fn catalog(&self) -> Result<Catalog> {
+        load_catalog(&LoadOptions { user_dirs: self.deck_dirs.clone() }).map_err(|diags| {
+            let errors: Vec<String> = diags.iter().filter(|d| !d.warning).map(|d| d.to_string()).collect();
+            let n = errors.len();
+            UserError::env(format!("{}\n{n} error{} in the decks; nothing was loaded", errors.join("\n"), if n == 1 { "" } else { "s" }))
+                .with_hint("fix the file at the line and column shown, then run `ecsdrill decks check`")
+                .into()
+        })
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        Store::open(&self.db_path)
+    }
+
+    /// The scheduler with this learner's FSRS parameters if `optimize` stored any.
+    pub fn scheduler(&self, store: &Store) -> Result<Scheduler> {
+        let params: Vec<f32> = store
+            .setting("fsrs_parameters")?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        Ok(Scheduler::new(&params, SchedConfig::default())?)
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand: each takes the `App` and its arguments and returns the exit code.
+
+pub mod decks;
+pub mod review;
+pub mod stats;
+pub mod today;

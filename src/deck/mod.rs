@@ -1,0 +1,163 @@
+//! Content: decks of cards, the topic taxonomy and the misconceptions cards teach against.
+//! Content is data (YAML with a `format_version`), checked by `ecsdrill decks check` with a
+//! file, line and column for every problem; a catalog with any error is never loaded.
+
+mod load;
+mod raw;
+
+pub use load::{Catalog, LoadOptions, Source, check_paths, load_catalog};
+
+use serde::Serialize;
+use std::fmt;
+
+/// The deck format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Recall,
+    Choice,
+    Typed,
+    Order,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Recall => "recall",
+            Kind::Choice => "choice",
+            Kind::Typed => "typed",
+            Kind::Order => "order",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "recall" => Kind::Recall,
+            "choice" => Kind::Choice,
+            "typed" => Kind::Typed,
+            "order" => Kind::Order,
+            _ => return None,
+        })
+    }
+}
+
+/// How demanding a card is: a definition, a comparison of two things, or a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Definition,
+    Comparison,
+    Scenario,
+}
+
+impl Stage {
+    fn parse(s: &str) -> Option<Stage> {
+        Some(match s {
+            "definition" => Stage::Definition,
+            "comparison" => Stage::Comparison,
+            "scenario" => Stage::Scenario,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChoiceOption {
+    pub text: String,
+    pub correct: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub misconception: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Card {
+    pub id: String,
+    pub deck: String,
+    pub topic: String,
+    pub kind: Kind,
+    pub stage: Option<Stage>,
+    pub prompt: String,
+    /// Recall: the answer shown on reveal. Typed: the canonical answer.
+    pub answer: Option<String>,
+    pub accept: Vec<String>,
+    pub tolerance: Option<f64>,
+    pub options: Vec<ChoiceOption>,
+    /// Order: the items in their correct order.
+    pub items: Vec<String>,
+    pub explanation: String,
+    pub sources: Vec<String>,
+    pub misconceptions: Vec<String>,
+    pub hint: Option<String>,
+    pub as_of: Option<String>,
+    /// Where the card was read from, for messages.
+    pub origin: String,
+}
+
+impl Card {
+    pub fn correct_options(&self) -> Vec<usize> {
+        (0..self.options.len()).filter(|&i| self.options[i].correct).collect()
+    }
+
+    /// The right answer as one line of text, whatever the kind.
+    pub fn answer_text(&self) -> String {
+        match self.kind {
+            Kind::Recall | Kind::Typed => self.answer.clone().unwrap_or_default(),
+            Kind::Choice => self
+                .options
+                .iter()
+                .filter(|o| o.correct)
+                .map(|o| o.text.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            Kind::Order => self.items.join(" → "),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Topic {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub prerequisites: Vec<String>,
+    pub confusable_with: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Misconception {
+    pub id: String,
+    pub wrong: String,
+    pub correct: String,
+    pub sources: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeckInfo {
+    pub id: String,
+    pub title: String,
+    pub origin: String,
+    pub builtin: bool,
+}
+
+/// One problem found in a content file, with its location (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+    pub warning: bool,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = if self.warning { "warning" } else { "error" };
+        write!(f, "{}:{}:{}: {level}: {}", self.file, self.line, self.column, self.message)
+    }
+}

@@ -1,0 +1,449 @@
+//! Progress on disk: one SQLite file holding card memory state, the full review log and
+//! sessions. The schema is versioned with `PRAGMA user_version` and changed only by
+//! appending migrations; the file is backed up before any migration. Every answer is
+//! committed in its own transaction the moment it is given, so nothing answered is lost.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+use crate::error::UserError;
+use crate::sched::{CardState, Phase};
+
+/// Append-only: never edit a released migration, add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: card state, sessions, the review log, settings.
+    r#"
+    CREATE TABLE card_state (
+        card_id TEXT PRIMARY KEY,
+        phase TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        stability REAL,
+        difficulty REAL,
+        due_ms INTEGER NOT NULL,
+        last_review_ms INTEGER,
+        reps INTEGER NOT NULL,
+        lapses INTEGER NOT NULL,
+        scheduled_days INTEGER NOT NULL,
+        leech INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX card_state_due ON card_state(due_ms);
+    CREATE TABLE session (
+        id INTEGER PRIMARY KEY,
+        started_ms INTEGER NOT NULL,
+        ended_ms INTEGER,
+        mode TEXT NOT NULL,
+        filter TEXT NOT NULL DEFAULT '',
+        answered INTEGER NOT NULL DEFAULT 0,
+        correct INTEGER NOT NULL DEFAULT 0,
+        end_reason TEXT
+    ) STRICT;
+    CREATE TABLE review_log (
+        id INTEGER PRIMARY KEY,
+        card_id TEXT NOT NULL,
+        session_id INTEGER REFERENCES session(id),
+        reviewed_ms INTEGER NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        answer TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        response_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        phase_before TEXT NOT NULL,
+        stability_before REAL,
+        difficulty_before REAL,
+        due_before_ms INTEGER,
+        phase_after TEXT NOT NULL,
+        stability_after REAL,
+        difficulty_after REAL,
+        due_after_ms INTEGER,
+        elapsed_days INTEGER NOT NULL,
+        scheduled_days INTEGER NOT NULL,
+        misconceptions TEXT NOT NULL DEFAULT ''
+    ) STRICT;
+    CREATE INDEX review_log_card ON review_log(card_id, reviewed_ms);
+    CREATE INDEX review_log_time ON review_log(reviewed_ms);
+    CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    "#,
+];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// One answer, as written to the review log.
+pub struct AnswerRecord<'a> {
+    pub session_id: i64,
+    pub card_id: &'a str,
+    pub reviewed_ms: i64,
+    pub rating: u8,
+    pub answer: &'a str,
+    pub correct: bool,
+    pub response_ms: i64,
+    /// learn, review, relearn, cram or assess.
+    pub kind: &'a str,
+    pub before: &'a CardState,
+    pub after: &'a CardState,
+    pub elapsed_days: i64,
+    /// False for cram: the log gets the answer, the schedule stays as it was.
+    pub update_schedule: bool,
+    pub misconceptions: &'a [String],
+}
+
+fn damaged(path: &Path, detail: &str) -> UserError {
+    UserError::env(format!("{} is not a usable ecsdrill database: {detail}", path.display())).with_hint(
+        "the file was not changed; move it aside to start fresh, or point --db (ECSDRILL_DB) at another file",
+    )
+}
+
+/// Maps SQLite's "not a database" and "corrupt" codes to a message that names the file.
+pub fn explain(path: &Path, err: rusqlite::Error) -> anyhow::Error {
+    if let rusqlite::Error::SqliteFailure(e, ref msg) = err {
+        match e.code {
+            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                return damaged(path, msg.as_deref().unwrap_or("the file is corrupt")).into();
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return UserError::env(format!("{} is busy: another ecsdrill holds a write lock", path.display()))
+                    .with_hint("finish the other session and try again")
+                    .into();
+            }
+            ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
+                return UserError::env(format!("cannot open {} for writing: {err}", path.display()))
+                    .with_hint("check the directory exists and is writable, or choose another file with --db")
+                    .into();
+            }
+            _ => {}
+        }
+    }
+    anyhow::Error::new(err).context(format!("database {}", path.display()))
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                UserError::env(format!("cannot create {}: {e}", dir.display()))
+                    .with_hint("choose a writable location with --db or ECSDRILL_DB")
+            })?;
+        }
+        check_header(path)?;
+        let conn = Connection::open(path).map_err(|e| explain(path, e))?;
+        let store = Store { conn, path: path.to_path_buf() };
+        store.configure().map_err(|e| explain(path, e))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    #[cfg(test)]
+    pub fn open_in_memory() -> Result<Store> {
+        let store = Store { conn: Connection::open_in_memory()?, path: PathBuf::from(":memory:") };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    fn user_version(&self) -> Result<i64> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| explain(&self.path, e))
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let current = self.user_version()?;
+        if current > SCHEMA_VERSION {
+            return Err(UserError::env(format!(
+                "{} uses database schema version {current}, but this ecsdrill knows versions up to {SCHEMA_VERSION}",
+                self.path.display()
+            ))
+            .with_hint("upgrade ecsdrill to open it; the file was not changed")
+            .into());
+        }
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if current > 0 && self.path.exists() {
+            self.backup(current)?;
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| explain(&self.path, e))?;
+        let applied = (|| -> Result<()> {
+            // Re-read under the write lock: another process may have migrated meanwhile.
+            let current = self.user_version()?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+                self.conn.execute_batch(sql).with_context(|| format!("migration {} of {}", i + 1, self.path.display()))?;
+                self.conn.pragma_update(None, "user_version", (i + 1) as i64)?;
+            }
+            Ok(())
+        })();
+        match applied {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(|e| explain(&self.path, e))?,
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// A copy of the whole database next to it, taken before a migration.
+    fn backup(&self, version: i64) -> Result<PathBuf> {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+        let dest = self.path.with_extension(format!("v{version}-{stamp}.bak"));
+        self.conn
+            .execute("VACUUM INTO ?1", params![dest.to_string_lossy()])
+            .map_err(|e| explain(&self.path, e))?;
+        Ok(dest)
+    }
+
+    pub fn card_states(&self) -> Result<HashMap<String, CardState>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps, lapses,
+                        scheduled_days, leech FROM card_state",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let phase: String = r.get(1)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    CardState {
+                        phase: Phase::parse(&phase).unwrap_or(Phase::New),
+                        step: r.get(2)?,
+                        stability: r.get::<_, Option<f64>>(3)?.map(|v| v as f32),
+                        difficulty: r.get::<_, Option<f64>>(4)?.map(|v| v as f32),
+                        due_ms: r.get(5)?,
+                        last_review_ms: r.get(6)?,
+                        reps: r.get(7)?,
+                        lapses: r.get(8)?,
+                        scheduled_days: r.get(9)?,
+                        leech: r.get::<_, i64>(10)? != 0,
+                    },
+                ))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, st) = row.map_err(|e| explain(&self.path, e))?;
+            out.insert(id, st);
+        }
+        Ok(out)
+    }
+
+    pub fn start_session(&self, mode: &str, filter: &str, now_ms: i64) -> Result<i64> {
+        self.conn
+            .execute("INSERT INTO session (started_ms, mode, filter) VALUES (?1, ?2, ?3)", params![now_ms, mode, filter])
+            .map_err(|e| explain(&self.path, e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn end_session(&self, id: i64, now_ms: i64, reason: &str) -> Result<()> {
+        self.conn
+            .execute("UPDATE session SET ended_ms = ?2, end_reason = ?3 WHERE id = ?1", params![id, now_ms, reason])
+            .map_err(|e| explain(&self.path, e))?;
+        Ok(())
+    }
+
+    /// Writes one answer: the log row, the card's new state and the session counters,
+    /// in one transaction.
+    pub fn record_answer(&mut self, a: &AnswerRecord) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| explain(&path, e))?;
+        let after = if a.update_schedule { a.after } else { a.before };
+        tx.prepare_cached(
+            "INSERT INTO review_log (card_id, session_id, reviewed_ms, rating, answer, correct, response_ms, kind,
+                phase_before, stability_before, difficulty_before, due_before_ms,
+                phase_after, stability_after, difficulty_after, due_after_ms,
+                elapsed_days, scheduled_days, misconceptions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                a.card_id,
+                a.session_id,
+                a.reviewed_ms,
+                a.rating,
+                a.answer,
+                a.correct,
+                a.response_ms,
+                a.kind,
+                a.before.phase.as_str(),
+                a.before.stability,
+                a.before.difficulty,
+                (a.before.phase != Phase::New).then_some(a.before.due_ms),
+                after.phase.as_str(),
+                after.stability,
+                after.difficulty,
+                (after.phase != Phase::New).then_some(after.due_ms),
+                a.elapsed_days,
+                after.scheduled_days,
+                a.misconceptions.join(","),
+            ])
+        })
+        .map_err(|e| explain(&path, e))?;
+        if a.update_schedule {
+            let s = a.after;
+            tx.prepare_cached(
+                "INSERT INTO card_state (card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps,
+                    lapses, scheduled_days, leech)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT(card_id) DO UPDATE SET phase = excluded.phase, step = excluded.step,
+                    stability = excluded.stability, difficulty = excluded.difficulty, due_ms = excluded.due_ms,
+                    last_review_ms = excluded.last_review_ms, reps = excluded.reps, lapses = excluded.lapses,
+                    scheduled_days = excluded.scheduled_days, leech = excluded.leech",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    a.card_id,
+                    s.phase.as_str(),
+                    s.step,
+                    s.stability,
+                    s.difficulty,
+                    s.due_ms,
+                    s.last_review_ms,
+                    s.reps,
+                    s.lapses,
+                    s.scheduled_days,
+                    s.leech,
+                ])
+            })
+            .map_err(|e| explain(&path, e))?;
+        }
+        tx.prepare_cached("UPDATE session SET answered = answered + 1, correct = correct + ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![a.session_id, a.correct]))
+            .map_err(|e| explain(&path, e))?;
+        tx.commit().map_err(|e| explain(&path, e))?;
+        Ok(())
+    }
+
+    /// Cards seen for the first time (outside cram) since a moment: counts against the new-card limit.
+    pub fn new_cards_since(&self, since_ms: i64) -> Result<u32> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(DISTINCT card_id) FROM review_log
+                 WHERE reviewed_ms >= ?1 AND phase_before = 'new' AND kind != 'cram'",
+                params![since_ms],
+                |r| r.get(0),
+            )
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn reviews_total(&self) -> Result<i64> {
+        self.conn.query_row("SELECT COUNT(*) FROM review_log", [], |r| r.get(0)).map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn reviews_since(&self, since_ms: i64) -> Result<i64> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM review_log WHERE reviewed_ms >= ?1", params![since_ms], |r| r.get(0))
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Share of reviews of cards in the review phase answered right since a moment.
+    pub fn retention_since(&self, since_ms: i64) -> Result<Option<f64>> {
+        self.conn
+            .query_row(
+                "SELECT AVG(correct) FROM review_log WHERE reviewed_ms >= ?1 AND phase_before = 'review' AND kind = 'review'",
+                params![since_ms],
+                |r| r.get(0),
+            )
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Whether any answer was logged in [from, to).
+    pub fn any_review_between(&self, from_ms: i64, to_ms: i64) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM review_log WHERE reviewed_ms >= ?1 AND reviewed_ms < ?2)",
+                params![from_ms, to_ms],
+                |r| r.get(0),
+            )
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        Ok(())
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Refuses a file that is not SQLite before SQLite sees it, so it is never touched.
+fn check_header(path: &Path) -> Result<()> {
+    let Ok(mut f) = std::fs::File::open(path) else { return Ok(()) };
+    let mut header = [0u8; 16];
+    let n = f.read(&mut header).unwrap_or(0);
+    if n == 0 {
+        return Ok(()); // an empty file: SQLite treats it as a new database
+    }
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(damaged(path, "it is not an SQLite file").into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_reach_the_latest_version() {
+        let s = Store::open_in_memory().unwrap();
+        assert_eq!(s.user_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn answers_and_states_round_trip() {
+        let mut s = Store::open_in_memory().unwrap();
+        let sid = s.start_session("review", "", 1000).unwrap();
+        let before = CardState::new_card();
+        let after = CardState { phase: Phase::Learning, stability: Some(2.3), difficulty: Some(2.1), due_ms: 5000, last_review_ms: Some(1000), reps: 1, ..CardState::new_card() };
+        let rec = AnswerRecord {
+            session_id: sid, card_id: "c1", reviewed_ms: 1000, rating: 3, answer: "b", correct: true,
+            response_ms: 1200, kind: "learn", before: &before, after: &after, elapsed_days: 0,
+            update_schedule: true, misconceptions: &[],
+        };
+        s.record_answer(&rec).unwrap();
+        let states = s.card_states().unwrap();
+        assert_eq!(states["c1"], after);
+        assert_eq!(s.reviews_total().unwrap(), 1);
+        assert_eq!(s.new_cards_since(0).unwrap(), 1);
+        let cram = AnswerRecord { card_id: "c2", kind: "cram", update_schedule: false, ..rec };
+        s.record_answer(&cram).unwrap();
+        assert!(!s.card_states().unwrap().contains_key("c2"));
+        assert_eq!(s.new_cards_since(0).unwrap(), 1);
+    }
+}
