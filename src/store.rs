@@ -136,6 +136,9 @@ impl Store {
         check_header(path)?;
         let conn = Connection::open(path).map_err(|e| explain(path, e))?;
         let store = Store { conn, path: path.to_path_buf() };
+        store.conn.busy_timeout(Duration::from_secs(10)).map_err(|e| explain(path, e))?;
+        // Refuse a newer or damaged file before anything (even the WAL switch) writes to it.
+        store.refuse_newer()?;
         store.configure().map_err(|e| explain(path, e))?;
         store.migrate()?;
         Ok(store)
@@ -153,7 +156,6 @@ impl Store {
     }
 
     fn configure(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(10))?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -164,7 +166,7 @@ impl Store {
         self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| explain(&self.path, e))
     }
 
-    fn migrate(&self) -> Result<()> {
+    fn refuse_newer(&self) -> Result<()> {
         let current = self.user_version()?;
         if current > SCHEMA_VERSION {
             return Err(UserError::env(format!(
@@ -174,6 +176,11 @@ impl Store {
             .with_hint("upgrade ecsdrill to open it; the file was not changed")
             .into());
         }
+        Ok(())
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let current = self.user_version()?;
         if current == SCHEMA_VERSION {
             return Ok(());
         }

@@ -212,7 +212,7 @@ fn check_url(url: &Spanned<String>, rep: &mut Reporter) {
             let host = rest.split(['/', '?', '#']).next().unwrap_or("");
             if host.is_empty() || !host.contains('.') || u.contains(char::is_whitespace) {
                 rep.error(url.referenced, format!("source `{u}` is not a valid https URL"));
-            } else if !(host == "aws.amazon.com" || host.ends_with(".aws.amazon.com") || host.ends_with(".amazon.com")) {
+            } else if !(host == "repost.aws" || host.ends_with(".amazon.com") || host == "aws.amazon.com") {
                 rep.warn(url.referenced, format!("source `{u}` is not an AWS page: prefer the AWS documentation"));
             }
         }

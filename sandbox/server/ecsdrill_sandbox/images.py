@@ -79,6 +79,18 @@ def parse_image(image: str) -> ImageRef:
     )
 
 
+def docker_parts(image: str) -> tuple[str, str, str]:
+    """(registry host, repository path, tag) of a non-ECR image reference."""
+    ref = image.split("@")[0]
+    name, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
+    first = name.split("/")[0]
+    if "." in first or ":" in first or first == "localhost":
+        host, path = first, name.split("/", 1)[1] if "/" in name else name
+    else:
+        host, path = "registry-1.docker.io", name if "/" in name else f"library/{name}"
+    return host, path, tag or "latest"
+
+
 class ImageRegistry:
     """Behaviours by (account, region, repository, digest)."""
 

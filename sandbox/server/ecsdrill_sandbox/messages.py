@@ -68,6 +68,24 @@ PULL_FORBIDDEN = (
     "failed to resolve ref {image}: pulling from host {host} failed with status code "
     "[manifests {ref}]: 403 Forbidden"
 )
+ECR_AUTH_TIMEOUT = (
+    _INIT + "unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: "
+    "send request failed caused by: Post \"https://api.ecr.{region}.amazonaws.com/\": dial tcp {ip}:443: "
+    "i/o timeout. Please check your task network configuration."
+)
+SSM_TIMEOUT = (
+    _INIT + "unable to retrieve secrets from ssm: service call has been retried 5 time(s): RequestCanceled: "
+    "request context canceled caused by: context deadline exceeded. Please check your task network configuration."
+)
+ASM_TIMEOUT = (
+    _INIT + "unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret "
+    "{secret} from secrets manager: RequestCanceled: request context canceled caused by: context deadline "
+    "exceeded. Please check your task network configuration."
+)
+PULL_TIMEOUT = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: "
+    "failed to do request: Head \"https://{host}/v2/{path}/manifests/{ref}\": dial tcp {ip}:443: i/o timeout"
+)
 ECR_AUTH_DENIED = (
     _INIT + "unable to retrieve ecr registry auth: service call has been retried 3 time(s): "
     "operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, "
@@ -122,6 +140,10 @@ FARGATE_ECR_EXEC_ROLE = "Fargate requires task definition to have execution role
 FARGATE_AWSLOGS_EXEC_ROLE = (
     "Fargate requires task definition to have execution role ARN to support log driver awslogs."
 )
+SECRETS_EXEC_ROLE = (
+    "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."
+)
+BOTH_LAUNCH_TYPE_AND_STRATEGY = "Specifying both a launch type and capacity provider strategy is not supported."
 LAUNCH_TYPE_UNSUPPORTED = "Task definition does not support launch_type {lt}."
 NETWORK_CONFIG_REQUIRED = (
     "Network Configuration must be provided when networkMode 'awsvpc' is specified."

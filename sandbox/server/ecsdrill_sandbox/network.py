@@ -72,3 +72,45 @@ def default_security_group(ec2, subnet_id: str) -> str | None:
         if g.name == "default":
             return g.id
     return None
+
+
+def route_table_for(ec2, subnet):
+    main = None
+    for rt in ec2.route_tables.values():
+        if rt.vpc_id != subnet.vpc_id:
+            continue
+        if subnet.id in rt._associations.values():
+            return rt
+        if rt.main_association_id:
+            main = rt
+    return main
+
+
+def egress(ec2, subnet_id: str, public_ip: bool, service: str) -> bool:
+    """Can a task ENI in this subnet reach the regional endpoint of ``service``
+    ('ecr', 'docker', 'ssm', 'secretsmanager', 'logs')? Through an internet gateway
+    with a public IP, a NAT gateway, or interface endpoints (ECR also needs the S3
+    gateway endpoint for its layers)."""
+    try:
+        subnet = ec2.get_subnet(subnet_id)
+    except Exception:
+        return True
+    rt = route_table_for(ec2, subnet)
+    for route in (rt.routes if rt else []):
+        if route.destination_cidr_block != "0.0.0.0/0":
+            continue
+        if route.nat_gateway is not None:
+            return True
+        gw = route.gateway
+        if gw is not None and getattr(gw, "id", "").startswith("igw-") and public_ip:
+            return True
+    if service == "docker":
+        return False
+    endpoints = [e for e in ec2.vpc_end_points.values() if e.vpc_id == subnet.vpc_id and e.state == "available"]
+    names = {e.service_name.split(".")[-1] if not e.service_name.endswith(("ecr.api", "ecr.dkr"))
+             else ".".join(e.service_name.split(".")[-2:]) for e in endpoints}
+    if service == "ecr":
+        has_s3 = any(e.service_name.endswith(".s3") and (e.vpc_endpoint_type or "Gateway") == "Gateway"
+                     and rt is not None and rt.id in (e.route_table_ids or []) for e in endpoints)
+        return {"ecr.api", "ecr.dkr"} <= names and has_s3
+    return service in names

@@ -1,0 +1,1270 @@
+"""The ECS scheduler simulation.
+
+moto stores ECS configuration; this module makes it behave. Tasks go through
+PROVISIONING, PENDING (image pull, secrets), RUNNING and on to DEACTIVATING,
+STOPPING, DEPROVISIONING and STOPPED over simulated seconds. Services hold their
+desired count, roll deployments within minimumHealthyPercent/maximumPercent,
+count failed tasks, trip the deployment circuit breaker (and roll back), register
+their tasks in target groups by IP and drain them. See sandbox/README.md for
+the rules and the timings.
+
+Everything here runs under the server's global lock, driven by the clock: one
+``step`` per simulated second. It only reads the simulated clock, never the wall
+clock, so a run is reproducible given the times at which requests arrive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from moto.core.common_models import BaseModel
+from moto.ec2 import ec2_backends
+from moto.ecr.models import ecr_backends
+from moto.ecs.models import ecs_backends
+from moto.elbv2.models import elbv2_backends
+from moto.moto_api._internal import mock_random
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.ssm.models import ssm_backends
+
+from . import iam_eval
+from . import messages as M
+from .images import CRASH_AFTER, OOM_AFTER, Behavior, ImageRegistry, docker_parts, parse_image
+from .network import egress
+
+# ---- timings (simulated seconds) -------------------------------------------
+PROVISIONING_S = 3  # ENI attachment
+PULL_S = 4  # image pull and secrets retrieval
+STOPPING_S = 2  # containers receive SIGTERM and exit
+DEPROVISIONING_S = 3  # ENI detachment
+APP_READY_S = 2  # a healthy app answers this long after its container starts
+NO_HEALTH_CHECK_HEALTHY_S = 40  # without LB or container health check a task counts as healthy after this
+STOPPED_RETENTION_S = 3600  # stopped tasks stay describable at least 1 hour
+EVENTS_KEPT = 100  # describe-services returns the 100 most recent events
+THROTTLE_AFTER = 3  # consecutive launch failures before ECS backs off
+THROTTLE_BASE_S = 30
+THROTTLE_MAX_S = 900  # 15 minutes
+
+LIVE_STATES = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
+
+
+def now_plus(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds)
+
+
+def _new_task_id() -> str:
+    return uuid.UUID(int=mock_random.getrandbits(128), version=4).hex
+
+
+def _new_deployment_id() -> str:
+    return f"ecs-svc/{mock_random.randint(10**18, 10**19 - 1)}"
+
+
+def circuit_breaker_threshold(desired: int) -> int:
+    """Current rule: 0.5 x desired count, rounded up, at least 3, at most 200."""
+    return max(3, min(200, math.ceil(0.5 * desired)))
+
+
+def parse_matcher(code_spec: str | None) -> set[int]:
+    codes: set[int] = set()
+    for part in str(code_spec or "200").split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            codes.update(range(int(lo), int(hi) + 1))
+        elif part:
+            codes.add(int(part))
+    return codes
+
+
+def _mib(value: Any) -> int | None:
+    """Task/container memory as MiB from '512', 512, '1 GB', '0.5 GB'."""
+    if value is None or value == "":
+        return None
+    s = str(value).strip().upper()
+    try:
+        if s.endswith("GB"):
+            return int(float(s[:-2]) * 1024)
+        return int(float(s))
+    except ValueError:
+        return None
+
+
+class SimTask(BaseModel):
+    """A task as real ECS reports it. moto serialises it by attribute name."""
+
+    def __init__(self, backend, cluster, task_definition, *, group: str, started_by: str,
+                 launch_type: str | None, capacity_provider_name: str | None,
+                 platform_version: str | None, overrides: dict | None, tags: list | None,
+                 enable_execute_command: bool, now: datetime,
+                 container_instance_arn: str | None = None) -> None:
+        self._backend = backend
+        self.id = _new_task_id()
+        self.region_name = backend.region_name
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        long_arn = backend.enable_long_arn_for_name(name="taskLongArnFormat")
+        suffix = f"{cluster.name}/{self.id}" if long_arn else self.id
+        self.task_arn = f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:task/{suffix}"
+        self.task_definition_arn = task_definition.arn
+        self.container_instance_arn = container_instance_arn
+        self.group = group
+        self.started_by = started_by or ""
+        self.overrides = overrides or {"containerOverrides": [], "inferenceAcceleratorOverrides": []}
+        self.tags = tags or []
+        self.launch_type = launch_type
+        self.capacity_provider_name = capacity_provider_name
+        fargate = launch_type == "FARGATE" or capacity_provider_name in ("FARGATE", "FARGATE_SPOT")
+        self.platform_version = ("1.4.0" if platform_version in (None, "", "LATEST") else platform_version) if fargate else None
+        self.platform_family = "Linux" if fargate else None
+        self.ephemeral_storage = {"sizeInGiB": 20} if fargate else None
+        self.cpu = str(task_definition.cpu) if task_definition.cpu is not None else None
+        self.memory = str(task_definition.memory) if task_definition.memory is not None else None
+        self.enable_execute_command = bool(enable_execute_command)
+        self.desired_status = "RUNNING"
+        self.last_status = "PROVISIONING"
+        self.health_status = "UNKNOWN"
+        self.connectivity = None
+        self.connectivity_at = None
+        self.created_at = now
+        self.pull_started_at = None
+        self.pull_stopped_at = None
+        self.started_at = None
+        self.stopping_at = None
+        self.execution_stopped_at = None
+        self.stopped_at = None
+        self.stopped_reason = None
+        self.stop_code = None
+        self.version = 1
+        self.availability_zone = None
+        self.attachments: list[dict] = []
+        self.attributes = [{"name": "ecs.cpu-architecture", "value": "x86_64"}]
+        self.containers: list[dict] = []
+        self.inference_accelerators: list = []
+        # --- simulation state (never serialised: not ECS shape members) ---
+        self._svc_key: tuple[str, str] | None = None
+        self._deployment_id: str | None = None
+        self._until: datetime | None = now_plus(now, PROVISIONING_S)
+        self._runtime: list[dict] = []  # per container: behaviour, timers, health checks
+        self._targets: list[dict] = []  # target group registrations
+        self._failure = False
+        self._eni_id: str | None = None
+        self._ip: str | None = None
+        self._launch_failure: str | None = None
+        self._subnet_id: str | None = None
+        self._public_ip = False
+        self._stop_reason_container: str | None = None
+
+    @property
+    def short_id(self) -> str:
+        return self.id
+
+    def touch(self) -> None:
+        self.version += 1
+
+
+class ServiceState:
+    """What the scheduler remembers about a service between steps."""
+
+    def __init__(self) -> None:
+        self.steady = False
+        self.failures_in_a_row = 0  # tasks that stopped before reaching RUNNING
+        self.next_launch_at: datetime | None = None
+        self.throttle_announced = False
+        self.subnet_rr = 0
+        self.no_instances_announced = False
+        self.launch_error_announced: str | None = None
+        self.replaced_unhealthy = 0
+
+
+class StepEvents:
+    """Events produced during one step, flushed per service in a stable order."""
+
+    def __init__(self) -> None:
+        self.registered: dict[int, dict[str, int]] = {}
+        self.deregistered: dict[int, dict[str, int]] = {}
+        self.draining: dict[int, int] = {}
+        self.services: dict[int, Any] = {}
+
+    def add(self, table: dict, svc, key=None, n: int = 1) -> None:
+        self.services[id(svc)] = svc
+        if key is None:
+            table[id(svc)] = table.get(id(svc), 0) + n
+        else:
+            per = table.setdefault(id(svc), {})
+            per[key] = per.get(key, 0) + n
+
+
+class Simulation:
+    def __init__(self, clock, images: ImageRegistry) -> None:
+        self.clock = clock
+        self.images = images
+        self.loads: dict[tuple[str, str, str, str], dict] = {}  # (acct, region, cluster, service) -> load
+        self._ips: dict[str, int] = {}
+        self._step_events = StepEvents()
+        self.autoscaling = None  # set by server (autoscaling.AutoScaling)
+        self.network_checks = False  # tasks need a route to registries and endpoints
+
+    def reset(self) -> None:
+        self.loads.clear()
+        self._ips.clear()
+        self.images.clear()
+        if self.autoscaling is not None:
+            self.autoscaling.reset()
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def ecs_backends_in_use() -> Iterable:
+        for account_id, per_account in list(ecs_backends.items()):
+            for region, backend in list(dict.items(per_account)):
+                yield backend
+
+    @staticmethod
+    def service_key(svc) -> tuple[str, str]:
+        return (svc.cluster_name, svc.name)
+
+    @staticmethod
+    def state(svc) -> ServiceState:
+        st = getattr(svc, "_ecsdrill", None)
+        if st is None:
+            st = ServiceState()
+            svc._ecsdrill = st
+        return st
+
+    def emit(self, svc, message: str, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        svc.events.insert(0, {"id": str(uuid.UUID(int=mock_random.getrandbits(128), version=4)),
+                              "createdAt": now, "message": message})
+        del svc.events[EVENTS_KEPT:]
+
+    def service_of(self, backend, task: SimTask):
+        if task._svc_key is None:
+            return None
+        return backend.services.get(f"{task._svc_key[0]}:{task._svc_key[1]}")
+
+    def tasks_of(self, backend, svc) -> list[SimTask]:
+        out = []
+        for t in backend.tasks.get(svc.cluster_name, {}).values():
+            if isinstance(t, SimTask) and t._svc_key == self.service_key(svc):
+                out.append(t)
+        return out
+
+    # ------------------------------------------------------------------ the step
+    def step(self, dt: float) -> None:
+        now = self.clock.now()
+        self._step_events = StepEvents()
+        for backend in self.ecs_backends_in_use():
+            for cluster_tasks in list(backend.tasks.values()):
+                for task in list(cluster_tasks.values()):
+                    if isinstance(task, SimTask) and task.last_status != "STOPPED":
+                        self.advance_task(backend, task, now)
+            self._flush_step_events(now)
+            for svc in list(backend.services.values()):
+                if svc.status in ("ACTIVE", "DRAINING") and svc.deployment_controller.get("type", "ECS") == "ECS":
+                    self.reconcile_service(backend, svc, now)
+            self._purge_stopped(backend, now)
+            self._update_cluster_counts(backend)
+        if self.autoscaling is not None:
+            self.autoscaling.step(now)
+
+    def settle(self, backend, svc=None) -> None:
+        """Run the scheduler once at the current time (after an API call)."""
+        now = self.clock.now()
+        self._step_events = StepEvents()
+        if svc is not None:
+            self.reconcile_service(backend, svc, now)
+        self._flush_step_events(now)
+        self._update_cluster_counts(backend)
+
+    def _flush_step_events(self, now: datetime) -> None:
+        ev = self._step_events
+        for key, svc in ev.services.items():
+            for tg, n in ev.registered.get(key, {}).items():
+                self.emit(svc, M.REGISTERED_TARGETS.format(svc=svc.name, n=n, tg=tg), now)
+            if ev.draining.get(key):
+                self.emit(svc, M.DRAINING.format(svc=svc.name, n=ev.draining[key]), now)
+            for tg, n in ev.deregistered.get(key, {}).items():
+                self.emit(svc, M.DEREGISTERED_TARGETS.format(svc=svc.name, n=n, tg=tg), now)
+        self._step_events = StepEvents()
+
+    def _purge_stopped(self, backend, now: datetime) -> None:
+        limit = now - timedelta(seconds=STOPPED_RETENTION_S)
+        for cluster, tasks in backend.tasks.items():
+            stale = [arn for arn, t in tasks.items()
+                     if isinstance(t, SimTask) and t.last_status == "STOPPED" and t.stopped_at and t.stopped_at < limit]
+            for arn in stale:
+                del tasks[arn]
+
+    def _update_cluster_counts(self, backend) -> None:
+        for cluster in backend.clusters.values():
+            running = pending = 0
+            for t in backend.tasks.get(cluster.name, {}).values():
+                status = t.last_status
+                if status == "RUNNING":
+                    running += 1
+                elif status in ("PROVISIONING", "PENDING", "ACTIVATING"):
+                    pending += 1
+            cluster.running_tasks_count = running
+            cluster.pending_tasks_count = pending
+            cluster.active_services_count = sum(
+                1 for s in backend.services.values() if s.cluster_name == cluster.name and s.status == "ACTIVE")
+
+    # ------------------------------------------------------------------ launching
+    def launch_tasks(self, backend, cluster, td, count: int, *, now: datetime, group: str,
+                     started_by: str, launch_type: str | None, capacity_provider_name: str | None,
+                     platform_version: str | None, network_configuration: dict | None,
+                     overrides: dict | None = None, tags: list | None = None,
+                     enable_execute_command: bool = False, svc=None, deployment: dict | None = None,
+                     subnet_offset: int = 0) -> list[SimTask]:
+        tasks = []
+        ec2 = ec2_backends[backend.account_id][backend.region_name]
+        for i in range(count):
+            task = SimTask(backend, cluster, td, group=group, started_by=started_by, launch_type=launch_type,
+                           capacity_provider_name=capacity_provider_name, platform_version=platform_version,
+                           overrides=overrides, tags=tags, enable_execute_command=enable_execute_command, now=now)
+            if svc is not None:
+                task._svc_key = self.service_key(svc)
+                task._deployment_id = deployment["id"] if deployment else None
+            task._digests = dict(deployment.get("_digests", {})) if deployment else {}
+            self._attach_network(backend, ec2, task, td, network_configuration, subnet_offset + i)
+            task.containers = self._make_containers(backend, task, td)
+            backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+            tasks.append(task)
+        return tasks
+
+    def _attach_network(self, backend, ec2, task: SimTask, td, netconf: dict | None, index: int) -> None:
+        if td.network_mode != "awsvpc":
+            task.availability_zone = "us-east-1a" if backend.region_name == "us-east-1" else f"{backend.region_name}a"
+            return
+        conf = (netconf or {}).get("awsvpcConfiguration", {})
+        subnets = conf.get("subnets") or []
+        subnet_id = subnets[index % len(subnets)] if subnets else None
+        attachment_id = str(uuid.UUID(int=mock_random.getrandbits(128), version=4))
+        details = []
+        if subnet_id:
+            try:
+                subnet = ec2.get_subnet(subnet_id)
+            except Exception:
+                subnet = None
+            if subnet is not None:
+                task.availability_zone = subnet.availability_zone
+                task._subnet_id = subnet_id
+                task._public_ip = conf.get("assignPublicIp") == "ENABLED"
+                ip = self._alloc_ip(ec2, subnet)
+                groups = conf.get("securityGroups") or []
+                try:
+                    eni = ec2.create_network_interface(
+                        subnet=subnet_id, private_ip_address=ip, group_ids=groups,
+                        description=f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:attachment/{attachment_id}")
+                    eni.status = "in-use"
+                    eni.device_index = 1
+                    eni.interface_type = "interface"
+                    eni.requester_managed = True
+                    task._eni_id = eni.id
+                    mac = eni.mac_address
+                    dns = f"ip-{ip.replace('.', '-')}.ec2.internal"
+                    details = [
+                        {"name": "subnetId", "value": subnet_id},
+                        {"name": "networkInterfaceId", "value": eni.id},
+                        {"name": "macAddress", "value": mac},
+                        {"name": "privateDnsName", "value": dns},
+                        {"name": "privateIPv4Address", "value": ip},
+                    ]
+                except Exception:
+                    details = [{"name": "subnetId", "value": subnet_id},
+                               {"name": "privateIPv4Address", "value": ip}]
+                task._ip = ip
+        task.attachments = [{"id": attachment_id, "type": "ElasticNetworkInterface",
+                             "status": "PRECREATED", "details": details}]
+
+    def _alloc_ip(self, ec2, subnet) -> str:
+        net = ipaddress.IPv4Network(subnet.cidr_block, strict=False)
+        used = {getattr(e, "private_ip_address", None) for e in ec2.enis.values()}
+        counter = self._ips.get(subnet.id, 10)
+        size = net.num_addresses
+        for _ in range(size):
+            counter = counter + 1 if counter + 1 < size - 1 else 10
+            ip = str(net.network_address + counter)
+            if ip not in used:
+                self._ips[subnet.id] = counter
+                return ip
+        return str(net.network_address + 10)
+
+    def _make_containers(self, backend, task: SimTask, td) -> list[dict]:
+        containers = []
+        cluster = task.cluster_name
+        overrides = {o.get("name"): o for o in (task.overrides or {}).get("containerOverrides", []) or []}
+        for cd in td.container_definitions:
+            name = cd.get("name")
+            c = {
+                "containerArn": f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:container/{cluster}/{task.id}/{uuid.UUID(int=mock_random.getrandbits(128), version=4)}",
+                "taskArn": task.task_arn,
+                "name": name,
+                "image": cd.get("image"),
+                "lastStatus": "PENDING",
+                "networkInterfaces": [],
+                "healthStatus": "UNKNOWN",
+                "cpu": str(cd.get("cpu", 0)),
+            }
+            if cd.get("memory") is not None:
+                c["memory"] = str(cd.get("memory"))
+            if cd.get("memoryReservation") is not None:
+                c["memoryReservation"] = str(cd.get("memoryReservation"))
+            containers.append(c)
+            task._runtime.append({
+                "name": name,
+                "essential": cd.get("essential", True) is not False,
+                "definition": cd,
+                "override": overrides.get(name, {}),
+                "behavior": None,
+                "exit_at": None,
+                "exit_kind": None,
+                "ready_at": None,
+                "hc": None,
+            })
+        return containers
+
+    # ------------------------------------------------------------------ task life
+    def advance_task(self, backend, task: SimTask, now: datetime) -> None:
+        # a task moves at most through every due transition in one step
+        for _ in range(8):
+            if not self._advance_once(backend, task, now):
+                break
+
+    def _advance_once(self, backend, task: SimTask, now: datetime) -> bool:
+        status = task.last_status
+        if status == "PROVISIONING":
+            if task.desired_status == "STOPPED":
+                self._to_deprovisioning(task, now)
+                return True
+            if now >= task._until:
+                task.last_status = "PENDING"
+                task.connectivity = "CONNECTED"
+                task.connectivity_at = now
+                task.pull_started_at = now
+                for a in task.attachments:
+                    a["status"] = "ATTACHED"
+                task._until = now_plus(now, PULL_S)
+                task.touch()
+                return True
+            return False
+        if status == "PENDING":
+            if task.desired_status == "STOPPED":
+                self._to_deprovisioning(task, now)
+                return True
+            if now >= task._until:
+                failure = self.start_check(backend, task)
+                if failure is not None:
+                    reason, container_reason = failure
+                    task.pull_stopped_at = now
+                    self.begin_stop(backend, task, now, reason, M.STOP_FAILED_TO_START, failure=True,
+                                    before_running=True, container_reason=container_reason)
+                    return True
+                self._start_running(backend, task, now)
+                return True
+            return False
+        if status == "RUNNING":
+            return self._advance_running(backend, task, now)
+        if status == "DEACTIVATING":
+            if now >= task._until:
+                self._finish_draining(backend, task, now)
+                task.last_status = "STOPPING"
+                task._until = now_plus(now, STOPPING_S)
+                task.touch()
+                return True
+            return False
+        if status == "STOPPING":
+            if now >= task._until:
+                for c in task.containers:
+                    if c["lastStatus"] != "STOPPED":
+                        c["lastStatus"] = "STOPPED"
+                        c.setdefault("exitCode", 0)
+                task.execution_stopped_at = now
+                self._to_deprovisioning(task, now)
+                return True
+            return False
+        if status == "DEPROVISIONING":
+            if now >= task._until:
+                task.last_status = "STOPPED"
+                task.stopped_at = now
+                for a in task.attachments:
+                    a["status"] = "DELETED"
+                if task._eni_id:
+                    try:
+                        ec2_backends[backend.account_id][backend.region_name].delete_network_interface(task._eni_id)
+                    except Exception:
+                        pass
+                    task._eni_id = None
+                task.touch()
+                return True
+            return False
+        return False
+
+    def _to_deprovisioning(self, task: SimTask, now: datetime) -> None:
+        if task.desired_status != "STOPPED":
+            task.desired_status = "STOPPED"
+        for c in task.containers:
+            if c["lastStatus"] != "STOPPED":
+                c["lastStatus"] = "STOPPED"
+        if task.execution_stopped_at is None:
+            task.execution_stopped_at = now
+        if task.stopping_at is None:
+            task.stopping_at = now
+        task.last_status = "DEPROVISIONING"
+        task._until = now_plus(now, DEPROVISIONING_S)
+        task.touch()
+
+    def _start_running(self, backend, task: SimTask, now: datetime) -> None:
+        task.pull_stopped_at = now
+        task.last_status = "RUNNING"
+        task.started_at = now
+        svc = self.service_of(backend, task)
+        if svc is not None:
+            st = self.state(svc)
+            st.failures_in_a_row = 0
+            st.next_launch_at = None
+            st.throttle_announced = False
+        td_mem = _mib(task.memory)
+        for c, rt in zip(task.containers, task._runtime):
+            beh: Behavior = rt["behavior"] or Behavior()
+            c["lastStatus"] = "RUNNING"
+            c["runtimeId"] = f"{task.id}-{int(hashlib.sha256(c['name'].encode()).hexdigest()[:8], 16) % 10**10:010d}"
+            if task._ip:
+                c["networkInterfaces"] = [{"attachmentId": task.attachments[0]["id"], "privateIpv4Address": task._ip}]
+            limit = _mib(rt["definition"].get("memory")) or td_mem
+            if beh.kind == "crash":
+                rt["exit_at"], rt["exit_kind"] = now_plus(now, CRASH_AFTER), "crash"
+            elif beh.kind == "oom" or (limit is not None and beh.memory_mib > limit):
+                rt["exit_at"], rt["exit_kind"] = now_plus(now, OOM_AFTER), "oom"
+            delay = beh.start_delay if beh.kind == "slow-start" else APP_READY_S
+            rt["ready_at"] = now_plus(now, delay)
+            hc = rt["definition"].get("healthCheck")
+            if hc:
+                c["healthStatus"] = "UNKNOWN"
+                rt["hc"] = {
+                    "interval": int(hc.get("interval", 30) or 30),
+                    "retries": int(hc.get("retries", 3) or 3),
+                    "start_period": int(hc.get("startPeriod", 0) or 0),
+                    "command": " ".join(str(x) for x in hc.get("command", [])),
+                    "next": now_plus(now, int(hc.get("interval", 30) or 30)),
+                    "fails": 0,
+                }
+        for a in task.attachments:
+            a["status"] = "ATTACHED"
+        if svc is not None and svc.load_balancers:
+            self._register_targets(backend, svc, task, now)
+        task.touch()
+
+    # ---- checks at pull time ------------------------------------------------
+    def start_check(self, backend, task: SimTask) -> tuple[str, str | None] | None:
+        """Secrets, registry auth and image pull, as the Fargate agent does them.
+        Returns (task stoppedReason, container reason) or None when all is well."""
+        td = self._task_definition(backend, task)
+        account, region = backend.account_id, backend.region_name
+        role = iam_eval.find_role(account, getattr(td, "execution_role_arn", None))
+        principal = iam_eval.assumed_role_principal(account, role, task.id) if role else None
+        rid = str(uuid.UUID(int=mock_random.getrandbits(128), version=4))
+        refs = [parse_image(c.get("image") or "") for c in td.container_definitions]
+
+        secrets = []
+        for cd in td.container_definitions:
+            secrets.extend(cd.get("secrets") or [])
+            secrets.extend((cd.get("logConfiguration") or {}).get("secretOptions") or [])
+        ssm_refs = [s.get("valueFrom", "") for s in secrets if ":secretsmanager:" not in s.get("valueFrom", "")]
+        asm_refs = [s.get("valueFrom", "") for s in secrets if ":secretsmanager:" in s.get("valueFrom", "")]
+
+        # 0) optional: can the task's ENI reach the endpoints at all?
+        if self.network_checks and task._subnet_id:
+            failure = self._check_egress(backend, task, refs, ssm_refs, asm_refs)
+            if failure:
+                return failure
+        # 1) registry auth for private ECR images (execution role; on EC2 without one,
+        #    the container instance role pulls, and instance roles are not simulated)
+        instance_pulls = role is None and task.launch_type == "EC2"
+        if any(r.ecr for r in refs) and not instance_pulls:
+            if role is None:
+                return M.NO_EXECUTION_ROLE.format(what="ecr registry auth"), None
+            if not iam_eval.is_allowed(role, "ecr:GetAuthorizationToken", "*"):
+                return M.ECR_AUTH_DENIED.format(rid=rid, principal=principal, action="ecr:GetAuthorizationToken",
+                                                resource="*"), None
+        # 2) secrets (execution role)
+        if secrets and role is None:
+            return M.NO_EXECUTION_ROLE.format(what="secrets"), None
+        if ssm_refs:
+            failure = self._check_ssm(account, region, role, principal, rid, ssm_refs)
+            if failure:
+                return failure, None
+        for ref in asm_refs:
+            failure = self._check_asm(account, region, role, principal, rid, ref)
+            if failure:
+                return failure, None
+        # 3) image pull per container
+        for ref, rt in zip(refs, task._runtime):
+            if not ref.ecr:
+                rt["behavior"] = Behavior()  # public registries: assumed reachable and healthy
+                continue
+            repo_arn = f"arn:aws:ecr:{ref.region}:{ref.account}:repository/{ref.repo}"
+            if not instance_pulls and not (iam_eval.is_allowed(role, "ecr:BatchGetImage", repo_arn)
+                    and iam_eval.is_allowed(role, "ecr:GetDownloadUrlForLayer", repo_arn)):
+                reason = M.PULL_FORBIDDEN.format(image=ref.raw, host=ref.host, ref=ref.ref)
+                return reason, reason
+            digest = self._resolve_image(ref, task._digests.get(rt["name"]), rt["definition"])
+            if digest is None:
+                reason = M.PULL_NOT_FOUND.format(image=ref.raw)
+                return reason, reason
+            rt["behavior"] = self.images.behavior_for(ref.account, ref.region, ref.repo, digest)
+            for c in task.containers:
+                if c["name"] == rt["name"]:
+                    c["imageDigest"] = digest
+        return None
+
+    def _check_egress(self, backend, task: SimTask, refs, ssm_refs, asm_refs) -> tuple[str, str | None] | None:
+        ec2 = ec2_backends[backend.account_id][backend.region_name]
+        subnet, public = task._subnet_id, task._public_ip
+        if any(r.ecr for r in refs) and not egress(ec2, subnet, public, "ecr"):
+            return M.ECR_AUTH_TIMEOUT.format(region=backend.region_name, ip="52.46.145.142"), None
+        if ssm_refs and not egress(ec2, subnet, public, "ssm"):
+            return M.SSM_TIMEOUT, None
+        if asm_refs and not egress(ec2, subnet, public, "secretsmanager"):
+            return M.ASM_TIMEOUT.format(secret=":".join(asm_refs[0].split(":")[:7])), None
+        for ref in refs:
+            if ref.ecr or egress(ec2, subnet, public, "docker"):
+                continue
+            host, path, tag = docker_parts(ref.raw)
+            reason = M.PULL_TIMEOUT.format(image=f"{'docker.io' if host == 'registry-1.docker.io' else host}/{path}:{tag}",
+                                           host=host, path=path, ref=tag, ip="54.236.113.205")
+            return reason, reason
+        return None
+
+    def _task_definition(self, backend, task: SimTask):
+        family, rev = task.task_definition_arn.split("/")[-1].rsplit(":", 1)
+        return backend.task_definitions[family][int(rev)]
+
+    @staticmethod
+    def _ecr_image(ref) -> Any:
+        try:
+            ecr = ecr_backends[ref.account][ref.region]
+        except Exception:
+            return None
+        repo = ecr.repositories.get(ref.repo)
+        if repo is None:
+            return None
+        for image in repo.images:
+            if ref.digest and image.get_image_digest() == ref.digest:
+                return image
+            if not ref.digest and ref.tag in (image.image_tags or []):
+                return image
+        return None
+
+    def resolve_digest_now(self, image: str) -> str | None:
+        ref = parse_image(image)
+        if not ref.ecr:
+            return None
+        found = self._ecr_image(ref)
+        return found.get_image_digest() if found is not None else None
+
+    def _resolve_image(self, ref, pinned: str | None, definition: dict) -> str | None:
+        """The digest a task pulls: the one resolved when the deployment started
+        (version consistency), else whatever the tag points at now."""
+        if pinned and definition.get("versionConsistency", "enabled") != "disabled":
+            try:
+                repo = ecr_backends[ref.account][ref.region].repositories.get(ref.repo)
+            except Exception:
+                repo = None
+            if repo is not None and any(i.get_image_digest() == pinned for i in repo.images):
+                return pinned
+            return None
+        found = self._ecr_image(ref)
+        return found.get_image_digest() if found is not None else None
+
+    def _check_ssm(self, account, region, role, principal, rid, refs: list[str]) -> str | None:
+        missing = []
+        for ref in refs:
+            if ref.startswith("arn:"):
+                parts = ref.split(":", 5)
+                p_region, p_account = parts[3], parts[4]
+                name = parts[5].split("parameter", 1)[1] if "parameter" in parts[5] else parts[5]
+                if not name.startswith("/"):
+                    name = "/" + name.lstrip("/") if name.startswith("/") else name.lstrip("/")
+                arn = ref
+            else:
+                p_region, p_account, name = region, account, ref
+                arn = f"arn:aws:ssm:{region}:{account}:parameter/{ref.lstrip('/')}"
+            if not iam_eval.is_allowed(role, "ssm:GetParameters", arn):
+                return M.SSM_DENIED.format(rid=rid, principal=principal, action="ssm:GetParameters", resource=arn)
+            try:
+                ssm = ssm_backends[p_account][p_region]
+                lookup = name if ref.startswith("arn:") else ref
+                param = ssm.get_parameter(lookup) or ssm.get_parameter("/" + lookup.lstrip("/"))
+            except Exception:
+                param = None
+            if param is None:
+                missing.append(ref if not ref.startswith("arn:") else name)
+        if missing:
+            return M.SSM_INVALID.format(names=" ".join(missing))
+        return None
+
+    def _check_asm(self, account, region, role, principal, rid, ref: str) -> str | None:
+        parts = ref.split(":")
+        # arn:aws:secretsmanager:region:account:secret:name[:json-key:version-stage:version-id]
+        base = ":".join(parts[:7])
+        json_key = parts[7] if len(parts) > 7 and parts[7] else None
+        s_region, s_account = parts[3], parts[4]
+        try:
+            store = secretsmanager_backends[s_account][s_region].secrets
+            secret = store.get(base)
+        except Exception:
+            secret = None
+        resource = secret.arn if secret is not None else base
+        if not iam_eval.is_allowed(role, "secretsmanager:GetSecretValue", resource):
+            return M.ASM_DENIED.format(rid=rid, principal=principal, action="secretsmanager:GetSecretValue",
+                                       resource=resource, secret=base)
+        if secret is None or getattr(secret, "deleted_date", None):
+            return M.ASM_NOT_FOUND.format(rid=rid, secret=base)
+        if json_key:
+            import json as _json
+            try:
+                value = _json.loads(secret.secret_string or "")
+            except (ValueError, TypeError):
+                value = None
+            if not isinstance(value, dict) or json_key not in value:
+                return M.ASM_NO_JSON_KEY.format(key=json_key)
+        return None
+
+    # ---- running tasks ---------------------------------------------------------
+    def _advance_running(self, backend, task: SimTask, now: datetime) -> bool:
+        svc = self.service_of(backend, task)
+        changed = False
+        # containers exiting on their own
+        for c, rt in zip(task.containers, task._runtime):
+            if c["lastStatus"] == "RUNNING" and rt["exit_at"] is not None and now >= rt["exit_at"]:
+                c["lastStatus"] = "STOPPED"
+                if rt["exit_kind"] == "oom":
+                    c["exitCode"] = 137
+                    c["reason"] = M.OOM_CONTAINER_REASON
+                else:
+                    c["exitCode"] = 1
+                changed = True
+                if rt["essential"]:
+                    self.begin_stop(backend, task, now, M.ESSENTIAL_EXITED, M.STOP_ESSENTIAL, failure=True)
+                    return True
+        # container health checks
+        for c, rt in zip(task.containers, task._runtime):
+            hc = rt["hc"]
+            if hc is None or c["lastStatus"] != "RUNNING":
+                continue
+            while now >= hc["next"]:
+                at = hc["next"]
+                hc["next"] = now_plus(at, hc["interval"])
+                ok = self._app_answers(rt, at, hc["command"], container_check=True)
+                in_start_period = at < now_plus(task.started_at, hc["start_period"])
+                if ok:
+                    hc["fails"] = 0
+                    if c["healthStatus"] != "HEALTHY":
+                        c["healthStatus"] = "HEALTHY"
+                        changed = True
+                elif not in_start_period:
+                    hc["fails"] += 1
+                    if hc["fails"] >= hc["retries"] and c["healthStatus"] != "UNHEALTHY":
+                        c["healthStatus"] = "UNHEALTHY"
+                        changed = True
+        self._update_task_health(task)
+        # load balancer health checks
+        for tgt in task._targets:
+            if tgt["state"] in ("draining", "gone"):
+                continue
+            tg = self._target_group(backend, tgt["tg"])
+            if tg is None:
+                continue
+            interval = int(tg.health_check_interval_seconds or 30)
+            while now >= tgt["next_check"]:
+                at = tgt["next_check"]
+                tgt["next_check"] = now_plus(at, interval)
+                ok, code = self._target_check(task, tgt, tg, at)
+                self._apply_target_result(tgt, tg, ok, code)
+        # the service replaces unhealthy tasks after the grace period
+        if svc is not None and task.desired_status == "RUNNING":
+            grace = int(getattr(svc, "health_check_grace_period_seconds", 0) or 0)
+            past_grace = now >= now_plus(task.started_at, grace)
+            if past_grace:
+                bad = next((t for t in task._targets if t["state"] == "unhealthy"), None)
+                if bad is not None:
+                    self.emit(svc, M.UNHEALTHY_TARGET.format(svc=svc.name, task=task.id, port=bad["port"],
+                                                             tg=bad["tg"], reason=bad["desc"]), now)
+                    self.begin_stop(backend, task, now, M.ELB_HEALTH.format(tg=bad["tg"]), M.STOP_SCHEDULER,
+                                    failure=True, scheduler_event=True, unhealthy=True)
+                    return True
+                if task.health_status == "UNHEALTHY":
+                    self.emit(svc, M.FAILED_CONTAINER_HC.format(svc=svc.name, task=task.id), now)
+                    self.begin_stop(backend, task, now, M.CONTAINER_HEALTH, M.STOP_SCHEDULER, failure=True,
+                                    scheduler_event=True, unhealthy=True)
+                    return True
+        if changed:
+            task.touch()
+        return False
+
+    @staticmethod
+    def _update_task_health(task: SimTask) -> None:
+        states = [c["healthStatus"] for c, rt in zip(task.containers, task._runtime) if rt["hc"] and rt["essential"]]
+        if not states:
+            task.health_status = "UNKNOWN"
+        elif "UNHEALTHY" in states:
+            task.health_status = "UNHEALTHY"
+        elif all(s == "HEALTHY" for s in states):
+            task.health_status = "HEALTHY"
+        else:
+            task.health_status = "UNKNOWN"
+
+    @staticmethod
+    def _app_answers(rt: dict, at: datetime, path_or_command: str, container_check: bool = False) -> bool:
+        beh: Behavior = rt["behavior"] or Behavior()
+        if rt["ready_at"] is None or at < rt["ready_at"]:
+            return False
+        if rt["exit_at"] is not None and at >= rt["exit_at"]:
+            return False
+        if beh.kind == "no-health" and "health" in (path_or_command or "").lower():
+            return False
+        return True
+
+    # ---- load balancer ---------------------------------------------------------
+    @staticmethod
+    def _target_group(backend, arn: str):
+        try:
+            return elbv2_backends[backend.account_id][backend.region_name].target_groups.get(arn)
+        except Exception:
+            return None
+
+    def _register_targets(self, backend, svc, task: SimTask, now: datetime) -> None:
+        if not task._ip:
+            return
+        for lb in svc.load_balancers or []:
+            arn = lb.get("targetGroupArn")
+            tg = self._target_group(backend, arn) if arn else None
+            if tg is None:
+                continue
+            port = int(lb.get("containerPort") or tg.port or 80)
+            tg.targets[task._ip] = {"Id": task._ip, "Port": port}
+            tg.deregistered_targets.pop(task._ip, None)
+            health = getattr(tg, "_ecsdrill_health", None)
+            if health is None:
+                health = tg._ecsdrill_health = {}
+            health[task._ip] = ("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+            interval = int(tg.health_check_interval_seconds or 30)
+            task._targets.append({"tg": arn, "ip": task._ip, "port": port, "container": lb.get("containerName"),
+                                  "state": "initial", "passes": 0, "fails": 0, "desc": "",
+                                  "next_check": now_plus(now, min(interval, 5)), "drain_until": None})
+            self._step_events.add(self._step_events.registered, svc, arn)
+
+    def _target_check(self, task: SimTask, tgt: dict, tg, at: datetime) -> tuple[bool, int | None]:
+        rt = next((r for r in task._runtime if r["name"] == tgt["container"]), task._runtime[0] if task._runtime else None)
+        if rt is None or not tg.health_check_enabled:
+            return True, 200
+        if not self._app_answers(rt, at, "", False):
+            return False, None  # connection refused / timeout
+        protocol = (tg.health_check_protocol or "HTTP").upper()
+        if protocol not in ("HTTP", "HTTPS"):
+            return True, None
+        path = tg.health_check_path or "/"
+        beh: Behavior = rt["behavior"] or Behavior()
+        code = 404 if beh.kind == "no-health" and "health" in path.lower() else 200
+        matcher = parse_matcher((getattr(tg, "matcher", None) or {}).get("HttpCode"))
+        return code in matcher, code
+
+    def _apply_target_result(self, tgt: dict, tg, ok: bool, code: int | None) -> None:
+        healthy_n = int(tg.healthy_threshold_count or 5)
+        unhealthy_n = int(tg.unhealthy_threshold_count or 2)
+        if ok:
+            tgt["passes"] += 1
+            tgt["fails"] = 0
+            if tgt["state"] != "healthy" and tgt["passes"] >= healthy_n:
+                tgt["state"] = "healthy"
+        else:
+            tgt["fails"] += 1
+            tgt["passes"] = 0
+            if code is not None:
+                tgt["reason"], tgt["desc"] = "Target.ResponseCodeMismatch", f"Health checks failed with these codes: [{code}]"
+            else:
+                tgt["reason"], tgt["desc"] = "Target.FailedHealthChecks", "Health checks failed"
+            if tgt["state"] != "unhealthy" and tgt["fails"] >= unhealthy_n:
+                tgt["state"] = "unhealthy"
+        health = getattr(tg, "_ecsdrill_health", None)
+        if health is None:
+            health = tg._ecsdrill_health = {}
+        key = tgt["ip"]
+        if tgt["state"] == "healthy":
+            health[key] = ("healthy", None, None)
+        elif tgt["state"] == "unhealthy":
+            health[key] = ("unhealthy", tgt["reason"], tgt["desc"])
+        else:
+            health[key] = ("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+
+    def _start_draining(self, backend, svc, task: SimTask, now: datetime) -> float:
+        """Deregister the task's targets; returns how long draining lasts."""
+        longest = 0.0
+        for tgt in task._targets:
+            if tgt["state"] in ("draining", "gone"):
+                continue
+            tg = self._target_group(backend, tgt["tg"])
+            if tg is None:
+                tgt["state"] = "gone"
+                continue
+            delay = float(tg.attributes.get("deregistration_delay.timeout_seconds", 300) or 0)
+            tgt["state"] = "draining"
+            tgt["drain_until"] = now_plus(now, delay)
+            health = getattr(tg, "_ecsdrill_health", None)
+            if health is None:
+                health = tg._ecsdrill_health = {}
+            health[task._ip] = ("draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
+            longest = max(longest, delay)
+        return longest
+
+    def _finish_draining(self, backend, task: SimTask, now: datetime) -> None:
+        svc = self.service_of(backend, task)
+        for tgt in task._targets:
+            if tgt["state"] != "draining":
+                continue
+            tgt["state"] = "gone"
+            tg = self._target_group(backend, tgt["tg"])
+            if tg is None:
+                continue
+            t = tg.targets.pop(task._ip, None)
+            if t is not None:
+                tg.deregistered_targets[task._ip] = t
+            getattr(tg, "_ecsdrill_health", {}).pop(task._ip, None)
+            if svc is not None:
+                self._step_events.add(self._step_events.deregistered, svc, tgt["tg"])
+
+    # ---- stopping ---------------------------------------------------------------
+    def begin_stop(self, backend, task: SimTask, now: datetime, reason: str, stop_code: str, *,
+                   failure: bool = False, before_running: bool = False, container_reason: str | None = None,
+                   scheduler_event: bool = False, unhealthy: bool = False) -> None:
+        """Start stopping a task. The service's "has stopped" event is written by
+        the caller that decides (scheduler) or here for health replacements."""
+        if task.desired_status == "STOPPED" and task.last_status not in LIVE_STATES:
+            return
+        svc = self.service_of(backend, task)
+        was_running = task.last_status == "RUNNING"
+        task.desired_status = "STOPPED"
+        if task.stopped_reason is None:
+            task.stopped_reason = reason
+            task.stop_code = stop_code
+        task.stopping_at = now
+        task._failure = failure
+        if container_reason:
+            for c in task.containers:
+                if c["lastStatus"] != "STOPPED":
+                    c["reason"] = container_reason
+        if svc is not None and scheduler_event:
+            self.emit(svc, M.STOPPED.format(svc=svc.name, n=1, tasks=f"(task {task.id})"), now)
+        if svc is not None and unhealthy:
+            self.state(svc).replaced_unhealthy += 1
+        if failure and svc is not None:
+            self.record_failure(backend, svc, task, now, before_running=before_running)
+        if svc is not None:
+            self.state(svc).steady = False
+        if was_running:
+            drain = self._start_draining(backend, svc, task, now) if task._targets else 0.0
+            if drain > 0 or task._targets:
+                if svc is not None and task._targets:
+                    self._step_events.add(self._step_events.draining, svc)
+                task.last_status = "DEACTIVATING"
+                task._until = now_plus(now, drain)
+            else:
+                task.last_status = "STOPPING"
+                task._until = now_plus(now, STOPPING_S)
+        elif task.last_status in ("PROVISIONING", "PENDING", "ACTIVATING"):
+            self._to_deprovisioning(task, now)
+        task.touch()
+
+    def stop_by_user(self, backend, task: SimTask, reason: str | None) -> None:
+        now = self.clock.now()
+        if task.desired_status == "STOPPED":
+            return
+        self.begin_stop(backend, task, now, reason or M.USER_STOPPED, M.STOP_USER)
+
+    # ---- circuit breaker ---------------------------------------------------------
+    def record_failure(self, backend, svc, task: SimTask, now: datetime, before_running: bool) -> None:
+        st = self.state(svc)
+        if before_running:
+            st.failures_in_a_row += 1
+            if st.failures_in_a_row >= THROTTLE_AFTER:
+                delay = min(THROTTLE_MAX_S, THROTTLE_BASE_S * 2 ** (st.failures_in_a_row - THROTTLE_AFTER))
+                st.next_launch_at = now_plus(now, delay)
+                if not st.throttle_announced:
+                    st.throttle_announced = True
+                    self.emit(svc, M.THROTTLED.format(svc=svc.name), now)
+        dep = next((d for d in svc.deployments if d["id"] == task._deployment_id), None)
+        if dep is None:
+            return
+        dep["failedTasks"] = dep.get("failedTasks", 0) + 1
+        dep["updatedAt"] = now
+        primary = svc.deployments[0]
+        if dep is not primary or dep.get("rolloutState") != "IN_PROGRESS":
+            return
+        breaker = (getattr(svc, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+        if not breaker.get("enable"):
+            return
+        if dep["failedTasks"] >= circuit_breaker_threshold(dep.get("desiredCount", svc.desired_count)):
+            self.trip_breaker(backend, svc, dep, bool(breaker.get("rollback")), now)
+
+    def trip_breaker(self, backend, svc, dep: dict, rollback: bool, now: datetime) -> None:
+        dep["rolloutState"] = "FAILED"
+        dep["rolloutStateReason"] = M.ROLLOUT_BREAKER_FAILED
+        dep["updatedAt"] = now
+        self.emit(svc, M.DEPLOYMENT_FAILED.format(svc=svc.name, dep=dep["id"]), now)
+        if not rollback:
+            return
+        target = next((d for d in svc.deployments[1:] if d.get("_completed")), None)
+        if target is None:
+            return
+        new = self.new_deployment(svc, target["taskDefinition"], now, rollback_of=target)
+        dep["status"] = "ACTIVE"
+        svc.deployments.insert(0, new)
+        svc.task_definition = target["taskDefinition"]
+        st = self.state(svc)
+        st.failures_in_a_row = 0
+        st.next_launch_at = None
+        st.throttle_announced = False
+        self.emit(svc, M.ROLLING_BACK.format(svc=svc.name, dep=target["id"]), now)
+
+    # ---- deployments -------------------------------------------------------------
+    def new_deployment(self, svc, task_definition_arn: str, now: datetime, rollback_of: dict | None = None) -> dict:
+        dep_id = _new_deployment_id()
+        backend = svc._backend
+        digests = {}
+        try:
+            family, rev = task_definition_arn.split("/")[-1].rsplit(":", 1)
+            td = backend.task_definitions[family][int(rev)]
+            for cd in td.container_definitions:
+                d = self.resolve_digest_now(cd.get("image") or "")
+                if d:
+                    digests[cd.get("name")] = d
+        except Exception:
+            pass
+        if rollback_of is not None:
+            digests = dict(rollback_of.get("_digests", digests))
+        launch_type = svc.launch_type
+        dep = {
+            "id": dep_id,
+            "status": "PRIMARY",
+            "taskDefinition": task_definition_arn,
+            "desiredCount": svc.desired_count,
+            "pendingCount": 0,
+            "runningCount": 0,
+            "failedTasks": 0,
+            "createdAt": now,
+            "updatedAt": now,
+            "launchType": launch_type,
+            "capacityProviderStrategy": getattr(svc, "capacity_provider_strategy", None) or None,
+            "platformVersion": svc.platform_version if launch_type != "EC2" else None,
+            "platformFamily": "Linux" if (launch_type == "FARGATE" or getattr(svc, "capacity_provider_strategy", None)) else None,
+            "networkConfiguration": svc.network_configuration or None,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": (M.ROLLOUT_BREAKER_ROLLBACK.format(dep=rollback_of["id"]) if rollback_of
+                                   else M.ROLLOUT_IN_PROGRESS.format(dep=dep_id)),
+            "_digests": digests,
+            "_completed": False,
+        }
+        if dep["capacityProviderStrategy"] is None:
+            del dep["capacityProviderStrategy"]
+        return dep
+
+    def start_deployment(self, backend, svc, task_definition_arn: str) -> dict:
+        now = self.clock.now()
+        for d in svc.deployments:
+            d["status"] = "ACTIVE"
+        dep = self.new_deployment(svc, task_definition_arn, now)
+        svc.deployments.insert(0, dep)
+        st = self.state(svc)
+        st.failures_in_a_row = 0
+        st.next_launch_at = None
+        st.throttle_announced = False
+        st.steady = False
+        st.launch_error_announced = None
+        return dep
+
+    # ---- the service scheduler ---------------------------------------------------
+    def _is_healthy(self, svc, task: SimTask, now: datetime) -> bool:
+        if task.last_status != "RUNNING" or task.desired_status != "RUNNING":
+            return False
+        if svc.load_balancers and task._targets:
+            return all(t["state"] == "healthy" for t in task._targets)
+        if any(rt["hc"] for rt in task._runtime if rt["essential"]):
+            return task.health_status == "HEALTHY"
+        return now >= now_plus(task.started_at, NO_HEALTH_CHECK_HEALTHY_S)
+
+    def reconcile_service(self, backend, svc, now: datetime) -> None:
+        st = self.state(svc)
+        tasks = self.tasks_of(backend, svc)
+        not_stopped = [t for t in tasks if t.last_status != "STOPPED"]
+        live = [t for t in not_stopped if t.desired_status == "RUNNING"]
+
+        if svc.status == "DRAINING":
+            self._stop_tasks(backend, svc, live, now, svc.deployments[0]["id"] if svc.deployments else "")
+            if not [t for t in self.tasks_of(backend, svc) if t.last_status != "STOPPED"]:
+                svc.status = "INACTIVE"
+                svc.running_count = svc.pending_count = 0
+            self._update_counts(svc, self.tasks_of(backend, svc))
+            return
+        if not svc.deployments:
+            return
+        primary = svc.deployments[0]
+        desired = int(svc.desired_count or 0)
+        primary["desiredCount"] = desired
+        conf = getattr(svc, "deployment_configuration", None) or {}
+        max_pct = conf.get("maximumPercent", 200)
+        min_pct = conf.get("minimumHealthyPercent", 100)
+        max_total = math.floor(desired * max_pct / 100)
+        min_healthy = math.ceil(desired * min_pct / 100)
+
+        mine = [t for t in live if t._deployment_id == primary["id"]]
+        old = [t for t in live if t._deployment_id != primary["id"]]
+
+        # scale in the primary deployment
+        if len(mine) > desired:
+            order = sorted(mine, key=lambda t: (self._is_healthy(svc, t, now), t.last_status == "RUNNING", t.created_at))
+            extra = order[: len(mine) - desired]
+            self._stop_tasks(backend, svc, extra, now, primary["id"])
+            mine = [t for t in mine if t not in extra]
+            not_stopped = [t for t in self.tasks_of(backend, svc) if t.last_status != "STOPPED"]
+
+        # start tasks for the primary deployment
+        if primary.get("rolloutState") != "FAILED" and len(mine) < desired:
+            room = max_total - len(not_stopped)
+            # keeping the desired count is always allowed once no old task is left
+            if not old:
+                room = max(room, desired - len(mine) - len([t for t in not_stopped if t.desired_status == "STOPPED"]))
+            n = min(desired - len(mine), room)
+            if n > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
+                started = self._launch_for_service(backend, svc, primary, n, now)
+                mine.extend(started)
+
+        # stop tasks of older deployments as far as minimumHealthyPercent allows
+        # (a FAILED deployment without rollback leaves the old tasks serving)
+        if old and primary.get("rolloutState") != "FAILED":
+            healthy_total = sum(1 for t in live if self._is_healthy(svc, t, now))
+            unhealthy_old = [t for t in old if not self._is_healthy(svc, t, now)]
+            healthy_old = sorted([t for t in old if self._is_healthy(svc, t, now)], key=lambda t: t.created_at)
+            budget = max(0, healthy_total - min_healthy)
+            self._stop_tasks(backend, svc, unhealthy_old + healthy_old[:budget], now, primary["id"])
+
+        tasks = self.tasks_of(backend, svc)
+        self._update_counts(svc, tasks)
+        self._check_completion(backend, svc, tasks, now)
+
+    def _launch_for_service(self, backend, svc, dep: dict, n: int, now: datetime) -> list[SimTask]:
+        st = self.state(svc)
+        cluster = backend.clusters.get(svc.cluster_name)
+        if cluster is None:
+            return []
+        try:
+            family, rev = dep["taskDefinition"].split("/")[-1].rsplit(":", 1)
+            td = backend.task_definitions[family][int(rev)]
+        except Exception:
+            return []
+        # roles ECS must be able to pass to the task
+        for role_arn in (getattr(td, "execution_role_arn", None), getattr(td, "task_role_arn", None)):
+            if not role_arn:
+                continue
+            role = iam_eval.find_role(backend.account_id, role_arn)
+            if role is None or not iam_eval.trusts_ecs_tasks(role):
+                message = M.ASSUME_ROLE.format(role=role_arn)
+                if st.launch_error_announced != message:
+                    st.launch_error_announced = message
+                    self.emit(svc, M.FAILED_TO_LAUNCH.format(svc=svc.name, error=message), now)
+                st.next_launch_at = now_plus(now, 60)
+                return []
+        st.launch_error_announced = None
+        cp = getattr(svc, "capacity_provider_strategy", None) or []
+        launch_type = svc.launch_type
+        if launch_type == "EC2" and not cp and not backend.container_instances.get(svc.cluster_name):
+            if not st.no_instances_announced:
+                st.no_instances_announced = True
+                self.emit(svc, M.NO_CONTAINER_INSTANCES.format(svc=svc.name), now)
+            return []
+        cp_name = cp[0].get("capacityProvider") if cp else None
+        started = self.launch_tasks(
+            backend, cluster, td, n, now=now, group=f"service:{svc.name}", started_by=dep["id"],
+            launch_type=launch_type or ("FARGATE" if cp_name in ("FARGATE", "FARGATE_SPOT") else launch_type),
+            capacity_provider_name=cp_name, platform_version=svc.platform_version,
+            network_configuration=svc.network_configuration, tags=self._propagated_tags(backend, svc, td),
+            enable_execute_command=getattr(svc, "enable_execute_command", False), svc=svc, deployment=dep,
+            subnet_offset=st.subnet_rr)
+        st.subnet_rr += n
+        st.steady = False
+        message = M.STARTED.format(svc=svc.name, n=len(started), tasks=" ".join(f"(task {t.id})" for t in started))
+        if st.replaced_unhealthy:
+            message += M.REPLACED_UNHEALTHY.format(n=min(st.replaced_unhealthy, len(started)))
+            st.replaced_unhealthy = max(0, st.replaced_unhealthy - len(started))
+        self.emit(svc, message, now)
+        return started
+
+    @staticmethod
+    def _propagated_tags(backend, svc, td) -> list:
+        mode = getattr(svc, "propagate_tags", "NONE") or "NONE"
+        if mode == "SERVICE":
+            return list(svc.tags or [])
+        if mode == "TASK_DEFINITION":
+            return list(getattr(td, "tags", None) or [])
+        return []
+
+    def _stop_tasks(self, backend, svc, tasks: list[SimTask], now: datetime, dep_id: str) -> None:
+        tasks = [t for t in tasks if t.desired_status == "RUNNING"]
+        if not tasks:
+            return
+        reason = M.SCALING_ACTIVITY.format(dep=dep_id)
+        running = [t for t in tasks if t.last_status == "RUNNING"]
+        for t in tasks:
+            self.begin_stop(backend, t, now, reason, M.STOP_SCHEDULER)
+        if running:
+            self.emit(svc, M.STOPPED.format(svc=svc.name, n=len(running),
+                                            tasks=" ".join(f"(task {t.id})" for t in running)), now)
+
+    def _update_counts(self, svc, tasks: list[SimTask]) -> None:
+        running = pending = 0
+        per_dep: dict[str, list[int]] = {}
+        for t in tasks:
+            counts = per_dep.setdefault(t._deployment_id or "", [0, 0])
+            if t.last_status == "RUNNING":
+                running += 1
+                counts[0] += 1
+            elif t.last_status in ("PROVISIONING", "PENDING", "ACTIVATING"):
+                pending += 1
+                counts[1] += 1
+        svc.running_count = running
+        svc.pending_count = pending
+        for d in svc.deployments:
+            r, p = per_dep.get(d["id"], [0, 0])
+            if d.get("runningCount") != r or d.get("pendingCount") != p:
+                d["runningCount"], d["pendingCount"] = r, p
+                d["updatedAt"] = self.clock.now()
+
+    def _check_completion(self, backend, svc, tasks: list[SimTask], now: datetime) -> None:
+        st = self.state(svc)
+        primary = svc.deployments[0]
+        desired = int(svc.desired_count or 0)
+        mine = [t for t in tasks if t._deployment_id == primary["id"] and t.desired_status == "RUNNING"]
+        others_left = [t for t in tasks if t._deployment_id != primary["id"] and t.last_status != "STOPPED"]
+        healthy = [t for t in mine if self._is_healthy(svc, t, now)]
+        settled = (len(mine) == desired and len(healthy) == desired and not others_left)
+        if primary.get("rolloutState") == "IN_PROGRESS" and settled:
+            primary["rolloutState"] = "COMPLETED"
+            primary["rolloutStateReason"] = M.ROLLOUT_COMPLETED.format(dep=primary["id"])
+            primary["_completed"] = True
+            primary["updatedAt"] = now
+            svc.deployments[1:] = []
+            self.emit(svc, M.DEPLOYMENT_COMPLETED.format(svc=svc.name, dep=primary["id"]), now)
+        elif primary.get("rolloutState") == "COMPLETED" and len(svc.deployments) > 1 and not others_left:
+            svc.deployments[1:] = []
+        stopping = [t for t in tasks if t.last_status != "STOPPED" and t.desired_status == "STOPPED"]
+        steady = (primary.get("rolloutState") == "COMPLETED" and len(svc.deployments) == 1 and settled
+                  and svc.pending_count == 0 and not stopping)
+        if steady and not st.steady:
+            st.steady = True
+            self.emit(svc, M.STEADY.format(svc=svc.name), now)
+        elif not steady and st.steady and (len(mine) != desired or stopping):
+            st.steady = False

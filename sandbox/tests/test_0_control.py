@@ -1,0 +1,113 @@
+"""The control API, the default network, images, the clock and reset."""
+
+import base64
+import hashlib
+import json
+import time
+
+from harness import ACCOUNT, REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
+
+
+class Control(SandboxTest):
+    def test_status_and_clock(self):
+        sb = self.sb
+        status, st = sb.control("GET", "/_ecsdrill/status")
+        self.assertEqual(status, 200)
+        self.assertEqual(st["moto_version"], "5.2.5")
+        self.assertEqual(st["clock"], {"mode": "manual", "speed": 1.0})
+        t0 = st["sim_time"]
+        st = sb.advance(90)
+        self.assertEqual(st["sim_elapsed_seconds"], 90)
+        self.assertGreater(st["sim_time"], t0)
+        # manual: time does not move by itself
+        time.sleep(1.2)
+        self.assertEqual(sb.control("GET", "/_ecsdrill/status")[1]["sim_elapsed_seconds"], 90)
+        # realtime at 50x
+        st = sb.post("/_ecsdrill/clock", {"mode": "realtime", "speed": 50})
+        self.assertEqual(st["clock"], {"mode": "realtime", "speed": 50.0})
+        time.sleep(1.0)
+        moved = sb.control("GET", "/_ecsdrill/status")[1]["sim_elapsed_seconds"] - 90
+        self.assertGreaterEqual(moved, 30)
+        self.assertLess(moved, 200)
+        sb.post("/_ecsdrill/clock", {"mode": "manual", "speed": 1})
+        for bad in ({"advance": -1}, {"advance": "x"}, {"mode": "fast"}, {"speed": 0}):
+            status, body = sb.control("POST", "/_ecsdrill/clock", bad)
+            self.assertEqual(status, 400, (bad, body))
+            self.assertIn("error", body)
+        self.assertEqual(sb.control("GET", "/_ecsdrill/nope")[0], 404)
+
+    def test_default_network(self):
+        sb = self.sb
+        net = sb.network()
+        subnets = sb.aws("ec2", "describe-subnets", "--filters", "Name=tag:ecsdrill:tier,Values=public,private")["Subnets"]
+        tiers = {s["SubnetId"]: ([t["Value"] for t in s["Tags"] if t["Key"] == "ecsdrill:tier"][0], s["AvailabilityZone"])
+                 for s in subnets}
+        self.assertEqual(sorted(az for tier, az in tiers.values() if tier == "public"), ["us-east-1a", "us-east-1b"])
+        self.assertEqual(sorted(az for tier, az in tiers.values() if tier == "private"), ["us-east-1a", "us-east-1b"])
+        self.assertEqual(sorted(net["public_subnets"] + net["private_subnets"]), sorted(tiers))
+        rts = sb.aws("ec2", "describe-route-tables", "--filters", f"Name=vpc-id,Values={net['vpc_id']}")["RouteTables"]
+
+        def routes_for(subnet):
+            explicit = [rt for rt in rts if any(a.get("SubnetId") == subnet for a in rt.get("Associations", []))]
+            table = explicit[0] if explicit else [rt for rt in rts if any(a.get("Main") for a in rt["Associations"])][0]
+            return {r.get("DestinationCidrBlock"): r.get("GatewayId") for r in table["Routes"]}
+
+        for s in net["public_subnets"]:
+            self.assertEqual(routes_for(s).get("0.0.0.0/0"), net["internet_gateway_id"])
+        for s in net["private_subnets"]:
+            self.assertNotIn("0.0.0.0/0", routes_for(s))
+        sgs = sb.aws("ec2", "describe-security-groups", "--group-ids", net["default_security_group"])["SecurityGroups"]
+        self.assertEqual(sgs[0]["GroupName"], "default")
+
+    def test_images(self):
+        sb = self.sb
+        out = sb.push("shop/api", "v1", "slow-start", start_delay=30)
+        self.assertEqual(out["imageUri"], f"{REGISTRY}/shop/api:v1")
+        self.assertEqual((out["behavior"], out["start_delay"]), ("slow-start", 30))
+        detail = sb.aws("ecr", "describe-images", "--repository-name", "shop/api")["imageDetails"][0]
+        self.assertEqual(detail["imageTags"], ["v1"])
+        self.assertEqual(detail["imageDigest"], out["imageDigest"])
+        img = sb.aws("ecr", "batch-get-image", "--repository-name", "shop/api", "--image-ids", "imageTag=v1")["images"][0]
+        manifest = json.loads(img["imageManifest"])
+        self.assertEqual(manifest["mediaType"], "application/vnd.docker.distribution.manifest.v2+json")
+        self.assertEqual(out["imageDigest"], "sha256:" + hashlib.sha256(img["imageManifest"].encode()).hexdigest())
+        self.assertEqual(detail["imageSizeInBytes"], sum(layer["size"] for layer in manifest["layers"]))
+        # same tag, another behaviour: a new image, the tag moves
+        again = sb.push("shop/api", "v1", "crash")
+        self.assertNotEqual(again["imageDigest"], out["imageDigest"])
+        tags = {d["imageDigest"]: d.get("imageTags", []) for d in
+                sb.aws("ecr", "describe-images", "--repository-name", "shop/api")["imageDetails"]}
+        self.assertEqual(tags[again["imageDigest"]], ["v1"])
+        for bad in ({"repository": "x", "behavior": "explode"}, {"tag": "v1"}):
+            self.assertEqual(sb.control("POST", "/_ecsdrill/images", bad)[0], 400)
+        token = sb.aws("ecr", "get-authorization-token")["authorizationData"][0]
+        self.assertTrue(base64.b64decode(token["authorizationToken"]).startswith(b"AWS:"))
+
+    def test_reset_empties_state(self):
+        sb = self.sb
+        sb.cluster()
+        sb.push("web", "v1")
+        net = sb.network()
+        sb.advance(30)
+        st = sb.reset()
+        self.assertEqual(st["sim_elapsed_seconds"], 0)
+        self.assertEqual(sb.aws("ecs", "list-clusters")["clusterArns"], [])
+        self.assertEqual(sb.aws("ecr", "describe-repositories")["repositories"], [])
+        self.assertNotEqual(sb.network()["vpc_id"], net["vpc_id"])
+        self.assertEqual(len(sb.aws("ec2", "describe-subnets", "--filters", "Name=tag:ecsdrill:tier,Values=private")
+                             ["Subnets"]), 2)
+        # the IAM managed policies are there
+        policy = sb.aws("iam", "get-policy", "--policy-arn",
+                        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")["Policy"]
+        self.assertEqual(policy["PolicyName"], "AmazonECSTaskExecutionRolePolicy")
+        self.assertEqual(sb.aws("sts", "get-caller-identity")["Account"], ACCOUNT)
+
+    def test_startup_time(self):
+        self.assertIsNotNone(self.sb.startup_seconds)
+        self.assertLess(self.sb.startup_seconds, 5.0)  # budget 2 s on an idle machine; generous under test load
+
+
+if __name__ == "__main__":
+    import unittest
+
+    unittest.main()

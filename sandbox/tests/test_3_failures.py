@@ -1,0 +1,226 @@
+"""3. Task failures follow from the configuration."""
+
+import json
+
+from harness import ACCOUNT, REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
+
+INIT = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: "
+
+
+class TaskFailures(SandboxTest):
+    def run_task(self, td: str) -> str:
+        out = self.sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", td, "--launch-type", "FARGATE",
+                          "--network-configuration", self.sb.netconf())
+        self.assertEqual(out["failures"], [])
+        return out["tasks"][0]["taskArn"]
+
+    def task(self, arn: str) -> dict:
+        return self.sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks", arn)["tasks"][0]
+
+    def stopped_after(self, arn: str, seconds: int) -> dict:
+        self.sb.advance(seconds)
+        t = self.task(arn)
+        self.assertEqual(t["lastStatus"], "STOPPED", t)
+        return t
+
+    def setUp(self):
+        super().setUp()
+        self.sb.cluster()
+
+    def test_missing_image_cannot_pull(self):
+        sb = self.sb
+        sb.exec_role()
+        sb.push("web", "v1")
+        for image in (f"{REGISTRY}/web:v9", f"{REGISTRY}/no-such-repo:v1"):
+            arn = self.run_task(sb.task_definition("pull", image))
+            t = self.stopped_after(arn, 12)
+            expected = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+                        f"failed to resolve ref {image}: {image}: not found")
+            self.assertEqual(t["stoppedReason"], expected)
+            self.assertEqual(t["stopCode"], "TaskFailedToStart")
+            self.assertEqual(t["containers"][0]["reason"], expected)
+            self.assertNotIn("startedAt", t)
+            self.assertIn("pullStartedAt", t)
+        # pushing the missing tag fixes new tasks
+        sb.push("web", "v9")
+        arn = self.run_task("pull:1")
+        sb.advance(12)
+        self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
+
+    def test_execution_role_without_ecr_permission(self):
+        sb = self.sb
+        sb.push("web", "v1")
+        image = f"{REGISTRY}/web:v1"
+        # no policy at all: the registry auth token cannot be fetched
+        role = sb.exec_role("noEcrRole", managed=False)
+        t = self.stopped_after(self.run_task(sb.task_definition("a", image, role=role)), 12)
+        self.assertTrue(t["stoppedReason"].startswith(INIT + "unable to retrieve ecr registry auth: "), t["stoppedReason"])
+        self.assertIn(f"User: arn:aws:sts::{ACCOUNT}:assumed-role/noEcrRole/", t["stoppedReason"])
+        self.assertIn("is not authorized to perform: ecr:GetAuthorizationToken on resource: *", t["stoppedReason"])
+        self.assertEqual(t["stopCode"], "TaskFailedToStart")
+        # a token but no pull permission: the registry refuses the manifest
+        role = sb.exec_role("tokenOnlyRole", managed=False, inline={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]})
+        t = self.stopped_after(self.run_task(sb.task_definition("b", image, role=role)), 12)
+        self.assertEqual(t["stoppedReason"],
+                         "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
+                         f"ref {image}: pulling from host {REGISTRY} failed with status code [manifests v1]: 403 Forbidden")
+        # an explicit Deny wins over the managed policy
+        role = sb.exec_role("denyRole", managed=True, inline={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"}]})
+        t = self.stopped_after(self.run_task(sb.task_definition("c", image, role=role)), 12)
+        self.assertTrue(t["stoppedReason"].startswith("CannotPullContainerError:"), t["stoppedReason"])
+        # AmazonECSTaskExecutionRolePolicy is enough
+        role = sb.exec_role("goodRole", managed=True)
+        arn = self.run_task(sb.task_definition("d", image, role=role))
+        sb.advance(12)
+        self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
+        # a role ECS cannot assume is refused by RunTask
+        sb.aws("iam", "create-role", "--role-name", "notForEcs", "--assume-role-policy-document", json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}))
+        td = sb.task_definition("e", image, role=f"arn:aws:iam::{ACCOUNT}:role/notForEcs")
+        err = sb.aws_error("ecs", "run-task", "--cluster", "lab", "--task-definition", td, "--launch-type", "FARGATE",
+                           "--network-configuration", sb.netconf())
+        self.assertIn("ECS was unable to assume the role 'arn:aws:iam::123456789012:role/notForEcs'", err)
+
+    def test_secrets(self):
+        sb = self.sb
+        sb.push("web", "v1")
+        image = f"{REGISTRY}/web:v1"
+        role = sb.exec_role("secretsRole", managed=True, inline={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ssm:GetParameters", "secretsmanager:GetSecretValue"], "Resource": [
+                f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/*",
+                f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:app/*"]}]})
+        sb.aws("ssm", "put-parameter", "--name", "/app/db_password", "--type", "SecureString", "--value", "s3cr3t")
+        sb.aws("ssm", "put-parameter", "--name", "/other/token", "--type", "SecureString", "--value", "x")
+        secret = sb.aws("secretsmanager", "create-secret", "--name", "app/db", "--secret-string",
+                        json.dumps({"username": "admin", "password": "pw"}))["ARN"]
+
+        def td(family, secrets):
+            return sb.task_definition(family, image, role=role, container={"secrets": secrets})
+
+        param = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/db_password"
+        # all present and readable: the task runs
+        arn = self.run_task(td("ok", [{"name": "DB_PASSWORD", "valueFrom": param},
+                                      {"name": "DB_USER", "valueFrom": f"{secret}:username::"}]))
+        self.sb.advance(12)
+        self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
+        # a parameter that does not exist
+        t = self.stopped_after(self.run_task(td("missing-param", [
+            {"name": "X", "valueFrom": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/nope"}])), 12)
+        self.assertEqual(t["stoppedReason"], INIT + "unable to retrieve secrets from ssm: service call has been "
+                         "retried 1 time(s): invalid ssm parameters: /app/nope")
+        self.assertEqual(t["stopCode"], "TaskFailedToStart")
+        # a parameter the execution role may not read
+        t = self.stopped_after(self.run_task(td("denied-param", [{"name": "T", "valueFrom": "/other/token"}])), 12)
+        self.assertTrue(t["stoppedReason"].startswith(INIT + "unable to retrieve secrets from ssm: "), t["stoppedReason"])
+        self.assertIn("api error AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/secretsRole/",
+                      t["stoppedReason"])
+        self.assertIn(f"is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:{ACCOUNT}:"
+                      "parameter/other/token because no identity-based policy allows the ssm:GetParameters action",
+                      t["stoppedReason"])
+        # a secret that does not exist
+        gone = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:app/gone-AbCdEf"
+        t = self.stopped_after(self.run_task(td("missing-secret", [{"name": "G", "valueFrom": gone}])), 12)
+        self.assertTrue(t["stoppedReason"].startswith(INIT + "unable to retrieve secret from asm: "), t["stoppedReason"])
+        self.assertIn(f"failed to fetch secret {gone} from secrets manager", t["stoppedReason"])
+        self.assertIn("ResourceNotFoundException: Secrets Manager can't find the specified secret.", t["stoppedReason"])
+        # a secret the role may not read
+        other = sb.aws("secretsmanager", "create-secret", "--name", "other/key", "--secret-string", "k")["ARN"]
+        t = self.stopped_after(self.run_task(td("denied-secret", [{"name": "K", "valueFrom": other}])), 12)
+        self.assertIn("is not authorized to perform: secretsmanager:GetSecretValue on resource: " + other,
+                      t["stoppedReason"])
+
+    def test_out_of_memory(self):
+        sb = self.sb
+        sb.exec_role()
+        sb.push("hog", "v1", "oom")
+        sb.push("big", "v1", "healthy", memory_mib=700)
+        for image in (f"{REGISTRY}/hog:v1", f"{REGISTRY}/big:v1"):
+            arn = self.run_task(sb.task_definition("mem", image, memory="512"))
+            sb.advance(10)
+            self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
+            t = self.stopped_after(arn, 20)
+            c = t["containers"][0]
+            self.assertEqual((c["exitCode"], c["reason"]), (137, "OutOfMemoryError: Container killed due to memory usage"))
+            self.assertEqual((t["stoppedReason"], t["stopCode"]), ("Essential container in task exited",
+                                                                     "EssentialContainerExited"))
+        # enough memory: the same big image runs
+        arn = self.run_task(sb.task_definition("mem2", f"{REGISTRY}/big:v1", cpu="256", memory="1024"))
+        sb.advance(60)
+        self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
+        # a container hard limit below what the app needs
+        arn = self.run_task(sb.task_definition("mem3", f"{REGISTRY}/big:v1", memory="2048",
+                                               container={"memory": 256}))
+        t = self.stopped_after(arn, 30)
+        self.assertEqual(t["containers"][0]["exitCode"], 137)
+
+    def test_crash(self):
+        sb = self.sb
+        sb.exec_role()
+        sb.push("web", "broken", "crash")
+        arn = self.run_task(sb.task_definition("crash", f"{REGISTRY}/web:broken"))
+        t = self.stopped_after(arn, 20)
+        self.assertIn("startedAt", t)
+        self.assertEqual((t["stoppedReason"], t["stopCode"]), ("Essential container in task exited",
+                                                                 "EssentialContainerExited"))
+        c = t["containers"][0]
+        self.assertEqual(c["exitCode"], 1)
+        self.assertNotIn("reason", c)
+        # a standalone task is not replaced
+        self.assertEqual(sb.aws("ecs", "list-tasks", "--cluster", "lab")["taskArns"], [])
+
+    def test_network_checks(self):
+        sb = self.sb
+        sb.exec_role()
+        sb.push("web", "v1")
+        st = sb.post("/_ecsdrill/settings", {"network_checks": True})
+        self.assertEqual(st["settings"], {"network_checks": True})
+        td = sb.task_definition("net", f"{REGISTRY}/web:v1")
+        net = sb.network()
+
+        def run(subnets, public):
+            conf = {"awsvpcConfiguration": {"subnets": subnets, "assignPublicIp": "ENABLED" if public else "DISABLED"}}
+            return sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", td, "--launch-type", "FARGATE",
+                          "--network-configuration", json.dumps(conf))["tasks"][0]["taskArn"]
+
+        # public subnet with a public IP: fine
+        ok = run(net["public_subnets"], True)
+        # public subnet without a public IP, private subnet without NAT: no route to ECR
+        no_ip = run(net["public_subnets"], False)
+        private = run(net["private_subnets"], False)
+        sb.advance(12)
+        self.assertEqual(self.task(ok)["lastStatus"], "RUNNING")
+        for arn in (no_ip, private):
+            t = self.task(arn)
+            self.assertTrue(t["stoppedReason"].startswith(INIT + "unable to retrieve ecr registry auth: "), t)
+            self.assertTrue(t["stoppedReason"].endswith("i/o timeout. Please check your task network configuration."))
+        # a public image from a private subnet
+        td2 = sb.task_definition("hub", "nginx:1.27")
+        conf = {"awsvpcConfiguration": {"subnets": net["private_subnets"]}}
+        arn = sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", td2, "--launch-type", "FARGATE",
+                     "--network-configuration", json.dumps(conf))["tasks"][0]["taskArn"]
+        t = self.stopped_after(arn, 12)
+        self.assertTrue(t["stoppedReason"].startswith(
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
+            "docker.io/library/nginx:1.27: failed to do request: Head "
+            "\"https://registry-1.docker.io/v2/library/nginx/manifests/1.27\""), t["stoppedReason"])
+        # VPC endpoints for ECR (+ the S3 gateway endpoint) make the private subnet work
+        rt = [r for r in sb.aws("ec2", "describe-route-tables")["RouteTables"]
+              if any(a.get("SubnetId") == net["private_subnets"][0] for a in r.get("Associations", []))][0]
+        for svc in ("ecr.api", "ecr.dkr"):
+            sb.aws("ec2", "create-vpc-endpoint", "--vpc-id", net["vpc_id"], "--vpc-endpoint-type", "Interface",
+                   "--service-name", f"com.amazonaws.us-east-1.{svc}", "--subnet-ids", *net["private_subnets"])
+        sb.aws("ec2", "create-vpc-endpoint", "--vpc-id", net["vpc_id"], "--service-name", "com.amazonaws.us-east-1.s3",
+               "--route-table-ids", rt["RouteTableId"])
+        arn = run(net["private_subnets"], False)
+        sb.advance(12)
+        self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
+        sb.post("/_ecsdrill/settings", {"network_checks": False})
+
+
+if __name__ == "__main__":
+    import unittest
+
+    unittest.main()

@@ -1,0 +1,149 @@
+"""4. Crash loops, the deployment circuit breaker and rollback."""
+
+import sys
+import os
+
+from harness import REGISTRY, SERVER_DIR, SandboxTest, setUpModule, tearDownModule  # noqa: F401
+
+sys.path.insert(0, SERVER_DIR)
+
+STEADY = "(service web) has reached a steady state."
+
+
+class CircuitBreaker(SandboxTest):
+    def setUp(self):
+        super().setUp()
+        sb = self.sb
+        sb.exec_role()
+        sb.cluster()
+        sb.push("web", "v1", "healthy")
+        sb.push("web", "v2", "crash")
+        self.td1 = sb.task_definition("web", f"{REGISTRY}/web:v1")
+        self.td2 = sb.task_definition("web", f"{REGISTRY}/web:v2")
+
+    def test_threshold_rule(self):
+        from ecsdrill_sandbox.scheduler import circuit_breaker_threshold
+
+        self.assertEqual([circuit_breaker_threshold(n) for n in (0, 1, 2, 6, 7, 10, 399, 400, 401, 800)],
+                         [3, 3, 3, 3, 4, 5, 200, 200, 200, 200])
+
+    def test_crash_loop_without_breaker_goes_on(self):
+        sb = self.sb
+        sb.service("web", self.td2, 1)
+        sb.advance(600)
+        d = self.describe("web")
+        dep = d["deployments"][0]
+        self.assertEqual(dep["rolloutState"], "IN_PROGRESS")
+        self.assertGreaterEqual(dep["failedTasks"], 20)
+        events = [e["message"] for e in d["events"]]
+        self.assertNotIn(STEADY, events)
+        self.assertFalse(any("deployment failed" in e for e in events))
+        self.assertGreaterEqual(sum(e.startswith("(service web) has started 1 tasks") for e in events), 20)
+        stopped = sb.aws("ecs", "list-tasks", "--cluster", "lab", "--service-name", "web",
+                         "--desired-status", "STOPPED")["taskArns"]
+        self.assertGreaterEqual(len(stopped), 20)
+        tasks = sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks", *stopped[:10])["tasks"]
+        self.assertEqual({t["stoppedReason"] for t in tasks}, {"Essential container in task exited"})
+        self.assertEqual({t["containers"][0]["exitCode"] for t in tasks}, {1})
+        # and it still goes on: the service keeps starting replacements
+        sb.advance(60)
+        later = sb.aws("ecs", "list-tasks", "--cluster", "lab", "--service-name", "web",
+                       "--desired-status", "STOPPED")["taskArns"]
+        self.assertGreater(len(later), len(stopped))
+
+    def test_breaker_with_rollback_returns_to_previous_revision(self):
+        sb = self.sb
+        sb.service("web", self.td1, 2, extra=[
+            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"])
+        sb.advance(60)
+        good = self.describe("web")["deployments"][0]
+        self.assertEqual(good["rolloutState"], "COMPLETED")
+        d = sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)["service"]
+        self.assertEqual(d["deploymentConfiguration"]["deploymentCircuitBreaker"], {"enable": True, "rollback": True})
+        bad = d["deployments"][0]
+        sb.advance(120)
+        d = self.describe("web")
+        events = [e["message"] for e in d["events"]]
+        self.assertIn(f"(service web) (deployment {bad['id']}) deployment failed: tasks failed to start.", events)
+        self.assertIn(f"(service web) rolling back to deployment {good['id']}.", events)
+        self.assertLess(events.index(f"(service web) rolling back to deployment {good['id']}."),
+                        events.index(f"(service web) (deployment {bad['id']}) deployment failed: tasks failed to start."))
+        sb.advance(120)
+        d = self.describe("web")
+        self.assertEqual(d["taskDefinition"], self.td1)
+        self.assertEqual(len(d["deployments"]), 1)
+        primary = d["deployments"][0]
+        self.assertEqual((primary["taskDefinition"], primary["rolloutState"]), (self.td1, "COMPLETED"))
+        self.assertNotIn(primary["id"], (good["id"], bad["id"]))
+        self.assertEqual(d["events"][0]["message"], STEADY)
+        self.assertEqual(d["runningCount"], 2)
+        self.assertEqual({t["taskDefinitionArn"] for t in sb.tasks(service="web")}, {self.td1})
+        # the failed deployment stopped its crashing tasks with their reason
+        crashed = [t for t in sb.tasks(service="web", desired="STOPPED") if t["taskDefinitionArn"] == self.td2]
+        self.assertGreaterEqual(len(crashed), 3)
+        self.assertEqual({t["stoppedReason"] for t in crashed}, {"Essential container in task exited"})
+
+    def test_breaker_midway_shows_failed_deployment_and_rollback_reason(self):
+        sb = self.sb
+        sb.service("web", self.td1, 1, extra=[
+            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"])
+        sb.advance(60)
+        good = self.describe("web")["deployments"][0]["id"]
+        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)
+        for _ in range(30):
+            sb.advance(5)
+            d = self.describe("web")
+            if len(d["deployments"]) == 3:
+                break
+        self.assertEqual([(x["status"], x["rolloutState"]) for x in d["deployments"]],
+                         [("PRIMARY", "IN_PROGRESS"), ("ACTIVE", "FAILED"), ("ACTIVE", "COMPLETED")])
+        failed = d["deployments"][1]
+        self.assertEqual(failed["failedTasks"], 3)  # desired 1: the minimum threshold, 3
+        self.assertEqual(failed["rolloutStateReason"], "ECS deployment circuit breaker: tasks failed to start.")
+        self.assertEqual(d["deployments"][0]["rolloutStateReason"],
+                         f"ECS deployment circuit breaker: rolling back to deploymentId {good}.")
+
+    def test_breaker_without_rollback_stops_the_deployment(self):
+        sb = self.sb
+        sb.service("web", self.td1, 2, extra=[
+            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=false}"])
+        sb.advance(60)
+        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)
+        sb.advance(120)
+        d = self.describe("web")
+        primary = d["deployments"][0]
+        self.assertEqual((primary["taskDefinition"], primary["rolloutState"]), (self.td2, "FAILED"))
+        self.assertEqual(d["taskDefinition"], self.td2)
+        events = [e["message"] for e in d["events"]]
+        self.assertIn(f"(service web) (deployment {primary['id']}) deployment failed: tasks failed to start.", events)
+        self.assertFalse(any("rolling back" in e for e in events))
+        # a FAILED deployment launches no new tasks; the old ones keep serving
+        before = len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
+        sb.advance(300)
+        after = len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
+        self.assertEqual(before, after)
+        self.assertEqual({t["taskDefinitionArn"] for t in sb.tasks(service="web")}, {self.td1})
+        self.assertEqual(self.describe("web")["runningCount"], 2)
+
+    def test_pull_errors_trip_the_breaker_and_are_throttled_without_it(self):
+        sb = self.sb
+        td = sb.task_definition("missing", f"{REGISTRY}/web:v404")
+        sb.service("web", td, 1, extra=["--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=false}"])
+        sb.advance(120)
+        d = self.describe("web")
+        self.assertEqual(d["deployments"][0]["rolloutState"], "FAILED")
+        self.assertEqual(d["deployments"][0]["failedTasks"], 3)
+        # without a breaker ECS keeps retrying, more and more slowly
+        sb.service("web2", td, 1)
+        sb.advance(900)
+        events = self.events("web2")
+        self.assertIn("(service web2) is unable to consistently start tasks successfully. "
+                      "For more information, see the Troubleshooting section.", events)
+        started = sum(e.startswith("(service web2) has started 1 tasks") for e in events)
+        self.assertLess(started, 15)
+
+
+if __name__ == "__main__":
+    import unittest
+
+    unittest.main()

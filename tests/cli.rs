@@ -1,0 +1,585 @@
+//! End-to-end tests of the `ecsdrill` binary: plain line mode with a temporary data
+//! directory and a fixed clock (`ECSDRILL_NOW`), plus two real-terminal (PTY) smoke tests
+//! of the interactive mode.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use rusqlite::Connection;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ecsdrill");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+const DAY0: &str = "2026-11-22T09:00:00+01:00";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.path().join("data/ecsdrill/ecsdrill.db")
+    }
+
+    fn cmd(&self, now: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_DATA_HOME", self.path().join("data"))
+            .env("ECSDRILL_NOW", now)
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    fn run(&self, now: &str, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .cmd(now, args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn conn(&self) -> Connection {
+        Connection::open(self.db()).unwrap()
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Card states as comparable text rows.
+    fn states(&self) -> Vec<String> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT card_id, phase, step, stability, difficulty, due_ms, reps, lapses FROM card_state ORDER BY card_id")
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok(format!(
+                "{} {} {} {:?} {:?} {} {} {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<f64>>(3)?,
+                r.get::<_, Option<f64>>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// What to answer, given the lines of the current card and the prompt line.
+type Policy<'a> = dyn FnMut(&[String], &str) -> String + 'a;
+
+/// Runs a session line by line, answering each `> ` prompt with `policy`.
+fn drive(env: &Env, now: &str, args: &[&str], policy: &mut Policy) -> (String, i32) {
+    let mut child = env.cmd(now, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut transcript = String::new();
+    let mut card: Vec<String> = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        transcript.push_str(&line);
+        let l = line.trim_end().to_string();
+        if l.starts_with('[') && l.contains('/') && l.contains(" · ") {
+            card.clear();
+        }
+        if l.starts_with("> ") {
+            let answer = policy(&card, &l);
+            transcript.push_str(&format!("<< {answer}\n"));
+            if writeln!(stdin, "{answer}").is_err() {
+                break;
+            }
+        } else {
+            card.push(l);
+        }
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    (transcript, status.code().unwrap_or(-1))
+}
+
+/// The right answer for the fixture deck, read off the screen.
+fn right_answer(card: &[String], prompt: &str) -> String {
+    if prompt.contains("press Enter") {
+        return String::new();
+    }
+    if prompt.contains("rate your recall") {
+        return "3".into();
+    }
+    if prompt.contains("choose") {
+        let line = card.iter().find(|l| l.starts_with("  ") && l.contains(") RIGHT")).expect("a RIGHT option");
+        return line.trim().chars().next().unwrap().to_string();
+    }
+    if prompt.contains("item numbers") {
+        let mut shown: Vec<(u32, String)> = card
+            .iter()
+            .filter_map(|l| {
+                let l = l.trim();
+                let (num, rest) = l.split_once(". step ")?;
+                Some((rest.parse().ok()?, num.to_string()))
+            })
+            .collect();
+        shown.sort();
+        return shown.into_iter().map(|(_, n)| n).collect::<Vec<_>>().join(" ");
+    }
+    if prompt.contains("type the answer") {
+        return "awsvpc".into();
+    }
+    panic!("unexpected prompt {prompt:?}");
+}
+
+fn fixture_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["--plain", "--decks", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decks"), "review", "--deck", "fixture"];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn a_full_session_over_several_days_follows_fsrs() {
+    let env = Env::new();
+    // Day 0: four new cards; each needs two right answers (the 10-minute step, shown early).
+    let (out, code) = drive(&env, DAY0, &fixture_args(&[]), &mut right_answer);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 8, "{out}");
+    assert!(out.contains("Session done: 8 answers on 4 cards, 100% right"), "{out}");
+    assert!(out.contains("Due by tomorrow: 0 · within 7 days: 4"), "{out}");
+    // Graduated with S = 2.3065 days -> a 2-day interval, due at 4 a.m. local time.
+    let due_day2 = chrono::DateTime::parse_from_rfc3339("2026-11-24T04:00:00+01:00").unwrap().timestamp_millis();
+    assert_eq!(env.count(&format!("SELECT COUNT(*) FROM card_state WHERE phase = 'review' AND due_ms = {due_day2}")), 4);
+
+    // Day 1: nothing due.
+    let (out, code) = drive(&env, "2026-11-23T09:00:00+01:00", &fixture_args(&[]), &mut right_answer);
+    assert_eq!(code, 0);
+    assert!(out.contains("Nothing is due right now"), "{out}");
+
+    // Day 2: all four due. Get the choice card wrong once: it lapses into relearning,
+    // names the misconception the wrong option reveals, and comes back in the session.
+    let mut wrong_once = true;
+    let mut policy = |card: &[String], prompt: &str| -> String {
+        if prompt.contains("choose") && wrong_once {
+            wrong_once = false;
+            let line = card.iter().find(|l| l.contains("wrong answer one")).unwrap();
+            return line.trim().chars().next().unwrap().to_string();
+        }
+        right_answer(card, prompt)
+    };
+    let (out, code) = drive(&env, "2026-11-24T09:00:00+01:00", &fixture_args(&[]), &mut policy);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("misconception: \""), "{out}");
+    assert!(out.contains("saved: again · next review in 10 min"), "{out}");
+    let conn = env.conn();
+    let (lapses, phase): (i64, String) =
+        conn.query_row("SELECT lapses, phase FROM card_state WHERE card_id = 'fx-choice'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((lapses, phase.as_str()), (1, "review"));
+    // The three cards answered right: S ≈ 10.97 (FSRS-6 defaults, see srs.md §3.2), interval fuzzed around 11 days.
+    let mut stmt = conn
+        .prepare("SELECT stability, scheduled_days, due_ms FROM card_state WHERE card_id != 'fx-choice'")
+        .unwrap();
+    let rows: Vec<(f64, i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    for (s, days, due) in rows {
+        assert!((s - 10.971).abs() < 0.01, "stability {s}");
+        assert!((9..=13).contains(&days), "interval {days}");
+        let expected = chrono::DateTime::parse_from_rfc3339("2026-11-24T04:00:00+01:00").unwrap() + chrono::Duration::days(days);
+        assert_eq!(due, expected.timestamp_millis());
+    }
+    assert!(env.count("SELECT COUNT(*) FROM review_log WHERE misconceptions = 'ecs-stores-images'") == 1);
+}
+
+#[test]
+fn cram_leaves_the_schedule_untouched() {
+    let env = Env::new();
+    drive(&env, DAY0, &fixture_args(&[]), &mut right_answer);
+    let before = env.states();
+    let logged = env.count("SELECT COUNT(*) FROM review_log");
+    let (out, code) = drive(&env, "2026-11-22T10:00:00+01:00", &fixture_args(&["--cram"]), &mut right_answer);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("cram: schedule unchanged"), "{out}");
+    assert!(out.contains("Cram session: the schedule was not changed."), "{out}");
+    assert_eq!(env.states(), before);
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log WHERE kind = 'cram'"), 4);
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), logged + 4);
+}
+
+#[test]
+fn quitting_mid_session_keeps_every_answer() {
+    let env = Env::new();
+    let mut answered = 0;
+    let mut policy = |card: &[String], prompt: &str| -> String {
+        if prompt.contains("press Enter") || prompt.contains("choose") || prompt.contains("type") || prompt.contains("item numbers") {
+            if answered == 2 {
+                return "q".into();
+            }
+            answered += 1;
+        }
+        right_answer(card, prompt)
+    };
+    let (out, code) = drive(&env, DAY0, &fixture_args(&[]), &mut policy);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 2);
+    assert_eq!(env.count("SELECT COUNT(*) FROM session WHERE end_reason = 'quit' AND ended_ms IS NOT NULL"), 1);
+    assert!(out.contains("Session done: 2 answers"), "{out}");
+}
+
+#[test]
+fn end_of_input_ends_cleanly_and_keeps_answers() {
+    let env = Env::new();
+    // The first fixture card is the recall card: reveal, rate, then input ends.
+    let out = env.run(DAY0, &fixture_args(&[]), "\n3\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 1);
+    assert!(text(&out.stdout).contains("Session done: 1 answers"));
+}
+
+#[test]
+fn unreadable_answers_reprompt_once_then_count_as_dont_know() {
+    let env = Env::new();
+    // recall: reveal, "9" (unreadable), "x" (again unreadable) -> don't know -> Again.
+    let out = env.run(DAY0, &fixture_args(&["--limit", "1"]), "\n9\nx\n");
+    let o = text(&out.stdout);
+    assert!(o.contains("could not read \"9\": type 1, 2, 3 or 4"), "{o}");
+    assert!(o.contains("counted as don't know"), "{o}");
+    assert_eq!(env.count("SELECT rating FROM review_log"), 1);
+}
+
+#[test]
+fn hints_make_a_right_answer_hard() {
+    let env = Env::new();
+    let mut asked = false;
+    let mut policy = |card: &[String], prompt: &str| -> String {
+        if prompt.contains("choose") && !asked {
+            asked = true;
+            return "?".into();
+        }
+        right_answer(card, prompt)
+    };
+    let (out, _) = drive(&env, DAY0, &fixture_args(&[]), &mut policy);
+    assert!(out.contains("hint: It says RIGHT."), "{out}");
+    assert_eq!(env.count("SELECT rating FROM review_log WHERE card_id = 'fx-choice' ORDER BY id LIMIT 1"), 2);
+}
+
+#[test]
+fn easy_suffix_upgrades_a_right_answer() {
+    let env = Env::new();
+    let mut policy = |card: &[String], prompt: &str| -> String {
+        let a = right_answer(card, prompt);
+        if prompt.contains("type the answer") { format!("{a} +") } else { a }
+    };
+    drive(&env, DAY0, &fixture_args(&[]), &mut policy);
+    assert_eq!(env.count("SELECT rating FROM review_log WHERE card_id = 'fx-typed' ORDER BY id LIMIT 1"), 4);
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log WHERE card_id = 'fx-typed'"), 1);
+}
+
+#[test]
+fn embedded_decks_start_a_review_on_an_empty_database() {
+    let env = Env::new();
+    let out = env.run(DAY0, &["review"], "");
+    let o = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(o.starts_with("\n[1/20] "), "{o}");
+    assert!(o.lines().any(|l| l.starts_with("> ")), "{o}");
+    assert!(env.db().exists());
+}
+
+#[test]
+fn daily_new_card_limit_is_counted_across_sessions() {
+    let env = Env::new();
+    let mut n = 0;
+    let mut policy = |_: &[String], prompt: &str| -> String {
+        if prompt.contains("rate") {
+            return "4".into();
+        }
+        n += 1;
+        if n > 5 { "q".into() } else if prompt.contains("press Enter") { String::new() } else { "1".into() }
+    };
+    drive(&env, DAY0, &["--plain", "review"], &mut policy);
+    let out = env.run("2026-11-22T11:00:00+01:00", &["--plain", "review"], "");
+    let first = text(&out.stdout);
+    let new_seen = env.count("SELECT COUNT(DISTINCT card_id) FROM review_log WHERE phase_before = 'new'");
+    assert!(first.contains(&format!("[1/{}]", 20 - new_seen + env.count("SELECT COUNT(*) FROM card_state WHERE phase IN ('learning','relearning')"))), "{first}");
+    let stats = env.run("2026-11-22T11:00:00+01:00", &["stats", "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(v["new_available_today"].as_i64().unwrap(), 20 - new_seen);
+}
+
+#[test]
+fn every_bad_deck_gives_its_own_located_error() {
+    let dir = Path::new(FIXTURES).join("bad-decks");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    let env = Env::new();
+    for f in files {
+        let first = std::fs::read_to_string(&f).unwrap().lines().next().unwrap().to_string();
+        let expect = first.strip_prefix("# expect: ").expect("an # expect: header");
+        let (loc, fragment) = expect.split_once(' ').unwrap();
+        let out = env.run(DAY0, &["decks", "check", f.to_str().unwrap()], "");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", f.display());
+        let want = format!("{}:{loc}: error: {}", f.display(), fragment.trim());
+        assert!(err.contains(&want), "{}\nwanted: {want}\ngot: {err}", f.display());
+    }
+}
+
+#[test]
+fn a_bad_user_deck_stops_the_review_before_anything_is_written() {
+    let env = Env::new();
+    let decks = env.path().join("mydecks");
+    std::fs::create_dir_all(&decks).unwrap();
+    std::fs::copy(Path::new(FIXTURES).join("bad-decks/unknown-topic.yaml"), decks.join("mine.yaml")).unwrap();
+    let out = env.run(DAY0, &["--decks", decks.to_str().unwrap(), "review"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("mine.yaml:7:12: error: card `a` has unknown topic `kubernetes`"), "{err}");
+    assert!(err.contains("nothing was loaded"), "{err}");
+    assert!(!env.db().exists());
+}
+
+#[test]
+fn a_user_deck_overrides_a_builtin_card_by_id() {
+    let env = Env::new();
+    let decks = env.path().join("mydecks");
+    std::fs::create_dir_all(&decks).unwrap();
+    std::fs::write(
+        decks.join("override.yaml"),
+        "format_version: 1\nid: mine\ntitle: Mine\ncards:\n  - id: fx-recall-override\n    topic: cluster\n    kind: recall\n    prompt: New prompt\n    answer: a\n    explanation: e\n    sources: [https://docs.aws.amazon.com/x]\n",
+    )
+    .unwrap();
+    let export = env.run(DAY0, &["--decks", decks.to_str().unwrap(), "decks", "export", "--format", "json"], "");
+    let cards: Vec<serde_json::Value> = serde_json::from_slice(&export.stdout).unwrap();
+    let builtin_id = cards.iter().find(|c| c["deck"] == "foundations").unwrap()["id"].as_str().unwrap().to_string();
+    let total = cards.len();
+    std::fs::write(
+        decks.join("override.yaml"),
+        format!("format_version: 1\nid: mine\ntitle: Mine\ncards:\n  - id: {builtin_id}\n    topic: cluster\n    kind: recall\n    prompt: My own wording\n    answer: a\n    explanation: e\n    sources: [https://docs.aws.amazon.com/x]\n"),
+    )
+    .unwrap();
+    let export = env.run(DAY0, &["--decks", decks.to_str().unwrap(), "decks", "export", "--format", "json"], "");
+    let cards: Vec<serde_json::Value> = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(cards.len(), total - 1);
+    let card = cards.iter().find(|c| c["id"] == builtin_id.as_str()).unwrap();
+    assert_eq!(card["prompt"], "My own wording");
+}
+
+#[test]
+fn a_newer_schema_is_refused_naming_both_versions() {
+    let env = Env::new();
+    let db = env.path().join("future.db");
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE x (y); PRAGMA user_version = 99;").unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+    let out = env.run(DAY0, &["--db", db.to_str().unwrap(), "stats"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("schema version 99") && err.contains("up to 1"), "{err}");
+    assert!(std::fs::read(&db).unwrap() == before, "the newer database was modified");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_named_and_never_overwritten() {
+    let env = Env::new();
+    let db = env.path().join("notes.db");
+    std::fs::write(&db, "this is my shopping list, not a database\n").unwrap();
+    let out = env.run(DAY0, &["--db", db.to_str().unwrap(), "review"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains(&db.display().to_string()) && err.contains("not an SQLite file"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert_eq!(std::fs::read_to_string(&db).unwrap(), "this is my shopping list, not a database\n");
+
+    // A damaged SQLite file (valid header, garbage after it).
+    let damaged = env.path().join("damaged.db");
+    let mut bytes = b"SQLite format 3\0".to_vec();
+    bytes.extend(std::iter::repeat_n(0xA5u8, 8192));
+    std::fs::write(&damaged, &bytes).unwrap();
+    let out = env.run(DAY0, &["--db", damaged.to_str().unwrap(), "stats"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&damaged.display().to_string()), "{err}");
+    assert!(std::fs::read(&damaged).unwrap() == bytes, "the damaged database was modified");
+}
+
+#[test]
+fn stats_json_has_the_contract_fields() {
+    let env = Env::new();
+    drive(&env, DAY0, &fixture_args(&[]), &mut right_answer);
+    let out = env.run(DAY0, &["--decks", &format!("{FIXTURES}/decks"), "stats", "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["cards_total", "cards_seen", "reviews_total", "due_now", "due_next_7_days", "retention_30d", "streak_days", "topics"] {
+        assert!(v.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(v["cards_seen"], 4);
+    assert_eq!(v["reviews_total"], 8);
+    assert_eq!(v["streak_days"], 1);
+    let topic = v["topics"].as_array().unwrap().iter().find(|t| t["id"] == "cluster").unwrap();
+    for field in ["id", "cards", "seen", "score", "level"] {
+        assert!(topic.get(field).is_some(), "missing topics[].{field}");
+    }
+    assert_eq!(topic["level"], "exposure");
+    // Two days later the streak has lapsed only if nothing was reviewed yesterday.
+    let later = env.run("2026-11-24T09:00:00+01:00", &["stats", "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&later.stdout).unwrap();
+    assert_eq!(v["streak_days"], 0);
+    let text_out = env.run(DAY0, &["stats"], "");
+    assert!(text(&text_out.stdout).contains("Topics (score out of 5, level):"));
+}
+
+#[test]
+fn today_summary_without_a_command() {
+    let env = Env::new();
+    let out = env.run(DAY0, &[], "");
+    let o = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(o.contains("ecsdrill · Sunday 22 November 2026"), "{o}");
+    assert!(o.contains("new cards available today: 20"), "{o}");
+    assert!(o.contains("Next: `ecsdrill review`"), "{o}");
+}
+
+#[test]
+fn exports_in_json_csv_and_anki_formats() {
+    let env = Env::new();
+    let json = env.run(DAY0, &["decks", "export", "--format", "json"], "");
+    let cards: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(cards.len() >= 250);
+    for field in ["id", "deck", "topic", "kind", "prompt", "options", "answer", "explanation", "sources", "misconceptions"] {
+        assert!(cards[0].get(field).is_some(), "missing {field}");
+    }
+    let csv_out = env.run(DAY0, &["decks", "export", "--format", "csv"], "");
+    let mut rdr = csv::Reader::from_reader(&csv_out.stdout[..]);
+    assert_eq!(rdr.records().count(), cards.len());
+    let anki = env.path().join("anki.txt");
+    let out = env.run(DAY0, &["decks", "export", "--format", "anki", "--output", anki.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0));
+    let a = std::fs::read_to_string(&anki).unwrap();
+    assert!(a.starts_with("#separator:tab\n#html:true\n"));
+    let notes: Vec<&str> = a.lines().filter(|l| !l.starts_with('#')).collect();
+    let body = notes.join("\n");
+    let mut rdr = csv::ReaderBuilder::new().delimiter(b'\t').has_headers(false).from_reader(body.as_bytes());
+    let records: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), cards.len());
+    assert!(records.iter().all(|r| r.len() == 4 && r[0].starts_with("ecsdrill-") && r[2].contains("<a href=\"https://")));
+}
+
+#[test]
+fn decks_list_and_check_on_the_shipped_content() {
+    let env = Env::new();
+    let out = env.run(DAY0, &["decks", "list", "--json"], "");
+    let decks: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(decks.len() >= 6);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/decks");
+    let out = env.run(DAY0, &["decks", "check", dir], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("; 0 warnings"), "{}", text(&out.stdout));
+    assert_eq!(text(&out.stderr), "", "the shipped decks must check with zero warnings");
+}
+
+#[test]
+fn bad_clock_and_unknown_filters_are_usage_errors() {
+    let env = Env::new();
+    let out = env.run("yesterday", &["stats"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("ECSDRILL_NOW"));
+    let out = env.run(DAY0, &["review", "--topic", "kubernetes"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown topic `kubernetes`") && text(&out.stderr).contains("hint: topics:"));
+}
+
+#[test]
+fn completions_are_generated() {
+    let env = Env::new();
+    let out = env.run(DAY0, &["completions", "bash"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("ecsdrill"));
+}
+
+// ---- Real-terminal smoke tests (PTY) ----
+
+fn key(p: &mut rexpect::session::PtySession, keys: &str) {
+    p.send(keys).unwrap();
+    p.flush().unwrap();
+}
+
+fn pty(env: &Env, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = env.cmd(DAY0, args);
+    cmd.env("TERM", "xterm-256color");
+    rexpect::session::spawn_command(cmd, Some(10_000)).unwrap()
+}
+
+#[test]
+fn pty_answers_one_card_of_each_kind_with_keys() {
+    let env = Env::new();
+    let decks = format!("{FIXTURES}/decks");
+    let mut p = pty(&env, &["--decks", &decks, "review", "--deck", "fixture"]);
+    // recall: Enter reveals, 3 rates.
+    p.exp_string("Enter: show answer").unwrap();
+    key(&mut p, "\r");
+    p.exp_string("Rate: 1 again").unwrap();
+    key(&mut p, "3");
+    p.exp_string("saved: good").unwrap();
+    // choice: Enter takes the highlighted option.
+    p.exp_string("Choose one").unwrap();
+    key(&mut p, "\r");
+    p.exp_string("Enter: next").unwrap();
+    key(&mut p, "\r");
+    p.exp_string("saved:").unwrap();
+    // typed
+    p.exp_string("Your answer").unwrap();
+    key(&mut p, "awsvpc\r");
+    p.exp_string(" Right\r\nWhy").unwrap();
+    p.exp_string("4: it was easy").unwrap();
+    key(&mut p, "4");
+    p.exp_string("saved: easy").unwrap();
+    // order: Enter confirms the order shown.
+    p.exp_string("Put in order").unwrap();
+    key(&mut p, "\r");
+    p.exp_string("Enter: next").unwrap();
+    key(&mut p, "\r");
+    p.exp_string("saved:").unwrap();
+    // Then quit at the next card.
+    p.exp_regex("[0-9]+/[0-9]+").unwrap();
+    key(&mut p, "q");
+    p.exp_string("Session done: 4 answers on 4 cards").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 4);
+    assert_eq!(env.count("SELECT rating FROM review_log WHERE card_id = 'fx-typed'"), 4);
+}
+
+#[test]
+fn pty_q_quits_at_the_first_card() {
+    let env = Env::new();
+    let mut p = pty(&env, &["review"]);
+    p.exp_regex("1/20").unwrap();
+    key(&mut p, "q");
+    p.exp_string("Session ended before any answer").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(env.count("SELECT COUNT(*) FROM session WHERE end_reason = 'quit'"), 1);
+}
