@@ -5,6 +5,9 @@
 mod load;
 mod raw;
 
+#[cfg(test)]
+mod coverage;
+
 pub use load::{Catalog, LoadOptions, Source, check_paths, load_catalog};
 
 use serde::Serialize;
@@ -13,7 +16,7 @@ use std::fmt;
 /// The deck format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Recall,

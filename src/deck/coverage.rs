@@ -1,0 +1,138 @@
+//! Coverage rules for the shipped content, checked from the deck data itself: counts by
+//! kind, cards per topic, every misconception taught twice, every card sourced. Also keeps
+//! the README's topic table in step with the decks (`UPDATE_README=1 cargo test` rewrites it).
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Catalog, Kind, LoadOptions, Stage, load_catalog};
+
+fn shipped() -> Catalog {
+    load_catalog(&LoadOptions::default()).expect("the shipped decks load")
+}
+
+fn share(catalog: &Catalog, kind: Kind) -> f64 {
+    catalog.cards.iter().filter(|c| c.kind == kind).count() as f64 / catalog.cards.len() as f64
+}
+
+#[test]
+fn card_counts_and_kind_mix() {
+    let c = shipped();
+    assert!(c.cards.len() >= 250, "{} cards", c.cards.len());
+    assert!(share(&c, Kind::Choice) >= 0.40, "choice {:.2}", share(&c, Kind::Choice));
+    assert!(share(&c, Kind::Typed) >= 0.15, "typed {:.2}", share(&c, Kind::Typed));
+    assert!(share(&c, Kind::Order) >= 0.05, "order {:.2}", share(&c, Kind::Order));
+    assert!(share(&c, Kind::Recall) > 0.0);
+}
+
+#[test]
+fn every_topic_has_enough_cards_and_the_required_order_cards() {
+    let c = shipped();
+    for t in &c.topics {
+        let n = c.cards.iter().filter(|card| card.topic == t.id).count();
+        assert!(n >= 8, "topic {} has {n} cards", t.id);
+    }
+    for topic in ["cicd", "deployments", "service"] {
+        assert!(
+            c.cards.iter().any(|card| card.topic == topic && card.kind == Kind::Order),
+            "no order card for {topic}"
+        );
+    }
+}
+
+#[test]
+fn difficulty_spreads_from_definitions_to_scenarios() {
+    let c = shipped();
+    for stage in [Stage::Definition, Stage::Comparison, Stage::Scenario] {
+        let n = c.cards.iter().filter(|card| card.stage == Some(stage)).count();
+        assert!(n as f64 >= 0.2 * c.cards.len() as f64, "{stage:?}: {n}");
+    }
+    assert!(c.cards.iter().all(|card| card.stage.is_some()), "every shipped card names its stage");
+}
+
+#[test]
+fn every_misconception_is_taught_twice_with_a_tempting_option() {
+    let c = shipped();
+    let required = [
+        "ecs-stores-images", "crash-loop-auto-rollback", "alb-for-container-to-container",
+        "serverless-means-no-servers", "secrets-in-environment", "one-role-for-both",
+        "fargate-spot-launch-type", "new-image-redeploys", "min-healthy-100-no-extra-tasks",
+        "instance-target-type-fargate", "pull-without-public-ip", "one-ecr-endpoint-enough",
+        "deregister-stops-tasks", "ecs-exec-anytime-ssh", "service-connect-public-dns", "app-runner-default",
+    ];
+    for id in required {
+        assert!(c.misconception(id).is_some(), "misconceptions.yaml lacks {id}");
+    }
+    for m in &c.misconceptions {
+        let teaching: Vec<_> = c.cards.iter().filter(|card| card.misconceptions.contains(&m.id)).collect();
+        let kinds: HashSet<Kind> = teaching.iter().map(|card| card.kind).collect();
+        assert!(teaching.len() >= 2 && kinds.len() >= 2, "{} is taught by {} cards of {} kinds", m.id, teaching.len(), kinds.len());
+        let tempting = teaching
+            .iter()
+            .any(|card| card.kind == Kind::Choice && card.options.iter().any(|o| !o.correct && o.misconception.as_deref() == Some(&m.id)));
+        assert!(tempting, "no choice card offers `{}` as a tempting option", m.id);
+    }
+}
+
+#[test]
+fn every_card_is_explained_and_sourced_from_aws() {
+    let c = shipped();
+    for card in &c.cards {
+        assert!(card.explanation.len() >= 40, "{}: explanation too short", card.id);
+        assert!(!card.sources.is_empty(), "{}: no source", card.id);
+        assert!(
+            card.sources.iter().any(|s| s.starts_with("https://docs.aws.amazon.com/") || s.starts_with("https://aws.amazon.com/")),
+            "{}: no AWS documentation source",
+            card.id
+        );
+    }
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+/// The README table: one row per topic with card counts by kind.
+fn topics_table(c: &Catalog) -> String {
+    let mut out = String::from("| topic | cards | choice | typed | order | recall |\n|---|---:|---:|---:|---:|---:|\n");
+    let mut by: HashMap<(&str, Kind), usize> = HashMap::new();
+    for card in &c.cards {
+        *by.entry((card.topic.as_str(), card.kind)).or_default() += 1;
+    }
+    let get = |t: &str, k: Kind| by.get(&(t, k)).copied().unwrap_or(0);
+    for t in &c.topics {
+        let total: usize = [Kind::Choice, Kind::Typed, Kind::Order, Kind::Recall].iter().map(|&k| get(&t.id, k)).sum();
+        out.push_str(&format!(
+            "| {} (`{}`) | {total} | {} | {} | {} | {} |\n",
+            t.title,
+            t.id,
+            get(&t.id, Kind::Choice),
+            get(&t.id, Kind::Typed),
+            get(&t.id, Kind::Order),
+            get(&t.id, Kind::Recall)
+        ));
+    }
+    let count = |k: Kind| c.cards.iter().filter(|card| card.kind == k).count();
+    out.push_str(&format!(
+        "| **all** | **{}** | **{}** | **{}** | **{}** | **{}** |\n",
+        c.cards.len(),
+        count(Kind::Choice),
+        count(Kind::Typed),
+        count(Kind::Order),
+        count(Kind::Recall)
+    ));
+    out
+}
+
+#[test]
+fn readme_topic_table_matches_the_decks() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md");
+    let (start, end) = ("<!-- topics:start -->\n", "<!-- topics:end -->");
+    let a = readme.find(start).expect("topics:start marker") + start.len();
+    let b = readme.find(end).expect("topics:end marker");
+    let table = topics_table(&shipped());
+    if readme[a..b] != table {
+        if std::env::var_os("UPDATE_README").is_some() {
+            std::fs::write(path, format!("{}{table}{}", &readme[..a], &readme[b..])).unwrap();
+        } else {
+            panic!("README topic table is out of date: run `UPDATE_README=1 cargo test readme_topic_table`");
+        }
+    }
+}
