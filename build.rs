@@ -15,7 +15,20 @@ fn main() {
         })
         .unwrap_or_default();
     names.sort();
-    let mut out = String::from("/// Files of decks/, embedded at build time: (path, contents).\npub static EMBEDDED_FILES: &[(&str, &str)] = &[\n");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for name in &names {
+        for b in name
+            .bytes()
+            .chain(fs::read(dir.join(name)).expect("read deck").into_iter())
+        {
+            hash ^= b as u64;
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let mut out = format!(
+        "/// FNV-1a of the embedded files, part of the catalog cache key.\npub const EMBEDDED_HASH: u64 = {hash};\n"
+    );
+    out.push_str("/// Files of decks/, embedded at build time: (path, contents).\npub static EMBEDDED_FILES: &[(&str, &str)] = &[\n");
     for name in &names {
         println!("cargo:rerun-if-changed=decks/{name}");
         out.push_str(&format!(
@@ -23,6 +36,7 @@ fn main() {
         ));
     }
     out.push_str("];\n");
-    let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_decks.rs");
+    let dest =
+        Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_decks.rs");
     fs::write(dest, out).expect("write embedded_decks.rs");
 }

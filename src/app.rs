@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::clock::Clock;
-use crate::deck::{Catalog, LoadOptions, load_catalog};
+use crate::deck::{Catalog, LoadOptions, load_cached};
 use crate::error::UserError;
 use crate::sched::{SchedConfig, Scheduler};
 use crate::store::Store;
@@ -22,11 +22,13 @@ pub struct App {
 
 /// The per-user data directory (XDG on Linux: $XDG_DATA_HOME/ecsdrill).
 pub fn data_dir() -> Result<PathBuf> {
-    directories::ProjectDirs::from("", "", "ecsdrill").map(|p| p.data_dir().to_path_buf()).ok_or_else(|| {
-        UserError::env("cannot find your home directory to keep progress in")
-            .with_hint("set HOME, or pass --db PATH")
-            .into()
-    })
+    directories::ProjectDirs::from("", "", "ecsdrill")
+        .map(|p| p.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            UserError::env("cannot find your home directory to keep progress in")
+                .with_hint("set HOME, or pass --db PATH")
+                .into()
+        })
 }
 
 impl App {
@@ -49,23 +51,48 @@ impl App {
         }
         for d in &cli.deck_dirs {
             if !d.exists() {
-                return Err(UserError::env(format!("deck directory {} does not exist", d.display()))
-                    .with_hint("pass an existing directory of .yaml decks to --decks")
-                    .into());
+                return Err(UserError::env(format!(
+                    "deck directory {} does not exist",
+                    d.display()
+                ))
+                .with_hint("pass an existing directory of .yaml decks to --decks")
+                .into());
             }
             deck_dirs.push(d.clone());
         }
-        Ok(App { clock, plain, color, db_path, deck_dirs })
+        Ok(App {
+            clock,
+            plain,
+            color,
+            db_path,
+            deck_dirs,
+        })
     }
 
     /// All decks; any error in any deck stops here, before anything is shown or written.
     pub fn catalog(&self) -> Result<Catalog> {
-        load_catalog(&LoadOptions { user_dirs: self.deck_dirs.clone() }).map_err(|diags| {
-            let errors: Vec<String> = diags.iter().filter(|d| !d.warning).map(|d| d.to_string()).collect();
+        let cache_dir =
+            directories::ProjectDirs::from("", "", "ecsdrill").map(|p| p.cache_dir().to_path_buf());
+        load_cached(
+            &LoadOptions {
+                user_dirs: self.deck_dirs.clone(),
+            },
+            cache_dir.as_deref(),
+        )
+        .map_err(|diags| {
+            let errors: Vec<String> = diags
+                .iter()
+                .filter(|d| !d.warning)
+                .map(|d| d.to_string())
+                .collect();
             let n = errors.len();
-            UserError::env(format!("{}\n{n} error{} in the decks; nothing was loaded", errors.join("\n"), if n == 1 { "" } else { "s" }))
-                .with_hint("fix the file at the line and column shown, then run `ecsdrill decks check`")
-                .into()
+            UserError::env(format!(
+                "{}\n{n} error{} in the decks; nothing was loaded",
+                errors.join("\n"),
+                if n == 1 { "" } else { "s" }
+            ))
+            .with_hint("fix the file at the line and column shown, then run `ecsdrill decks check`")
+            .into()
         })
     }
 

@@ -5,8 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "ecsdrill", version, about = "Learn Amazon ECS in the terminal: spaced-repetition review of ECS cards")]
-#[command(after_help = "Run without a command for today's summary; `ecsdrill review` starts the daily review.")]
+#[command(
+    name = "ecsdrill",
+    version,
+    about = "Learn Amazon ECS in the terminal: spaced-repetition review of ECS cards"
+)]
+#[command(
+    after_help = "Run without a command for today's summary; `ecsdrill review` starts the daily review."
+)]
 pub struct Cli {
     /// SQLite file with your progress [default: ecsdrill.db in your data directory]
     #[arg(long, global = true, env = "ECSDRILL_DB", value_name = "PATH")]

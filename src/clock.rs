@@ -21,8 +21,10 @@ impl Clock {
         match std::env::var("ECSDRILL_NOW") {
             Ok(text) if !text.trim().is_empty() => {
                 let fixed = DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
-                    UserError::env(format!("ECSDRILL_NOW={text:?} is not an RFC 3339 time: {e}"))
-                        .with_hint("use a value like 2026-11-22T09:00:00+01:00, or unset it")
+                    UserError::env(format!(
+                        "ECSDRILL_NOW={text:?} is not an RFC 3339 time: {e}"
+                    ))
+                    .with_hint("use a value like 2026-11-22T09:00:00+01:00, or unset it")
                 })?;
                 Ok(Clock { fixed: Some(fixed) })
             }
@@ -50,7 +52,10 @@ pub fn to_ms(t: DateTime<FixedOffset>) -> i64 {
 
 /// A stored timestamp, shown in the offset of `like`.
 pub fn from_ms(ms: i64, like: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    like.offset().timestamp_millis_opt(ms).single().unwrap_or(like)
+    like.offset()
+        .timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or(like)
 }
 
 /// The study day a moment belongs to (days start at 4 a.m. local time).
@@ -66,7 +71,10 @@ pub fn days_between(earlier: DateTime<FixedOffset>, later: DateTime<FixedOffset>
 /// The moment a study day begins, in the offset of `like`.
 pub fn day_start(day: NaiveDate, like: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     let naive = day.and_hms_opt(DAY_START_HOUR, 0, 0).unwrap_or_default();
-    like.offset().from_local_datetime(&naive).single().unwrap_or(like)
+    like.offset()
+        .from_local_datetime(&naive)
+        .single()
+        .unwrap_or(like)
 }
 
 #[cfg(test)]
@@ -79,11 +87,26 @@ mod tests {
 
     #[test]
     fn day_starts_at_four_local() {
-        assert_eq!(study_day(t("2026-11-22T03:59:00+01:00")).to_string(), "2026-11-21");
-        assert_eq!(study_day(t("2026-11-22T04:00:00+01:00")).to_string(), "2026-11-22");
-        assert_eq!(days_between(t("2026-11-21T23:00:00Z"), t("2026-11-22T03:00:00Z")), 0);
-        assert_eq!(days_between(t("2026-11-21T23:00:00Z"), t("2026-11-22T05:00:00Z")), 1);
-        let start = day_start(study_day(t("2026-11-22T10:00:00+01:00")), t("2026-11-22T10:00:00+01:00"));
+        assert_eq!(
+            study_day(t("2026-11-22T03:59:00+01:00")).to_string(),
+            "2026-11-21"
+        );
+        assert_eq!(
+            study_day(t("2026-11-22T04:00:00+01:00")).to_string(),
+            "2026-11-22"
+        );
+        assert_eq!(
+            days_between(t("2026-11-21T23:00:00Z"), t("2026-11-22T03:00:00Z")),
+            0
+        );
+        assert_eq!(
+            days_between(t("2026-11-21T23:00:00Z"), t("2026-11-22T05:00:00Z")),
+            1
+        );
+        let start = day_start(
+            study_day(t("2026-11-22T10:00:00+01:00")),
+            t("2026-11-22T10:00:00+01:00"),
+        );
         assert_eq!(start, t("2026-11-22T04:00:00+01:00"));
     }
 }

@@ -14,12 +14,20 @@ pub struct UserError {
 impl UserError {
     /// A usage or environment problem (exit code 2).
     pub fn env(message: impl Into<String>) -> Self {
-        UserError { message: message.into(), hint: None, exit_code: 2 }
+        UserError {
+            message: message.into(),
+            hint: None,
+            exit_code: 2,
+        }
     }
 
     /// A failed check (exit code 1).
     pub fn failed(message: impl Into<String>) -> Self {
-        UserError { message: message.into(), hint: None, exit_code: 1 }
+        UserError {
+            message: message.into(),
+            hint: None,
+            exit_code: 1,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

@@ -7,7 +7,13 @@ use crate::deck::{Card, Kind};
 pub fn normalize(s: &str) -> String {
     let mapped: String = s
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                ' '
+            }
+        })
         .collect();
     let words: Vec<&str> = mapped.split_whitespace().collect();
     let skip = usize::from(words.len() > 1 && matches!(words[0], "the" | "a" | "an"));
@@ -27,7 +33,10 @@ pub fn parse_number(s: &str) -> Option<f64> {
         return None;
     }
     let rest: String = s.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
-    if !rest.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '/' || c == '%') {
+    if !rest
+        .chars()
+        .all(|c| c.is_alphabetic() || c == ' ' || c == '/' || c == '%')
+    {
         return None;
     }
     first.parse::<f64>().ok().filter(|v| v.is_finite())
@@ -47,7 +56,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -77,11 +88,17 @@ pub enum TypedVerdict {
 /// Grades a typed reply against the card's answer and accepted variants.
 pub fn grade_typed(card: &Card, reply: &str) -> TypedVerdict {
     let answer = card.answer.as_deref().unwrap_or_default();
-    let candidates: Vec<&str> = std::iter::once(answer).chain(card.accept.iter().map(String::as_str)).collect();
+    let candidates: Vec<&str> = std::iter::once(answer)
+        .chain(card.accept.iter().map(String::as_str))
+        .collect();
     if let Some(expected) = parse_number(answer) {
         let tolerance = card.tolerance.unwrap_or(1e-9);
         if let Some(got) = parse_number(reply) {
-            return if (got - expected).abs() <= tolerance { TypedVerdict::Exact } else { TypedVerdict::Wrong };
+            return if (got - expected).abs() <= tolerance {
+                TypedVerdict::Exact
+            } else {
+                TypedVerdict::Wrong
+            };
         }
     }
     let got = compact(reply);
@@ -107,7 +124,10 @@ pub fn grade_typed(card: &Card, reply: &str) -> TypedVerdict {
 /// `2`, `b`, `a,c`, `1 3`: option positions (0-based, as shown). None if unparseable.
 pub fn parse_choice(input: &str, n: usize) -> Option<Vec<usize>> {
     let mut picked = Vec::new();
-    for tok in input.split(|c: char| c == ',' || c.is_whitespace()).filter(|t| !t.is_empty()) {
+    for tok in input
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
         let idx = if let Ok(num) = tok.parse::<usize>() {
             num.checked_sub(1)?
         } else {
@@ -125,14 +145,21 @@ pub fn parse_choice(input: &str, n: usize) -> Option<Vec<usize>> {
             picked.push(idx);
         }
     }
-    if picked.is_empty() { None } else { Some(picked) }
+    if picked.is_empty() {
+        None
+    } else {
+        Some(picked)
+    }
 }
 
 /// `3 1 2 4`: a permutation of the shown item numbers (0-based). None if unparseable.
 pub fn parse_order(input: &str, n: usize) -> Option<Vec<usize>> {
     let compact_digits = input.trim();
     // Allow "3124" for lists of up to 9 items.
-    let tokens: Vec<String> = if n <= 9 && compact_digits.len() == n && compact_digits.chars().all(|c| c.is_ascii_digit()) {
+    let tokens: Vec<String> = if n <= 9
+        && compact_digits.len() == n
+        && compact_digits.chars().all(|c| c.is_ascii_digit())
+    {
         compact_digits.chars().map(|c| c.to_string()).collect()
     } else {
         input
@@ -184,18 +211,29 @@ pub fn grade_choice(card: &Card, picked: &[usize]) -> Verdict {
     let revealed: Vec<String> = if correct {
         Vec::new()
     } else {
-        let mut r: Vec<String> =
-            got.iter().filter_map(|&i| card.options.get(i)).filter_map(|o| o.misconception.clone()).collect();
+        let mut r: Vec<String> = got
+            .iter()
+            .filter_map(|&i| card.options.get(i))
+            .filter_map(|o| o.misconception.clone())
+            .collect();
         r.dedup();
         r
     };
     let note = if !correct && want.len() > 1 {
         let right = got.iter().filter(|i| want.contains(i)).count();
-        Some(format!("{right} of {} right options chosen, {} wrong", want.len(), got.len() - right))
+        Some(format!(
+            "{right} of {} right options chosen, {} wrong",
+            want.len(),
+            got.len() - right
+        ))
     } else {
         None
     };
-    Verdict { correct, note, revealed }
+    Verdict {
+        correct,
+        note,
+        revealed,
+    }
 }
 
 /// Grades an order answer given as item indices (0 = the first correct item).
@@ -205,17 +243,31 @@ pub fn grade_order(card: &Card, seq: &[usize]) -> Verdict {
     Verdict {
         correct,
         note: (!correct).then(|| format!("{in_place} of {} in the right place", card.items.len())),
-        revealed: if correct { Vec::new() } else { card.misconceptions.clone() },
+        revealed: if correct {
+            Vec::new()
+        } else {
+            card.misconceptions.clone()
+        },
     }
 }
 
 pub fn grade_typed_verdict(card: &Card, reply: &str) -> Verdict {
     match grade_typed(card, reply) {
-        TypedVerdict::Exact => Verdict { correct: true, note: None, revealed: Vec::new() },
-        TypedVerdict::CloseEnough(s) => {
-            Verdict { correct: true, note: Some(format!("accepted with a typo: the spelling is \"{s}\"")), revealed: Vec::new() }
-        }
-        TypedVerdict::Wrong => Verdict { correct: false, note: None, revealed: card.misconceptions.clone() },
+        TypedVerdict::Exact => Verdict {
+            correct: true,
+            note: None,
+            revealed: Vec::new(),
+        },
+        TypedVerdict::CloseEnough(s) => Verdict {
+            correct: true,
+            note: Some(format!("accepted with a typo: the spelling is \"{s}\"")),
+            revealed: Vec::new(),
+        },
+        TypedVerdict::Wrong => Verdict {
+            correct: false,
+            note: None,
+            revealed: card.misconceptions.clone(),
+        },
     }
 }
 
@@ -275,15 +327,30 @@ mod tests {
 
     #[test]
     fn normalisation_ignores_case_spacing_punctuation_articles() {
-        assert_eq!(normalize("  The Task   Execution-Role! "), "task execution role");
+        assert_eq!(
+            normalize("  The Task   Execution-Role! "),
+            "task execution role"
+        );
         assert_eq!(normalize("a"), "a");
-        assert_eq!(grade_typed(&typed("awsvpc", &[]), "AWS VPC"), TypedVerdict::Exact);
-        assert_eq!(grade_typed(&typed("minimumHealthyPercent", &[]), "minimum healthy percent"), TypedVerdict::Exact);
+        assert_eq!(
+            grade_typed(&typed("awsvpc", &[]), "AWS VPC"),
+            TypedVerdict::Exact
+        );
+        assert_eq!(
+            grade_typed(
+                &typed("minimumHealthyPercent", &[]),
+                "minimum healthy percent"
+            ),
+            TypedVerdict::Exact
+        );
     }
 
     #[test]
     fn accepted_variants_match() {
-        let c = typed("Secrets Manager", &["AWS Secrets Manager", "secretsmanager"]);
+        let c = typed(
+            "Secrets Manager",
+            &["AWS Secrets Manager", "secretsmanager"],
+        );
         assert_eq!(grade_typed(&c, "aws secrets manager"), TypedVerdict::Exact);
         assert_eq!(grade_typed(&c, "ssm"), TypedVerdict::Wrong);
     }
@@ -291,14 +358,26 @@ mod tests {
     #[test]
     fn typos_are_forgiven_only_on_long_answers() {
         let long = typed("execution role", &[]);
-        assert!(matches!(grade_typed(&long, "exection role"), TypedVerdict::CloseEnough(_)));
-        assert!(matches!(grade_typed(&long, "exectuion role"), TypedVerdict::CloseEnough(_)));
+        assert!(matches!(
+            grade_typed(&long, "exection role"),
+            TypedVerdict::CloseEnough(_)
+        ));
+        assert!(matches!(
+            grade_typed(&long, "exectuion role"),
+            TypedVerdict::CloseEnough(_)
+        ));
         assert_eq!(grade_typed(&long, "task role"), TypedVerdict::Wrong);
         let short = typed("ECR", &[]);
         assert_eq!(grade_typed(&short, "ECS"), TypedVerdict::Wrong);
         let longer = typed("AmazonECSTaskExecutionRolePolicy", &[]);
-        assert!(matches!(grade_typed(&longer, "AmazonECSTaskExecutonRolePolicyy"), TypedVerdict::CloseEnough(_)));
-        assert_eq!(grade_typed(&longer, "AmazonECSTaskRolePolicy"), TypedVerdict::Wrong);
+        assert!(matches!(
+            grade_typed(&longer, "AmazonECSTaskExecutonRolePolicyy"),
+            TypedVerdict::CloseEnough(_)
+        ));
+        assert_eq!(
+            grade_typed(&longer, "AmazonECSTaskRolePolicy"),
+            TypedVerdict::Wrong
+        );
     }
 
     #[test]
@@ -338,16 +417,34 @@ mod tests {
         assert_eq!(parse_order("3 1", 3), None);
         assert_eq!(parse_order("3 3 1", 3), None);
         assert_eq!(parse_order("4 1 2", 3), None);
-        assert_eq!(parse_order("1 2 3 4 5 6 7 8 9 10", 10).map(|v| v.len()), Some(10));
+        assert_eq!(
+            parse_order("1 2 3 4 5 6 7 8 9 10", 10).map(|v| v.len()),
+            Some(10)
+        );
     }
 
     #[test]
     fn choice_grading_single_multiple_and_misconceptions() {
         let mut c = card(Kind::Choice);
         c.options = vec![
-            ChoiceOption { text: "ECR".into(), correct: true, misconception: None, why: None },
-            ChoiceOption { text: "ECS".into(), correct: false, misconception: Some("ecs-stores".into()), why: None },
-            ChoiceOption { text: "S3".into(), correct: true, misconception: None, why: None },
+            ChoiceOption {
+                text: "ECR".into(),
+                correct: true,
+                misconception: None,
+                why: None,
+            },
+            ChoiceOption {
+                text: "ECS".into(),
+                correct: false,
+                misconception: Some("ecs-stores".into()),
+                why: None,
+            },
+            ChoiceOption {
+                text: "S3".into(),
+                correct: true,
+                misconception: None,
+                why: None,
+            },
         ];
         assert!(grade_choice(&c, &[0, 2]).correct);
         assert!(grade_choice(&c, &[2, 0]).correct);

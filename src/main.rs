@@ -2,31 +2,22 @@
 //! dispatches to one module per subcommand and turns errors into a message, a hint and
 //! an exit code (0 ok, 1 a check or answer failed, 2 usage or environment error).
 
-mod app;
-mod cli;
-mod clock;
-mod commands;
-mod deck;
-mod error;
-mod grade;
-mod interrupt;
-mod mastery;
-mod queue;
-mod rng;
-mod sched;
-mod store;
-mod ui;
-
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command};
-use crate::error::UserError;
+use ecsdrill::cli::{Cli, Command};
+use ecsdrill::error::UserError;
+use ecsdrill::{app, commands};
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     if let Some(Command::Completions { shell }) = &cli.command {
-        clap_complete::generate(*shell, &mut Cli::command(), "ecsdrill", &mut std::io::stdout());
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "ecsdrill",
+            &mut std::io::stdout(),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let app = app::App::new(cli)?;

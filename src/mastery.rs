@@ -51,12 +51,28 @@ pub struct TopicMastery {
 /// `retrievability` holds one entry per card of the topic (0 for unseen cards).
 pub fn topic_mastery(id: &str, retrievability: &[f64], seen: usize) -> TopicMastery {
     let cards = retrievability.len();
-    let mean = if cards == 0 { 0.0 } else { retrievability.iter().sum::<f64>() / cards as f64 };
+    let mean = if cards == 0 {
+        0.0
+    } else {
+        retrievability.iter().sum::<f64>() / cards as f64
+    };
     let score = (mean * 5.0 * 10.0).round() / 10.0;
-    let likely = retrievability.iter().filter(|&&r| r >= LIKELY_REMEMBERED).count();
-    let coverage = if cards == 0 { 0.0 } else { seen as f64 / cards as f64 };
-    let level = if score >= RECALL_SCORE && coverage >= RECALL_COVERAGE { Level::Recall } else { Level::Exposure };
-    let mut why = format!("memory: {likely} of {cards} cards likely remembered today ({seen} seen)");
+    let likely = retrievability
+        .iter()
+        .filter(|&&r| r >= LIKELY_REMEMBERED)
+        .count();
+    let coverage = if cards == 0 {
+        0.0
+    } else {
+        seen as f64 / cards as f64
+    };
+    let level = if score >= RECALL_SCORE && coverage >= RECALL_COVERAGE {
+        Level::Recall
+    } else {
+        Level::Exposure
+    };
+    let mut why =
+        format!("memory: {likely} of {cards} cards likely remembered today ({seen} seen)");
     match level {
         Level::Exposure if coverage < RECALL_COVERAGE => {
             let need = ((RECALL_COVERAGE * cards as f64).ceil() as usize).saturating_sub(seen);
@@ -66,7 +82,15 @@ pub fn topic_mastery(id: &str, retrievability: &[f64], seen: usize) -> TopicMast
         _ => {}
     }
     why.push_str("; no lab passed yet, so application is out of reach");
-    TopicMastery { id: id.to_string(), cards, seen, likely_remembered: likely, score, level, explanation: why }
+    TopicMastery {
+        id: id.to_string(),
+        cards,
+        seen,
+        likely_remembered: likely,
+        score,
+        level,
+        explanation: why,
+    }
 }
 
 #[cfg(test)]
@@ -82,17 +106,45 @@ mod tests {
             level: Level,
         }
         let cases = [
-            Case { r: vec![], seen: 0, score: 0.0, level: Level::Exposure },
-            Case { r: vec![0.0; 10], seen: 0, score: 0.0, level: Level::Exposure },
-            Case { r: vec![0.95; 10], seen: 10, score: 4.8, level: Level::Recall },
-            Case { r: [vec![0.95; 7], vec![0.0; 3]].concat(), seen: 7, score: 3.3, level: Level::Exposure },
-            Case { r: vec![0.6; 10], seen: 10, score: 3.0, level: Level::Exposure },
+            Case {
+                r: vec![],
+                seen: 0,
+                score: 0.0,
+                level: Level::Exposure,
+            },
+            Case {
+                r: vec![0.0; 10],
+                seen: 0,
+                score: 0.0,
+                level: Level::Exposure,
+            },
+            Case {
+                r: vec![0.95; 10],
+                seen: 10,
+                score: 4.8,
+                level: Level::Recall,
+            },
+            Case {
+                r: [vec![0.95; 7], vec![0.0; 3]].concat(),
+                seen: 7,
+                score: 3.3,
+                level: Level::Exposure,
+            },
+            Case {
+                r: vec![0.6; 10],
+                seen: 10,
+                score: 3.0,
+                level: Level::Exposure,
+            },
         ];
         for c in cases {
             let m = topic_mastery("t", &c.r, c.seen);
             assert_eq!((m.score, m.level), (c.score, c.level), "{:?}", c.r);
         }
         let m = topic_mastery("t", &[0.9, 0.5, 0.0], 2);
-        assert_eq!(m.explanation, "memory: 1 of 3 cards likely remembered today (2 seen); see 1 more cards to reach recall; no lab passed yet, so application is out of reach");
+        assert_eq!(
+            m.explanation,
+            "memory: 1 of 3 cards likely remembered today (2 seen); see 1 more cards to reach recall; no lab passed yet, so application is out of reach"
+        );
     }
 }

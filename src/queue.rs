@@ -37,73 +37,116 @@ pub fn interleave_order(topics: &[Topic]) -> Vec<String> {
 }
 
 /// Round-robin over topics in `order`; each topic's cards keep their given order.
-fn round_robin(cards: Vec<&Card>, order: &[String]) -> Vec<String> {
-    let mut by_topic: HashMap<&str, VecDeque<&Card>> = HashMap::new();
-    for c in &cards {
-        by_topic.entry(c.topic.as_str()).or_default().push_back(c);
+fn round_robin(cards: Vec<(String, String)>, order: &[String]) -> Vec<String> {
+    let mut by_topic: HashMap<String, VecDeque<String>> = HashMap::new();
+    let mut first_seen: Vec<String> = Vec::new();
+    for (id, topic) in cards {
+        if !by_topic.contains_key(&topic) {
+            first_seen.push(topic.clone());
+        }
+        by_topic.entry(topic).or_default().push_back(id);
     }
-    let mut keys: Vec<&str> = order.iter().map(String::as_str).filter(|t| by_topic.contains_key(t)).collect();
-    let mut extra: Vec<&str> = by_topic.keys().copied().filter(|t| !keys.contains(t)).collect();
+    let mut keys: Vec<String> = order
+        .iter()
+        .filter(|t| by_topic.contains_key(*t))
+        .cloned()
+        .collect();
+    let mut extra: Vec<String> = first_seen
+        .into_iter()
+        .filter(|t| !keys.contains(t))
+        .collect();
     extra.sort_unstable();
     keys.extend(extra);
-    let mut out = Vec::with_capacity(cards.len());
-    loop {
-        let mut any = false;
+    let total: usize = by_topic.values().map(VecDeque::len).sum();
+    let mut out = Vec::with_capacity(total);
+    while out.len() < total {
         for k in &keys {
-            if let Some(c) = by_topic.get_mut(k).and_then(VecDeque::pop_front) {
-                out.push(c.id.clone());
-                any = true;
+            if let Some(id) = by_topic.get_mut(k).and_then(VecDeque::pop_front) {
+                out.push(id);
             }
-        }
-        if !any {
-            break;
         }
     }
     out
 }
 
-pub fn build(req: &QueueRequest) -> Vec<String> {
-    let order = interleave_order(req.topics);
-    let mut learning: Vec<(&Card, i64)> = Vec::new();
-    let mut reviews: Vec<(&Card, i64)> = Vec::new();
-    let mut fresh: Vec<&Card> = Vec::new();
-    for &card in req.cards {
-        match req.states.get(&card.id) {
-            None => fresh.push(card),
-            Some(s) if s.phase == Phase::New => fresh.push(card),
-            Some(s) if s.due_ms > req.now_ms => {}
-            Some(s) if s.phase == Phase::Review => reviews.push((card, s.due_ms)),
-            Some(s) => learning.push((card, s.due_ms)),
-        }
-    }
-    learning.sort_by_key(|(c, due)| (*due, c.id.clone()));
-    reviews.sort_by_key(|(c, due)| (*due, c.id.clone()));
+/// The cards a session may show, already split by kind of work.
+#[derive(Default)]
+pub struct Candidates {
+    /// Learning and relearning cards that are due: (id, due).
+    pub learning: Vec<(String, i64)>,
+    /// Review cards that are due: (id, topic, due).
+    pub reviews: Vec<(String, String, i64)>,
+    /// Unseen cards in deck order: (id, topic).
+    pub fresh: Vec<(String, String)>,
+}
 
-    let mut out: Vec<String> = learning.into_iter().map(|(c, _)| c.id.clone()).collect();
-    out.extend(round_robin(reviews.into_iter().map(|(c, _)| c).collect(), &order));
-    let mut fresh = round_robin(fresh, &order);
-    fresh.truncate(req.new_allowed as usize);
+/// Learning first (oldest due first), then reviews, then new cards up to the limit,
+/// reviews and new cards interleaved across topics.
+pub fn order(
+    mut c: Candidates,
+    topics: &[Topic],
+    new_allowed: u32,
+    limit: Option<usize>,
+) -> Vec<String> {
+    let topic_order = interleave_order(topics);
+    c.learning.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    c.reviews.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+    let mut out: Vec<String> = c.learning.into_iter().map(|(id, _)| id).collect();
+    out.extend(round_robin(
+        c.reviews
+            .into_iter()
+            .map(|(id, topic, _)| (id, topic))
+            .collect(),
+        &topic_order,
+    ));
+    let mut fresh = round_robin(c.fresh, &topic_order);
+    fresh.truncate(new_allowed as usize);
     out.extend(fresh);
-    if let Some(limit) = req.limit {
+    if let Some(limit) = limit {
         out.truncate(limit);
     }
     out
 }
 
-/// Cram: every card in scope, least likely remembered first; the schedule is not touched.
-pub fn build_cram(req: &QueueRequest, sched: &Scheduler) -> Vec<String> {
-    let mut scored: Vec<(f64, usize, &Card)> = req
-        .cards
-        .iter()
+/// The same from in-memory cards and states.
+pub fn build(req: &QueueRequest) -> Vec<String> {
+    let mut c = Candidates::default();
+    for &card in req.cards {
+        match req.states.get(&card.id) {
+            None => c.fresh.push((card.id.clone(), card.topic.clone())),
+            Some(s) if s.phase == Phase::New => c.fresh.push((card.id.clone(), card.topic.clone())),
+            Some(s) if s.due_ms > req.now_ms => {}
+            Some(s) if s.phase == Phase::Review => {
+                c.reviews
+                    .push((card.id.clone(), card.topic.clone(), s.due_ms))
+            }
+            Some(s) => c.learning.push((card.id.clone(), s.due_ms)),
+        }
+    }
+    order(c, req.topics, req.new_allowed, req.limit)
+}
+
+/// Cram: cards least likely remembered first (unseen cards count 0); the schedule is not touched.
+pub fn cram_order(
+    cards: Vec<(String, Option<CardState>)>,
+    sched: &Scheduler,
+    now_ms: i64,
+    limit: Option<usize>,
+) -> Vec<String> {
+    let mut scored: Vec<(f64, usize, String)> = cards
+        .into_iter()
         .enumerate()
-        .map(|(i, c)| {
-            let r = req.states.get(&c.id).map(|s| sched.retrievability(s, req.now_ms)).unwrap_or(0.0);
-            (r, i, *c)
+        .map(|(i, (id, st))| {
+            (
+                st.map(|s| sched.retrievability(&s, now_ms)).unwrap_or(0.0),
+                i,
+                id,
+            )
         })
         .collect();
     scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut out: Vec<String> = scored.into_iter().map(|(_, _, c)| c.id.clone()).collect();
-    out.truncate(req.limit.unwrap_or(20));
+    let mut out: Vec<String> = scored.into_iter().map(|(_, _, id)| id).collect();
+    out.truncate(limit.unwrap_or(20));
     out
 }
 
@@ -124,41 +167,111 @@ mod tests {
 
     fn card(id: &str, topic: &str) -> Card {
         Card {
-            id: id.into(), deck: "d".into(), topic: topic.into(), kind: Kind::Recall, stage: None,
-            prompt: "p".into(), answer: Some("a".into()), accept: vec![], tolerance: None, options: vec![],
-            items: vec![], explanation: "e".into(), sources: vec![], misconceptions: vec![], hint: None,
-            as_of: None, origin: "o".into(),
+            id: id.into(),
+            deck: "d".into(),
+            topic: topic.into(),
+            kind: Kind::Recall,
+            stage: None,
+            prompt: "p".into(),
+            answer: Some("a".into()),
+            accept: vec![],
+            tolerance: None,
+            options: vec![],
+            items: vec![],
+            explanation: "e".into(),
+            sources: vec![],
+            misconceptions: vec![],
+            hint: None,
+            as_of: None,
+            origin: "o".into(),
         }
     }
 
     #[test]
     fn confusable_topics_sit_together() {
-        let topics = vec![topic("ecr", &["cluster"]), topic("task-def", &["task"]), topic("cluster", &[]), topic("task", &[])];
-        assert_eq!(interleave_order(&topics), vec!["ecr", "cluster", "task-def", "task"]);
+        let topics = vec![
+            topic("ecr", &["cluster"]),
+            topic("task-def", &["task"]),
+            topic("cluster", &[]),
+            topic("task", &[]),
+        ];
+        assert_eq!(
+            interleave_order(&topics),
+            vec!["ecr", "cluster", "task-def", "task"]
+        );
     }
 
     #[test]
     fn new_cards_interleave_topics_and_respect_the_limit() {
         let topics = vec![topic("a", &[]), topic("b", &[])];
-        let cards = [card("a1", "a"), card("a2", "a"), card("a3", "a"), card("b1", "b"), card("b2", "b")];
+        let cards = [
+            card("a1", "a"),
+            card("a2", "a"),
+            card("a3", "a"),
+            card("b1", "b"),
+            card("b2", "b"),
+        ];
         let refs: Vec<&Card> = cards.iter().collect();
         let states = HashMap::new();
-        let req = QueueRequest { cards: &refs, states: &states, topics: &topics, now_ms: 0, new_allowed: 4, limit: None };
+        let req = QueueRequest {
+            cards: &refs,
+            states: &states,
+            topics: &topics,
+            now_ms: 0,
+            new_allowed: 4,
+            limit: None,
+        };
         assert_eq!(build(&req), vec!["a1", "b1", "a2", "b2"]);
     }
 
     #[test]
     fn learning_then_due_reviews_then_new() {
         let topics = vec![topic("a", &[])];
-        let cards = [card("new", "a"), card("rev", "a"), card("later", "a"), card("lrn", "a")];
+        let cards = [
+            card("new", "a"),
+            card("rev", "a"),
+            card("later", "a"),
+            card("lrn", "a"),
+        ];
         let refs: Vec<&Card> = cards.iter().collect();
         let mut states = HashMap::new();
-        states.insert("rev".to_string(), CardState { phase: Phase::Review, due_ms: 50, ..CardState::new_card() });
-        states.insert("later".to_string(), CardState { phase: Phase::Review, due_ms: 500, ..CardState::new_card() });
-        states.insert("lrn".to_string(), CardState { phase: Phase::Learning, due_ms: 90, ..CardState::new_card() });
-        let req = QueueRequest { cards: &refs, states: &states, topics: &topics, now_ms: 100, new_allowed: 20, limit: None };
+        states.insert(
+            "rev".to_string(),
+            CardState {
+                phase: Phase::Review,
+                due_ms: 50,
+                ..CardState::new_card()
+            },
+        );
+        states.insert(
+            "later".to_string(),
+            CardState {
+                phase: Phase::Review,
+                due_ms: 500,
+                ..CardState::new_card()
+            },
+        );
+        states.insert(
+            "lrn".to_string(),
+            CardState {
+                phase: Phase::Learning,
+                due_ms: 90,
+                ..CardState::new_card()
+            },
+        );
+        let req = QueueRequest {
+            cards: &refs,
+            states: &states,
+            topics: &topics,
+            now_ms: 100,
+            new_allowed: 20,
+            limit: None,
+        };
         assert_eq!(build(&req), vec!["lrn", "rev", "new"]);
-        let limited = QueueRequest { limit: Some(2), ..req };
+        let limited = QueueRequest {
+            limit: Some(2),
+            ..req
+        };
         assert_eq!(build(&limited), vec!["lrn", "rev"]);
     }
 }

@@ -75,7 +75,10 @@ impl CardState {
 
     pub fn memory(&self) -> Option<MemoryState> {
         match (self.stability, self.difficulty) {
-            (Some(stability), Some(difficulty)) => Some(MemoryState { stability, difficulty }),
+            (Some(stability), Some(difficulty)) => Some(MemoryState {
+                stability,
+                difficulty,
+            }),
             _ => None,
         }
     }
@@ -137,7 +140,11 @@ impl Scheduler {
     /// `params` empty means the FSRS-6 defaults.
     pub fn new(params: &[f32], cfg: SchedConfig) -> Result<Self, SchedError> {
         let fsrs = FSRS::new(params).map_err(|e| SchedError(e.to_string()))?;
-        let decay = if params.len() == 21 { params[20] } else { fsrs::FSRS6_DEFAULT_DECAY };
+        let decay = if params.len() == 21 {
+            params[20]
+        } else {
+            fsrs::FSRS6_DEFAULT_DECAY
+        };
         Ok(Scheduler { fsrs, decay, cfg })
     }
 
@@ -152,9 +159,18 @@ impl Scheduler {
         }
     }
 
-    pub fn answer(&self, card_id: &str, before: &CardState, rating: u8, now: DateTime<FixedOffset>) -> Result<Outcome, SchedError> {
+    pub fn answer(
+        &self,
+        card_id: &str,
+        before: &CardState,
+        rating: u8,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Outcome, SchedError> {
         let rating = rating.clamp(1, 4);
-        let elapsed = before.last_review_ms.map(|l| days_between(from_ms(l, now), now).max(0)).unwrap_or(0) as u32;
+        let elapsed = before
+            .last_review_ms
+            .map(|l| days_between(from_ms(l, now), now).max(0))
+            .unwrap_or(0) as u32;
         let next = self
             .fsrs
             .next_states(before.memory(), self.cfg.desired_retention, elapsed)
@@ -175,7 +191,9 @@ impl Scheduler {
 
         let steps_result = |steps: &[i64], step: u32| learning_step(steps, step, rating);
         let outcome = match before.phase {
-            Phase::New | Phase::Learning => steps_result(&self.cfg.learning_steps_secs, before.step),
+            Phase::New | Phase::Learning => {
+                steps_result(&self.cfg.learning_steps_secs, before.step)
+            }
             Phase::Relearning => steps_result(&self.cfg.relearning_steps_secs, before.step),
             Phase::Review if rating == 1 => {
                 after.lapses += 1;
@@ -186,7 +204,10 @@ impl Scheduler {
                     leech_warning = (after.lapses - t) % every == 0;
                 }
                 match self.cfg.relearning_steps_secs.first() {
-                    Some(&d) => StepResult::Stay { step: 0, delay_secs: d },
+                    Some(&d) => StepResult::Stay {
+                        step: 0,
+                        delay_secs: d,
+                    },
                     None => StepResult::Graduate,
                 }
             }
@@ -204,7 +225,8 @@ impl Scheduler {
                 after.due_ms = to_ms(now + Duration::seconds(delay_secs));
             }
             StepResult::Graduate => {
-                let days = self.review_intervals(&next, seed, before.phase == Phase::Review)[rating as usize - 1];
+                let days = self.review_intervals(&next, seed, before.phase == Phase::Review)
+                    [rating as usize - 1];
                 after.phase = Phase::Review;
                 after.step = 0;
                 after.scheduled_days = days;
@@ -212,7 +234,10 @@ impl Scheduler {
                 after.due_ms = to_ms(day_start(due_day, now));
             }
         }
-        Ok(Outcome { after, leech_warning })
+        Ok(Outcome {
+            after,
+            leech_warning,
+        })
     }
 
     /// Whole-day intervals for the four ratings, fuzzed. Answers to review cards keep them
@@ -220,11 +245,17 @@ impl Scheduler {
     fn review_intervals(&self, next: &NextStates, seed: u64, ordered: bool) -> [u32; 4] {
         let max = self.cfg.max_interval_days.max(1);
         let base = |s: f32| -> u32 {
-            let ivl = self.fsrs.next_interval(Some(s), self.cfg.desired_retention, 3);
+            let ivl = self
+                .fsrs
+                .next_interval(Some(s), self.cfg.desired_retention, 3);
             (ivl.round().max(1.0) as u32).min(max)
         };
         let fuzz = |days: u32, which: u64| -> u32 {
-            if self.cfg.fuzz { fuzzed(days, max, seed ^ which) } else { days }
+            if self.cfg.fuzz {
+                fuzzed(days, max, seed ^ which)
+            } else {
+                days
+            }
         };
         let again = fuzz(base(next.again.memory.stability), 1);
         let hard = fuzz(base(next.hard.memory.stability), 2);
@@ -244,7 +275,10 @@ fn learning_step(steps: &[i64], step: u32, rating: u8) -> StepResult {
     }
     let step = (step as usize).min(steps.len() - 1);
     match rating {
-        1 => StepResult::Stay { step: 0, delay_secs: steps[0] },
+        1 => StepResult::Stay {
+            step: 0,
+            delay_secs: steps[0],
+        },
         2 => {
             let delay = if step == 0 {
                 match steps.get(1) {
@@ -254,9 +288,15 @@ fn learning_step(steps: &[i64], step: u32, rating: u8) -> StepResult {
             } else {
                 steps[step]
             };
-            StepResult::Stay { step: step as u32, delay_secs: delay }
+            StepResult::Stay {
+                step: step as u32,
+                delay_secs: delay,
+            }
         }
-        3 if step + 1 < steps.len() => StepResult::Stay { step: step as u32 + 1, delay_secs: steps[step + 1] },
+        3 if step + 1 < steps.len() => StepResult::Stay {
+            step: step as u32 + 1,
+            delay_secs: steps[step + 1],
+        },
         _ => StepResult::Graduate,
     }
 }
@@ -296,7 +336,11 @@ pub fn describe_due(after: &CardState, now: DateTime<FixedOffset>) -> String {
         }
         _ => {
             let mins = ((after.due_ms - to_ms(now)) as f64 / 60_000.0).round() as i64;
-            if mins < 60 { format!("in {mins} min") } else { format!("in {} h", mins / 60) }
+            if mins < 60 {
+                format!("in {mins} min")
+            } else {
+                format!("in {} h", mins / 60)
+            }
         }
     }
 }
@@ -310,7 +354,15 @@ mod tests {
     }
 
     fn no_fuzz() -> Scheduler {
-        Scheduler::new(&[], SchedConfig { fuzz: false, max_interval_days: 36500, ..SchedConfig::default() }).unwrap()
+        Scheduler::new(
+            &[],
+            SchedConfig {
+                fuzz: false,
+                max_interval_days: 36500,
+                ..SchedConfig::default()
+            },
+        )
+        .unwrap()
     }
 
     /// fsrs-rs test_memory_state: ratings 1,3,3,3,3,3 with 0,0,1,3,8,21 days between reviews.
@@ -319,14 +371,28 @@ mod tests {
         let s = no_fuzz();
         let mut st = CardState::new_card();
         let mut day = 0;
-        let trace = [(1, 0, 0.212, 6.4133), (3, 0, 0.24668919, 6.402115), (3, 1, 2.0214777, 6.390941),
-            (3, 3, 7.863701, 6.3797784), (3, 8, 21.917715, 6.368627), (3, 21, 53.62691, 6.3574867)];
+        let trace = [
+            (1, 0, 0.212, 6.4133),
+            (3, 0, 0.24668919, 6.402115),
+            (3, 1, 2.0214777, 6.390941),
+            (3, 3, 7.863701, 6.3797784),
+            (3, 8, 21.917715, 6.368627),
+            (3, 21, 53.62691, 6.3574867),
+        ];
         for (rating, gap, want_s, want_d) in trace {
             day += gap;
             let now = t0() + Duration::days(day);
             st = s.answer("card", &st, rating, now).unwrap().after;
-            assert!((st.stability.unwrap() - want_s).abs() < 1e-4, "S after day {day}: {:?}", st.stability);
-            assert!((st.difficulty.unwrap() - want_d).abs() < 1e-4, "D after day {day}: {:?}", st.difficulty);
+            assert!(
+                (st.stability.unwrap() - want_s).abs() < 1e-4,
+                "S after day {day}: {:?}",
+                st.stability
+            );
+            assert!(
+                (st.difficulty.unwrap() - want_d).abs() < 1e-4,
+                "D after day {day}: {:?}",
+                st.difficulty
+            );
         }
     }
 
@@ -342,19 +408,29 @@ mod tests {
             intervals.push(st.scheduled_days);
             now = from_ms(st.due_ms, now);
         }
-        assert_eq!(intervals, vec![0, 2, 11, 46, 163, 498, 0, 0, 2, 4, 7, 12, 21]);
+        assert_eq!(
+            intervals,
+            vec![0, 2, 11, 46, 163, 498, 0, 0, 2, 4, 7, 12, 21]
+        );
     }
 
     #[test]
     fn mixed_ratings_match_generated_vector() {
         let s = no_fuzz();
         let mut st = CardState::new_card();
-        let trace = [(3, 0, 2.3065, 2.118104), (2, 2, 7.5133257, 4.752858), (4, 3, 23.98585, 2.9847362),
-            (1, 15, 2.0750666, 7.6793585)];
+        let trace = [
+            (3, 0, 2.3065, 2.118104),
+            (2, 2, 7.5133257, 4.752858),
+            (4, 3, 23.98585, 2.9847362),
+            (1, 15, 2.0750666, 7.6793585),
+        ];
         let mut day = 0;
         for (rating, gap, want_s, want_d) in trace {
             day += gap;
-            st = s.answer("c", &st, rating, t0() + Duration::days(day)).unwrap().after;
+            st = s
+                .answer("c", &st, rating, t0() + Duration::days(day))
+                .unwrap()
+                .after;
             assert!((st.stability.unwrap() - want_s).abs() < 1e-4);
             assert!((st.difficulty.unwrap() - want_d).abs() < 1e-4);
         }
@@ -367,7 +443,10 @@ mod tests {
         let s = no_fuzz();
         let new = CardState::new_card();
         let again = s.answer("c", &new, 1, t0()).unwrap().after;
-        assert_eq!((again.phase, again.step, again.due_ms - to_ms(t0())), (Phase::Learning, 0, 60_000));
+        assert_eq!(
+            (again.phase, again.step, again.due_ms - to_ms(t0())),
+            (Phase::Learning, 0, 60_000)
+        );
         let hard = s.answer("c", &new, 2, t0()).unwrap().after;
         assert_eq!(hard.due_ms - to_ms(t0()), 330_000);
         let good = s.answer("c", &new, 3, t0()).unwrap().after;
@@ -375,7 +454,10 @@ mod tests {
         let easy = s.answer("c", &new, 4, t0()).unwrap().after;
         assert_eq!((easy.phase, easy.scheduled_days), (Phase::Review, 8));
         // Easy graduates on the next day boundary + 8 days, at 4 a.m.
-        assert_eq!(from_ms(easy.due_ms, t0()).to_rfc3339(), "2022-12-07T04:00:00+00:00");
+        assert_eq!(
+            from_ms(easy.due_ms, t0()).to_rfc3339(),
+            "2022-12-07T04:00:00+00:00"
+        );
     }
 
     #[test]
@@ -397,7 +479,15 @@ mod tests {
 
     #[test]
     fn max_interval_caps_reviews() {
-        let s = Scheduler::new(&[], SchedConfig { fuzz: false, max_interval_days: 30, ..SchedConfig::default() }).unwrap();
+        let s = Scheduler::new(
+            &[],
+            SchedConfig {
+                fuzz: false,
+                max_interval_days: 30,
+                ..SchedConfig::default()
+            },
+        )
+        .unwrap();
         let mut st = CardState::new_card();
         let mut now = t0();
         for _ in 0..8 {
@@ -421,7 +511,12 @@ mod tests {
             now = from_ms(out.after.due_ms, now);
             st = s.answer("c", &out.after, 3, now).unwrap().after;
         }
-        let at: Vec<usize> = warnings.iter().enumerate().filter(|(_, w)| **w).map(|(i, _)| i + 1).collect();
+        let at: Vec<usize> = warnings
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w)
+            .map(|(i, _)| i + 1)
+            .collect();
         assert_eq!(at, vec![8, 12, 16]);
         assert!(st.leech);
     }
@@ -429,7 +524,12 @@ mod tests {
     #[test]
     fn retrievability_is_ninety_percent_at_stability() {
         let s = no_fuzz();
-        let st = CardState { stability: Some(10.0), difficulty: Some(5.0), last_review_ms: Some(0), ..CardState::new_card() };
+        let st = CardState {
+            stability: Some(10.0),
+            difficulty: Some(5.0),
+            last_review_ms: Some(0),
+            ..CardState::new_card()
+        };
         let r = s.retrievability(&st, 10 * 86_400_000);
         assert!((r - 0.9).abs() < 1e-4, "{r}");
         assert_eq!(s.retrievability(&CardState::new_card(), 0), 0.0);

@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
+use crate::deck::{Card, Catalog, DeckInfo, Misconception, Topic};
 use crate::error::UserError;
 use crate::sched::{CardState, Phase};
 
@@ -68,6 +70,19 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX review_log_time ON review_log(reviewed_ms);
     CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     "#,
+    // 2: an index of the deck content, so a review starts in time proportional to the
+    // cards due, not to the size of the collection. Rebuilt when the decks change.
+    r#"
+    CREATE TABLE catalog_card (
+        id TEXT PRIMARY KEY,
+        deck TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        seen INTEGER NOT NULL DEFAULT 0,
+        body TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX catalog_card_new ON catalog_card(seen, ord);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -76,6 +91,48 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
 }
+
+/// Topics, misconceptions and decks of the content this database was last synced with.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+pub struct CatalogMeta {
+    pub topics: Vec<Topic>,
+    pub misconceptions: Vec<Misconception>,
+    pub decks: Vec<DeckInfo>,
+}
+
+/// `AND topic IN (?, ...) AND deck IN (?, ...)` for the filters that are set.
+fn scope_sql(topics: &[String], decks: &[String]) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    for (col, vals) in [("c.topic", topics), ("c.deck", decks)] {
+        if !vals.is_empty() {
+            sql.push_str(&format!(
+                " AND {col} IN ({})",
+                vec!["?"; vals.len()].join(", ")
+            ));
+            args.extend(vals.iter().map(|v| Value::Text(v.clone())));
+        }
+    }
+    (sql, args)
+}
+
+fn state_from_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<CardState> {
+    let phase: String = r.get(at)?;
+    Ok(CardState {
+        phase: Phase::parse(&phase).unwrap_or(Phase::New),
+        step: r.get(at + 1)?,
+        stability: r.get::<_, Option<f64>>(at + 2)?.map(|v| v as f32),
+        difficulty: r.get::<_, Option<f64>>(at + 3)?.map(|v| v as f32),
+        due_ms: r.get(at + 4)?,
+        last_review_ms: r.get(at + 5)?,
+        reps: r.get(at + 6)?,
+        lapses: r.get(at + 7)?,
+        scheduled_days: r.get(at + 8)?,
+        leech: r.get::<_, i64>(at + 9)? != 0,
+    })
+}
+
+const STATE_COLUMNS: &str = "s.phase, s.step, s.stability, s.difficulty, s.due_ms, s.last_review_ms, s.reps, s.lapses, s.scheduled_days, s.leech";
 
 /// One answer, as written to the review log.
 pub struct AnswerRecord<'a> {
@@ -110,14 +167,22 @@ pub fn explain(path: &Path, err: rusqlite::Error) -> anyhow::Error {
                 return damaged(path, msg.as_deref().unwrap_or("the file is corrupt")).into();
             }
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                return UserError::env(format!("{} is busy: another ecsdrill holds a write lock", path.display()))
-                    .with_hint("finish the other session and try again")
-                    .into();
+                return UserError::env(format!(
+                    "{} is busy: another ecsdrill holds a write lock",
+                    path.display()
+                ))
+                .with_hint("finish the other session and try again")
+                .into();
             }
             ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
-                return UserError::env(format!("cannot open {} for writing: {err}", path.display()))
-                    .with_hint("check the directory exists and is writable, or choose another file with --db")
-                    .into();
+                return UserError::env(format!(
+                    "cannot open {} for writing: {err}",
+                    path.display()
+                ))
+                .with_hint(
+                    "check the directory exists and is writable, or choose another file with --db",
+                )
+                .into();
             }
             _ => {}
         }
@@ -135,8 +200,14 @@ impl Store {
         }
         check_header(path)?;
         let conn = Connection::open(path).map_err(|e| explain(path, e))?;
-        let store = Store { conn, path: path.to_path_buf() };
-        store.conn.busy_timeout(Duration::from_secs(10)).map_err(|e| explain(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store
+            .conn
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(|e| explain(path, e))?;
         // Refuse a newer or damaged file before anything (even the WAL switch) writes to it.
         store.refuse_newer()?;
         store.configure().map_err(|e| explain(path, e))?;
@@ -144,9 +215,11 @@ impl Store {
         Ok(store)
     }
 
-    #[cfg(test)]
     pub fn open_in_memory() -> Result<Store> {
-        let store = Store { conn: Connection::open_in_memory()?, path: PathBuf::from(":memory:") };
+        let store = Store {
+            conn: Connection::open_in_memory()?,
+            path: PathBuf::from(":memory:"),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -163,7 +236,9 @@ impl Store {
     }
 
     fn user_version(&self) -> Result<i64> {
-        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| explain(&self.path, e))
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| explain(&self.path, e))
     }
 
     fn refuse_newer(&self) -> Result<()> {
@@ -187,18 +262,26 @@ impl Store {
         if current > 0 && self.path.exists() {
             self.backup(current)?;
         }
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| explain(&self.path, e))?;
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| explain(&self.path, e))?;
         let applied = (|| -> Result<()> {
             // Re-read under the write lock: another process may have migrated meanwhile.
             let current = self.user_version()?;
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-                self.conn.execute_batch(sql).with_context(|| format!("migration {} of {}", i + 1, self.path.display()))?;
-                self.conn.pragma_update(None, "user_version", (i + 1) as i64)?;
+                self.conn
+                    .execute_batch(sql)
+                    .with_context(|| format!("migration {} of {}", i + 1, self.path.display()))?;
+                self.conn
+                    .pragma_update(None, "user_version", (i + 1) as i64)?;
             }
             Ok(())
         })();
         match applied {
-            Ok(()) => self.conn.execute_batch("COMMIT").map_err(|e| explain(&self.path, e))?,
+            Ok(()) => self
+                .conn
+                .execute_batch("COMMIT")
+                .map_err(|e| explain(&self.path, e))?,
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 return Err(e);
@@ -220,30 +303,12 @@ impl Store {
     pub fn card_states(&self) -> Result<HashMap<String, CardState>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps, lapses,
-                        scheduled_days, leech FROM card_state",
-            )
+            .prepare_cached(&format!(
+                "SELECT s.card_id, {STATE_COLUMNS} FROM card_state s"
+            ))
             .map_err(|e| explain(&self.path, e))?;
         let rows = stmt
-            .query_map([], |r| {
-                let phase: String = r.get(1)?;
-                Ok((
-                    r.get::<_, String>(0)?,
-                    CardState {
-                        phase: Phase::parse(&phase).unwrap_or(Phase::New),
-                        step: r.get(2)?,
-                        stability: r.get::<_, Option<f64>>(3)?.map(|v| v as f32),
-                        difficulty: r.get::<_, Option<f64>>(4)?.map(|v| v as f32),
-                        due_ms: r.get(5)?,
-                        last_review_ms: r.get(6)?,
-                        reps: r.get(7)?,
-                        lapses: r.get(8)?,
-                        scheduled_days: r.get(9)?,
-                        leech: r.get::<_, i64>(10)? != 0,
-                    },
-                ))
-            })
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, state_from_row(r, 1)?)))
             .map_err(|e| explain(&self.path, e))?;
         let mut out = HashMap::new();
         for row in rows {
@@ -255,14 +320,20 @@ impl Store {
 
     pub fn start_session(&self, mode: &str, filter: &str, now_ms: i64) -> Result<i64> {
         self.conn
-            .execute("INSERT INTO session (started_ms, mode, filter) VALUES (?1, ?2, ?3)", params![now_ms, mode, filter])
+            .execute(
+                "INSERT INTO session (started_ms, mode, filter) VALUES (?1, ?2, ?3)",
+                params![now_ms, mode, filter],
+            )
             .map_err(|e| explain(&self.path, e))?;
         Ok(self.conn.last_insert_rowid())
     }
 
     pub fn end_session(&self, id: i64, now_ms: i64, reason: &str) -> Result<()> {
         self.conn
-            .execute("UPDATE session SET ended_ms = ?2, end_reason = ?3 WHERE id = ?1", params![id, now_ms, reason])
+            .execute(
+                "UPDATE session SET ended_ms = ?2, end_reason = ?3 WHERE id = ?1",
+                params![id, now_ms, reason],
+            )
             .map_err(|e| explain(&self.path, e))?;
         Ok(())
     }
@@ -335,9 +406,16 @@ impl Store {
             })
             .map_err(|e| explain(&path, e))?;
         }
-        tx.prepare_cached("UPDATE session SET answered = answered + 1, correct = correct + ?2 WHERE id = ?1")
-            .and_then(|mut s| s.execute(params![a.session_id, a.correct]))
-            .map_err(|e| explain(&path, e))?;
+        if a.update_schedule && a.before.phase == Phase::New {
+            tx.prepare_cached("UPDATE catalog_card SET seen = 1 WHERE id = ?1")
+                .and_then(|mut s| s.execute(params![a.card_id]))
+                .map_err(|e| explain(&path, e))?;
+        }
+        tx.prepare_cached(
+            "UPDATE session SET answered = answered + 1, correct = correct + ?2 WHERE id = ?1",
+        )
+        .and_then(|mut s| s.execute(params![a.session_id, a.correct]))
+        .map_err(|e| explain(&path, e))?;
         tx.commit().map_err(|e| explain(&path, e))?;
         Ok(())
     }
@@ -346,7 +424,7 @@ impl Store {
     pub fn new_cards_since(&self, since_ms: i64) -> Result<u32> {
         self.conn
             .query_row(
-                "SELECT COUNT(DISTINCT card_id) FROM review_log
+                "SELECT COUNT(DISTINCT card_id) FROM review_log INDEXED BY review_log_time
                  WHERE reviewed_ms >= ?1 AND phase_before = 'new' AND kind != 'cram'",
                 params![since_ms],
                 |r| r.get(0),
@@ -355,12 +433,18 @@ impl Store {
     }
 
     pub fn reviews_total(&self) -> Result<i64> {
-        self.conn.query_row("SELECT COUNT(*) FROM review_log", [], |r| r.get(0)).map_err(|e| explain(&self.path, e))
+        self.conn
+            .query_row("SELECT COUNT(*) FROM review_log", [], |r| r.get(0))
+            .map_err(|e| explain(&self.path, e))
     }
 
     pub fn reviews_since(&self, since_ms: i64) -> Result<i64> {
         self.conn
-            .query_row("SELECT COUNT(*) FROM review_log WHERE reviewed_ms >= ?1", params![since_ms], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM review_log WHERE reviewed_ms >= ?1",
+                params![since_ms],
+                |r| r.get(0),
+            )
             .map_err(|e| explain(&self.path, e))
     }
 
@@ -386,9 +470,204 @@ impl Store {
             .map_err(|e| explain(&self.path, e))
     }
 
+    /// The fingerprint of the decks the catalog index was built from.
+    pub fn catalog_key(&self) -> Result<Option<String>> {
+        self.setting("catalog_key")
+    }
+
+    /// Rebuilds the catalog index from a freshly loaded catalog, in one transaction.
+    pub fn sync_catalog(&mut self, key: &str, catalog: &Catalog) -> Result<()> {
+        let path = self.path.clone();
+        let meta = CatalogMeta {
+            topics: catalog.topics.clone(),
+            misconceptions: catalog.misconceptions.clone(),
+            decks: catalog.decks.clone(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| explain(&path, e))?;
+        tx.execute("DELETE FROM catalog_card", [])
+            .map_err(|e| explain(&path, e))?;
+        {
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO catalog_card (id, deck, topic, ord, seen, body)
+                     VALUES (?1, ?2, ?3, ?4, EXISTS (SELECT 1 FROM card_state WHERE card_id = ?1), ?5)",
+                )
+                .map_err(|e| explain(&path, e))?;
+            for (ord, card) in catalog.cards.iter().enumerate() {
+                let body = serde_json::to_string(card)?;
+                ins.execute(params![card.id, card.deck, card.topic, ord as i64, body])
+                    .map_err(|e| explain(&path, e))?;
+            }
+        }
+        for (k, v) in [
+            ("catalog_meta", serde_json::to_string(&meta)?),
+            ("catalog_key", key.to_string()),
+        ] {
+            tx.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![k, v],
+            )
+            .map_err(|e| explain(&path, e))?;
+        }
+        tx.commit().map_err(|e| explain(&path, e))?;
+        Ok(())
+    }
+
+    pub fn catalog_meta(&self) -> Result<CatalogMeta> {
+        Ok(self
+            .setting("catalog_meta")?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    /// A card's content from the catalog index.
+    pub fn card(&self, id: &str) -> Result<Option<Card>> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM catalog_card WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| explain(&self.path, e))?;
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    pub fn card_state(&self, id: &str) -> Result<Option<CardState>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {STATE_COLUMNS} FROM card_state s WHERE s.card_id = ?1"),
+                params![id],
+                |r| state_from_row(r, 0),
+            )
+            .optional()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Cards in scope that have been studied and are due by `now_ms`: (id, topic, state).
+    pub fn due_cards(
+        &self,
+        now_ms: i64,
+        topics: &[String],
+        decks: &[String],
+    ) -> Result<Vec<(String, String, CardState)>> {
+        let (scope, scope_args) = scope_sql(topics, decks);
+        let sql = format!(
+            "SELECT s.card_id, c.topic, {STATE_COLUMNS} FROM card_state s JOIN catalog_card c ON c.id = s.card_id
+             WHERE s.due_ms <= ? AND s.phase != 'new'{scope} ORDER BY s.due_ms, s.card_id"
+        );
+        let args: Vec<Value> = std::iter::once(Value::Integer(now_ms))
+            .chain(scope_args)
+            .collect();
+        self.query_states(&sql, &args)
+    }
+
+    /// Every card in scope with its state, if any (for cram, which may show any card).
+    pub fn scope_cards(
+        &self,
+        topics: &[String],
+        decks: &[String],
+    ) -> Result<Vec<(String, String, Option<CardState>)>> {
+        let (scope, args) = scope_sql(topics, decks);
+        let sql = format!(
+            "SELECT c.id, c.topic, s.card_id IS NOT NULL, {STATE_COLUMNS} FROM catalog_card c
+             LEFT JOIN card_state s ON s.card_id = c.id WHERE 1 = 1{scope} ORDER BY c.ord"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                let has: bool = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    if has {
+                        Some(state_from_row(r, 3)?)
+                    } else {
+                        None
+                    },
+                ))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    fn query_states(&self, sql: &str, args: &[Value]) -> Result<Vec<(String, String, CardState)>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?, state_from_row(r, 2)?))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Unseen cards in scope, at most `per_topic` from each topic, in deck order: (id, topic).
+    pub fn new_cards(
+        &self,
+        per_topic: u32,
+        topics: &[String],
+        decks: &[String],
+    ) -> Result<Vec<(String, String)>> {
+        let (scope, mut args) = scope_sql(topics, decks);
+        let sql = format!(
+            "SELECT id, topic FROM (
+                SELECT c.id, c.topic, c.ord, ROW_NUMBER() OVER (PARTITION BY c.topic ORDER BY c.ord) AS rn
+                FROM catalog_card c WHERE c.seen = 0{scope})
+             WHERE rn <= ? ORDER BY ord"
+        );
+        args.push(Value::Integer(per_topic as i64));
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Studied cards in scope due before `limit_ms`.
+    pub fn due_count_before(
+        &self,
+        limit_ms: i64,
+        topics: &[String],
+        decks: &[String],
+    ) -> Result<usize> {
+        let (scope, scope_args) = scope_sql(topics, decks);
+        let sql = format!(
+            "SELECT COUNT(*) FROM card_state s JOIN catalog_card c ON c.id = s.card_id
+             WHERE s.due_ms < ? AND s.phase != 'new'{scope}"
+        );
+        let args: Vec<Value> = std::iter::once(Value::Integer(limit_ms))
+            .chain(scope_args)
+            .collect();
+        self.conn
+            .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
+            .map_err(|e| explain(&self.path, e))
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         self.conn
-            .query_row("SELECT value FROM setting WHERE key = ?1", params![key], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM setting WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| explain(&self.path, e))
     }
@@ -410,7 +689,9 @@ impl Store {
 
 /// Refuses a file that is not SQLite before SQLite sees it, so it is never touched.
 fn check_header(path: &Path) -> Result<()> {
-    let Ok(mut f) = std::fs::File::open(path) else { return Ok(()) };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(());
+    };
     let mut header = [0u8; 16];
     let n = f.read(&mut header).unwrap_or(0);
     if n == 0 {
@@ -437,18 +718,41 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let sid = s.start_session("review", "", 1000).unwrap();
         let before = CardState::new_card();
-        let after = CardState { phase: Phase::Learning, stability: Some(2.3), difficulty: Some(2.1), due_ms: 5000, last_review_ms: Some(1000), reps: 1, ..CardState::new_card() };
+        let after = CardState {
+            phase: Phase::Learning,
+            stability: Some(2.3),
+            difficulty: Some(2.1),
+            due_ms: 5000,
+            last_review_ms: Some(1000),
+            reps: 1,
+            ..CardState::new_card()
+        };
         let rec = AnswerRecord {
-            session_id: sid, card_id: "c1", reviewed_ms: 1000, rating: 3, answer: "b", correct: true,
-            response_ms: 1200, kind: "learn", before: &before, after: &after, elapsed_days: 0,
-            update_schedule: true, misconceptions: &[],
+            session_id: sid,
+            card_id: "c1",
+            reviewed_ms: 1000,
+            rating: 3,
+            answer: "b",
+            correct: true,
+            response_ms: 1200,
+            kind: "learn",
+            before: &before,
+            after: &after,
+            elapsed_days: 0,
+            update_schedule: true,
+            misconceptions: &[],
         };
         s.record_answer(&rec).unwrap();
         let states = s.card_states().unwrap();
         assert_eq!(states["c1"], after);
         assert_eq!(s.reviews_total().unwrap(), 1);
         assert_eq!(s.new_cards_since(0).unwrap(), 1);
-        let cram = AnswerRecord { card_id: "c2", kind: "cram", update_schedule: false, ..rec };
+        let cram = AnswerRecord {
+            card_id: "c2",
+            kind: "cram",
+            update_schedule: false,
+            ..rec
+        };
         s.record_answer(&cram).unwrap();
         assert!(!s.card_states().unwrap().contains_key("c2"));
         assert_eq!(s.new_cards_since(0).unwrap(), 1);

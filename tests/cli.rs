@@ -18,7 +18,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn path(&self) -> &Path {
@@ -49,7 +51,12 @@ impl Env {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 
@@ -95,7 +102,13 @@ type Policy<'a> = dyn FnMut(&[String], &str) -> String + 'a;
 
 /// Runs a session line by line, answering each `> ` prompt with `policy`.
 fn drive(env: &Env, now: &str, args: &[&str], policy: &mut Policy) -> (String, i32) {
-    let mut child = env.cmd(now, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = env
+        .cmd(now, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut transcript = String::new();
@@ -135,7 +148,10 @@ fn right_answer(card: &[String], prompt: &str) -> String {
         return "3".into();
     }
     if prompt.contains("choose") {
-        let line = card.iter().find(|l| l.starts_with("  ") && l.contains(") RIGHT")).expect("a RIGHT option");
+        let line = card
+            .iter()
+            .find(|l| l.starts_with("  ") && l.contains(") RIGHT"))
+            .expect("a RIGHT option");
         return line.trim().chars().next().unwrap().to_string();
     }
     if prompt.contains("item numbers") {
@@ -148,7 +164,11 @@ fn right_answer(card: &[String], prompt: &str) -> String {
             })
             .collect();
         shown.sort();
-        return shown.into_iter().map(|(_, n)| n).collect::<Vec<_>>().join(" ");
+        return shown
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     if prompt.contains("type the answer") {
         return "awsvpc".into();
@@ -157,7 +177,14 @@ fn right_answer(card: &[String], prompt: &str) -> String {
 }
 
 fn fixture_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec!["--plain", "--decks", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decks"), "review", "--deck", "fixture"];
+    let mut v = vec![
+        "--plain",
+        "--decks",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decks"),
+        "review",
+        "--deck",
+        "fixture",
+    ];
     v.extend_from_slice(extra);
     v
 }
@@ -169,14 +196,32 @@ fn a_full_session_over_several_days_follows_fsrs() {
     let (out, code) = drive(&env, DAY0, &fixture_args(&[]), &mut right_answer);
     assert_eq!(code, 0, "{out}");
     assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 8, "{out}");
-    assert!(out.contains("Session done: 8 answers on 4 cards, 100% right"), "{out}");
-    assert!(out.contains("Due by tomorrow: 0 · within 7 days: 4"), "{out}");
+    assert!(
+        out.contains("Session done: 8 answers on 4 cards, 100% right"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Due by tomorrow: 0 · within 7 days: 4"),
+        "{out}"
+    );
     // Graduated with S = 2.3065 days -> a 2-day interval, due at 4 a.m. local time.
-    let due_day2 = chrono::DateTime::parse_from_rfc3339("2026-11-24T04:00:00+01:00").unwrap().timestamp_millis();
-    assert_eq!(env.count(&format!("SELECT COUNT(*) FROM card_state WHERE phase = 'review' AND due_ms = {due_day2}")), 4);
+    let due_day2 = chrono::DateTime::parse_from_rfc3339("2026-11-24T04:00:00+01:00")
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) FROM card_state WHERE phase = 'review' AND due_ms = {due_day2}"
+        )),
+        4
+    );
 
     // Day 1: nothing due.
-    let (out, code) = drive(&env, "2026-11-23T09:00:00+01:00", &fixture_args(&[]), &mut right_answer);
+    let (out, code) = drive(
+        &env,
+        "2026-11-23T09:00:00+01:00",
+        &fixture_args(&[]),
+        &mut right_answer,
+    );
     assert_eq!(code, 0);
     assert!(out.contains("Nothing is due right now"), "{out}");
 
@@ -186,32 +231,58 @@ fn a_full_session_over_several_days_follows_fsrs() {
     let mut policy = |card: &[String], prompt: &str| -> String {
         if prompt.contains("choose") && wrong_once {
             wrong_once = false;
-            let line = card.iter().find(|l| l.contains("wrong answer one")).unwrap();
+            let line = card
+                .iter()
+                .find(|l| l.contains("wrong answer one"))
+                .unwrap();
             return line.trim().chars().next().unwrap().to_string();
         }
         right_answer(card, prompt)
     };
-    let (out, code) = drive(&env, "2026-11-24T09:00:00+01:00", &fixture_args(&[]), &mut policy);
+    let (out, code) = drive(
+        &env,
+        "2026-11-24T09:00:00+01:00",
+        &fixture_args(&[]),
+        &mut policy,
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("misconception: \""), "{out}");
-    assert!(out.contains("saved: again · next review in 10 min"), "{out}");
+    assert!(
+        out.contains("saved: again · next review in 10 min"),
+        "{out}"
+    );
     let conn = env.conn();
-    let (lapses, phase): (i64, String) =
-        conn.query_row("SELECT lapses, phase FROM card_state WHERE card_id = 'fx-choice'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (lapses, phase): (i64, String) = conn
+        .query_row(
+            "SELECT lapses, phase FROM card_state WHERE card_id = 'fx-choice'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
     assert_eq!((lapses, phase.as_str()), (1, "review"));
     // The three cards answered right: S ≈ 10.97 (FSRS-6 defaults, see srs.md §3.2), interval fuzzed around 11 days.
     let mut stmt = conn
-        .prepare("SELECT stability, scheduled_days, due_ms FROM card_state WHERE card_id != 'fx-choice'")
+        .prepare(
+            "SELECT stability, scheduled_days, due_ms FROM card_state WHERE card_id != 'fx-choice'",
+        )
         .unwrap();
-    let rows: Vec<(f64, i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let rows: Vec<(f64, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(rows.len(), 3);
     for (s, days, due) in rows {
         assert!((s - 10.971).abs() < 0.01, "stability {s}");
         assert!((9..=13).contains(&days), "interval {days}");
-        let expected = chrono::DateTime::parse_from_rfc3339("2026-11-24T04:00:00+01:00").unwrap() + chrono::Duration::days(days);
+        let expected = chrono::DateTime::parse_from_rfc3339("2026-11-24T04:00:00+01:00").unwrap()
+            + chrono::Duration::days(days);
         assert_eq!(due, expected.timestamp_millis());
     }
-    assert!(env.count("SELECT COUNT(*) FROM review_log WHERE misconceptions = 'ecs-stores-images'") == 1);
+    assert!(
+        env.count("SELECT COUNT(*) FROM review_log WHERE misconceptions = 'ecs-stores-images'")
+            == 1
+    );
 }
 
 #[test]
@@ -220,12 +291,23 @@ fn cram_leaves_the_schedule_untouched() {
     drive(&env, DAY0, &fixture_args(&[]), &mut right_answer);
     let before = env.states();
     let logged = env.count("SELECT COUNT(*) FROM review_log");
-    let (out, code) = drive(&env, "2026-11-22T10:00:00+01:00", &fixture_args(&["--cram"]), &mut right_answer);
+    let (out, code) = drive(
+        &env,
+        "2026-11-22T10:00:00+01:00",
+        &fixture_args(&["--cram"]),
+        &mut right_answer,
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("cram: schedule unchanged"), "{out}");
-    assert!(out.contains("Cram session: the schedule was not changed."), "{out}");
+    assert!(
+        out.contains("Cram session: the schedule was not changed."),
+        "{out}"
+    );
     assert_eq!(env.states(), before);
-    assert_eq!(env.count("SELECT COUNT(*) FROM review_log WHERE kind = 'cram'"), 4);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM review_log WHERE kind = 'cram'"),
+        4
+    );
     assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), logged + 4);
 }
 
@@ -234,7 +316,11 @@ fn quitting_mid_session_keeps_every_answer() {
     let env = Env::new();
     let mut answered = 0;
     let mut policy = |card: &[String], prompt: &str| -> String {
-        if prompt.contains("press Enter") || prompt.contains("choose") || prompt.contains("type") || prompt.contains("item numbers") {
+        if prompt.contains("press Enter")
+            || prompt.contains("choose")
+            || prompt.contains("type")
+            || prompt.contains("item numbers")
+        {
             if answered == 2 {
                 return "q".into();
             }
@@ -245,7 +331,12 @@ fn quitting_mid_session_keeps_every_answer() {
     let (out, code) = drive(&env, DAY0, &fixture_args(&[]), &mut policy);
     assert_eq!(code, 0, "{out}");
     assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 2);
-    assert_eq!(env.count("SELECT COUNT(*) FROM session WHERE end_reason = 'quit' AND ended_ms IS NOT NULL"), 1);
+    assert_eq!(
+        env.count(
+            "SELECT COUNT(*) FROM session WHERE end_reason = 'quit' AND ended_ms IS NOT NULL"
+        ),
+        1
+    );
     assert!(out.contains("Session done: 2 answers"), "{out}");
 }
 
@@ -283,7 +374,10 @@ fn hints_make_a_right_answer_hard() {
     };
     let (out, _) = drive(&env, DAY0, &fixture_args(&[]), &mut policy);
     assert!(out.contains("hint: It says RIGHT."), "{out}");
-    assert_eq!(env.count("SELECT rating FROM review_log WHERE card_id = 'fx-choice' ORDER BY id LIMIT 1"), 2);
+    assert_eq!(
+        env.count("SELECT rating FROM review_log WHERE card_id = 'fx-choice' ORDER BY id LIMIT 1"),
+        2
+    );
 }
 
 #[test]
@@ -291,11 +385,21 @@ fn easy_suffix_upgrades_a_right_answer() {
     let env = Env::new();
     let mut policy = |card: &[String], prompt: &str| -> String {
         let a = right_answer(card, prompt);
-        if prompt.contains("type the answer") { format!("{a} +") } else { a }
+        if prompt.contains("type the answer") {
+            format!("{a} +")
+        } else {
+            a
+        }
     };
     drive(&env, DAY0, &fixture_args(&[]), &mut policy);
-    assert_eq!(env.count("SELECT rating FROM review_log WHERE card_id = 'fx-typed' ORDER BY id LIMIT 1"), 4);
-    assert_eq!(env.count("SELECT COUNT(*) FROM review_log WHERE card_id = 'fx-typed'"), 1);
+    assert_eq!(
+        env.count("SELECT rating FROM review_log WHERE card_id = 'fx-typed' ORDER BY id LIMIT 1"),
+        4
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM review_log WHERE card_id = 'fx-typed'"),
+        1
+    );
 }
 
 #[test]
@@ -318,13 +422,29 @@ fn daily_new_card_limit_is_counted_across_sessions() {
             return "4".into();
         }
         n += 1;
-        if n > 5 { "q".into() } else if prompt.contains("press Enter") { String::new() } else { "1".into() }
+        if n > 5 {
+            "q".into()
+        } else if prompt.contains("press Enter") {
+            String::new()
+        } else {
+            "1".into()
+        }
     };
     drive(&env, DAY0, &["--plain", "review"], &mut policy);
     let out = env.run("2026-11-22T11:00:00+01:00", &["--plain", "review"], "");
     let first = text(&out.stdout);
-    let new_seen = env.count("SELECT COUNT(DISTINCT card_id) FROM review_log WHERE phase_before = 'new'");
-    assert!(first.contains(&format!("[1/{}]", 20 - new_seen + env.count("SELECT COUNT(*) FROM card_state WHERE phase IN ('learning','relearning')"))), "{first}");
+    let new_seen =
+        env.count("SELECT COUNT(DISTINCT card_id) FROM review_log WHERE phase_before = 'new'");
+    assert!(
+        first.contains(&format!(
+            "[1/{}]",
+            20 - new_seen
+                + env.count(
+                    "SELECT COUNT(*) FROM card_state WHERE phase IN ('learning','relearning')"
+                )
+        )),
+        "{first}"
+    );
     let stats = env.run("2026-11-22T11:00:00+01:00", &["stats", "--json"], "");
     let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert_eq!(v["new_available_today"].as_i64().unwrap(), 20 - new_seen);
@@ -333,19 +453,33 @@ fn daily_new_card_limit_is_counted_across_sessions() {
 #[test]
 fn every_bad_deck_gives_its_own_located_error() {
     let dir = Path::new(FIXTURES).join("bad-decks");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 15);
     let env = Env::new();
     for f in files {
-        let first = std::fs::read_to_string(&f).unwrap().lines().next().unwrap().to_string();
-        let expect = first.strip_prefix("# expect: ").expect("an # expect: header");
+        let first = std::fs::read_to_string(&f)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        let expect = first
+            .strip_prefix("# expect: ")
+            .expect("an # expect: header");
         let (loc, fragment) = expect.split_once(' ').unwrap();
         let out = env.run(DAY0, &["decks", "check", f.to_str().unwrap()], "");
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{}: {err}", f.display());
         let want = format!("{}:{loc}: error: {}", f.display(), fragment.trim());
-        assert!(err.contains(&want), "{}\nwanted: {want}\ngot: {err}", f.display());
+        assert!(
+            err.contains(&want),
+            "{}\nwanted: {want}\ngot: {err}",
+            f.display()
+        );
     }
 }
 
@@ -354,11 +488,18 @@ fn a_bad_user_deck_stops_the_review_before_anything_is_written() {
     let env = Env::new();
     let decks = env.path().join("mydecks");
     std::fs::create_dir_all(&decks).unwrap();
-    std::fs::copy(Path::new(FIXTURES).join("bad-decks/unknown-topic.yaml"), decks.join("mine.yaml")).unwrap();
+    std::fs::copy(
+        Path::new(FIXTURES).join("bad-decks/unknown-topic.yaml"),
+        decks.join("mine.yaml"),
+    )
+    .unwrap();
     let out = env.run(DAY0, &["--decks", decks.to_str().unwrap(), "review"], "");
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("mine.yaml:7:12: error: card `a` has unknown topic `kubernetes`"), "{err}");
+    assert!(
+        err.contains("mine.yaml:7:12: error: card `a` has unknown topic `kubernetes`"),
+        "{err}"
+    );
     assert!(err.contains("nothing was loaded"), "{err}");
     assert!(!env.db().exists());
 }
@@ -373,19 +514,47 @@ fn a_user_deck_overrides_a_builtin_card_by_id() {
         "format_version: 1\nid: mine\ntitle: Mine\ncards:\n  - id: fx-recall-override\n    topic: cluster\n    kind: recall\n    prompt: New prompt\n    answer: a\n    explanation: e\n    sources: [https://docs.aws.amazon.com/x]\n",
     )
     .unwrap();
-    let export = env.run(DAY0, &["--decks", decks.to_str().unwrap(), "decks", "export", "--format", "json"], "");
+    let export = env.run(
+        DAY0,
+        &[
+            "--decks",
+            decks.to_str().unwrap(),
+            "decks",
+            "export",
+            "--format",
+            "json",
+        ],
+        "",
+    );
     let cards: Vec<serde_json::Value> = serde_json::from_slice(&export.stdout).unwrap();
-    let builtin_id = cards.iter().find(|c| c["deck"] == "foundations").unwrap()["id"].as_str().unwrap().to_string();
+    let builtin_id = cards.iter().find(|c| c["deck"] == "foundations").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let total = cards.len();
     std::fs::write(
         decks.join("override.yaml"),
         format!("format_version: 1\nid: mine\ntitle: Mine\ncards:\n  - id: {builtin_id}\n    topic: cluster\n    kind: recall\n    prompt: My own wording\n    answer: a\n    explanation: e\n    sources: [https://docs.aws.amazon.com/x]\n"),
     )
     .unwrap();
-    let export = env.run(DAY0, &["--decks", decks.to_str().unwrap(), "decks", "export", "--format", "json"], "");
+    let export = env.run(
+        DAY0,
+        &[
+            "--decks",
+            decks.to_str().unwrap(),
+            "decks",
+            "export",
+            "--format",
+            "json",
+        ],
+        "",
+    );
     let cards: Vec<serde_json::Value> = serde_json::from_slice(&export.stdout).unwrap();
     assert_eq!(cards.len(), total - 1);
-    let card = cards.iter().find(|c| c["id"] == builtin_id.as_str()).unwrap();
+    let card = cards
+        .iter()
+        .find(|c| c["id"] == builtin_id.as_str())
+        .unwrap();
     assert_eq!(card["prompt"], "My own wording");
 }
 
@@ -394,14 +563,66 @@ fn a_newer_schema_is_refused_naming_both_versions() {
     let env = Env::new();
     let db = env.path().join("future.db");
     let conn = Connection::open(&db).unwrap();
-    conn.execute_batch("CREATE TABLE x (y); PRAGMA user_version = 99;").unwrap();
+    conn.execute_batch("CREATE TABLE x (y); PRAGMA user_version = 99;")
+        .unwrap();
     drop(conn);
     let before = std::fs::read(&db).unwrap();
     let out = env.run(DAY0, &["--db", db.to_str().unwrap(), "stats"], "");
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("schema version 99") && err.contains("up to 1"), "{err}");
-    assert!(std::fs::read(&db).unwrap() == before, "the newer database was modified");
+    assert!(
+        err.contains("schema version 99") && err.contains("up to 2"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read(&db).unwrap() == before,
+        "the newer database was modified"
+    );
+}
+
+#[test]
+fn a_version_1_database_migrates_keeping_its_history_and_a_backup() {
+    let env = Env::new();
+    let db = env.path().join("old.db");
+    std::fs::copy(Path::new(FIXTURES).join("db/schema-v1.db"), &db).unwrap();
+    let out = env.run(
+        "2026-11-24T09:00:00+01:00",
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--decks",
+            &format!("{FIXTURES}/decks"),
+            "--plain",
+            "review",
+            "--deck",
+            "fixture",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let conn = Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let logged: i64 = conn
+        .query_row("SELECT COUNT(*) FROM review_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(logged, 2);
+    // The two cards studied under version 1 are due on day 2 and come first; the other two are new.
+    let o = text(&out.stdout);
+    assert!(o.contains("[1/4]"), "{o}");
+    let backups: Vec<_> = std::fs::read_dir(env.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".bak"))
+        .collect();
+    assert_eq!(backups.len(), 1, "one backup before the migration");
+    let b = Connection::open(backups[0].path()).unwrap();
+    let v: i64 = b
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 1);
 }
 
 #[test]
@@ -412,9 +633,15 @@ fn a_file_that_is_not_sqlite_is_named_and_never_overwritten() {
     let out = env.run(DAY0, &["--db", db.to_str().unwrap(), "review"], "");
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains(&db.display().to_string()) && err.contains("not an SQLite file"), "{err}");
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("not an SQLite file"),
+        "{err}"
+    );
     assert!(err.contains("hint:"), "{err}");
-    assert_eq!(std::fs::read_to_string(&db).unwrap(), "this is my shopping list, not a database\n");
+    assert_eq!(
+        std::fs::read_to_string(&db).unwrap(),
+        "this is my shopping list, not a database\n"
+    );
 
     // A damaged SQLite file (valid header, garbage after it).
     let damaged = env.path().join("damaged.db");
@@ -425,22 +652,43 @@ fn a_file_that_is_not_sqlite_is_named_and_never_overwritten() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&damaged.display().to_string()), "{err}");
-    assert!(std::fs::read(&damaged).unwrap() == bytes, "the damaged database was modified");
+    assert!(
+        std::fs::read(&damaged).unwrap() == bytes,
+        "the damaged database was modified"
+    );
 }
 
 #[test]
 fn stats_json_has_the_contract_fields() {
     let env = Env::new();
     drive(&env, DAY0, &fixture_args(&[]), &mut right_answer);
-    let out = env.run(DAY0, &["--decks", &format!("{FIXTURES}/decks"), "stats", "--json"], "");
+    let out = env.run(
+        DAY0,
+        &["--decks", &format!("{FIXTURES}/decks"), "stats", "--json"],
+        "",
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for field in ["cards_total", "cards_seen", "reviews_total", "due_now", "due_next_7_days", "retention_30d", "streak_days", "topics"] {
+    for field in [
+        "cards_total",
+        "cards_seen",
+        "reviews_total",
+        "due_now",
+        "due_next_7_days",
+        "retention_30d",
+        "streak_days",
+        "topics",
+    ] {
         assert!(v.get(field).is_some(), "missing {field}");
     }
     assert_eq!(v["cards_seen"], 4);
     assert_eq!(v["reviews_total"], 8);
     assert_eq!(v["streak_days"], 1);
-    let topic = v["topics"].as_array().unwrap().iter().find(|t| t["id"] == "cluster").unwrap();
+    let topic = v["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "cluster")
+        .unwrap();
     for field in ["id", "cards", "seen", "score", "level"] {
         assert!(topic.get(field).is_some(), "missing topics[].{field}");
     }
@@ -470,23 +718,50 @@ fn exports_in_json_csv_and_anki_formats() {
     let json = env.run(DAY0, &["decks", "export", "--format", "json"], "");
     let cards: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
     assert!(cards.len() >= 250);
-    for field in ["id", "deck", "topic", "kind", "prompt", "options", "answer", "explanation", "sources", "misconceptions"] {
+    for field in [
+        "id",
+        "deck",
+        "topic",
+        "kind",
+        "prompt",
+        "options",
+        "answer",
+        "explanation",
+        "sources",
+        "misconceptions",
+    ] {
         assert!(cards[0].get(field).is_some(), "missing {field}");
     }
     let csv_out = env.run(DAY0, &["decks", "export", "--format", "csv"], "");
     let mut rdr = csv::Reader::from_reader(&csv_out.stdout[..]);
     assert_eq!(rdr.records().count(), cards.len());
     let anki = env.path().join("anki.txt");
-    let out = env.run(DAY0, &["decks", "export", "--format", "anki", "--output", anki.to_str().unwrap()], "");
+    let out = env.run(
+        DAY0,
+        &[
+            "decks",
+            "export",
+            "--format",
+            "anki",
+            "--output",
+            anki.to_str().unwrap(),
+        ],
+        "",
+    );
     assert_eq!(out.status.code(), Some(0));
     let a = std::fs::read_to_string(&anki).unwrap();
     assert!(a.starts_with("#separator:tab\n#html:true\n"));
     let notes: Vec<&str> = a.lines().filter(|l| !l.starts_with('#')).collect();
     let body = notes.join("\n");
-    let mut rdr = csv::ReaderBuilder::new().delimiter(b'\t').has_headers(false).from_reader(body.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .has_headers(false)
+        .from_reader(body.as_bytes());
     let records: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), cards.len());
-    assert!(records.iter().all(|r| r.len() == 4 && r[0].starts_with("ecsdrill-") && r[2].contains("<a href=\"https://")));
+    assert!(records.iter().all(|r| r.len() == 4
+        && r[0].starts_with("ecsdrill-")
+        && r[2].contains("<a href=\"https://")));
 }
 
 #[test]
@@ -498,8 +773,16 @@ fn decks_list_and_check_on_the_shipped_content() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/decks");
     let out = env.run(DAY0, &["decks", "check", dir], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("; 0 warnings"), "{}", text(&out.stdout));
-    assert_eq!(text(&out.stderr), "", "the shipped decks must check with zero warnings");
+    assert!(
+        text(&out.stdout).contains("; 0 warnings"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "",
+        "the shipped decks must check with zero warnings"
+    );
 }
 
 #[test]
@@ -510,7 +793,10 @@ fn bad_clock_and_unknown_filters_are_usage_errors() {
     assert!(text(&out.stderr).contains("ECSDRILL_NOW"));
     let out = env.run(DAY0, &["review", "--topic", "kubernetes"], "");
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("unknown topic `kubernetes`") && text(&out.stderr).contains("hint: topics:"));
+    assert!(
+        text(&out.stderr).contains("unknown topic `kubernetes`")
+            && text(&out.stderr).contains("hint: topics:")
+    );
 }
 
 #[test]
@@ -570,7 +856,10 @@ fn pty_answers_one_card_of_each_kind_with_keys() {
     p.exp_string("Session done: 4 answers on 4 cards").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 4);
-    assert_eq!(env.count("SELECT rating FROM review_log WHERE card_id = 'fx-typed'"), 4);
+    assert_eq!(
+        env.count("SELECT rating FROM review_log WHERE card_id = 'fx-typed'"),
+        4
+    );
 }
 
 #[test]
@@ -581,5 +870,8 @@ fn pty_q_quits_at_the_first_card() {
     key(&mut p, "q");
     p.exp_string("Session ended before any answer").unwrap();
     p.exp_eof().unwrap();
-    assert_eq!(env.count("SELECT COUNT(*) FROM session WHERE end_reason = 'quit'"), 1);
+    assert_eq!(
+        env.count("SELECT COUNT(*) FROM session WHERE end_reason = 'quit'"),
+        1
+    );
 }

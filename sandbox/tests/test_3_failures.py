@@ -171,6 +171,36 @@ class TaskFailures(SandboxTest):
         # a standalone task is not replaced
         self.assertEqual(sb.aws("ecs", "list-tasks", "--cluster", "lab")["taskArns"], [])
 
+    def test_awslogs(self):
+        sb = self.sb
+        sb.exec_role()
+        sb.push("web", "broken", "crash")
+        logcfg = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1",
+                                                      "awslogs-stream-prefix": "web"}}
+        td = sb.task_definition("logs", f"{REGISTRY}/web:broken", container={"logConfiguration": logcfg})
+        # the log group does not exist
+        t = self.stopped_after(self.run_task(td), 12)
+        self.assertEqual(t["stoppedReason"], "ResourceInitializationError: failed to validate logger args: create "
+                         "stream has been retried 1 times: failed to create Cloudwatch log stream: "
+                         "ResourceNotFoundException: The specified log group does not exist. : exit status 1")
+        # awslogs-create-group needs logs:CreateLogGroup, which AmazonECSTaskExecutionRolePolicy does not give
+        create = {"logDriver": "awslogs", "options": dict(logcfg["options"], **{"awslogs-create-group": "true"})}
+        td2 = sb.task_definition("logs2", f"{REGISTRY}/web:broken", container={"logConfiguration": create})
+        t = self.stopped_after(self.run_task(td2), 12)
+        self.assertIn("failed to create Cloudwatch log group: AccessDeniedException:", t["stoppedReason"])
+        self.assertIn("logs:CreateLogGroup", t["stoppedReason"])
+        # with the group: the app's last words are in the log
+        sb.aws("logs", "create-log-group", "--log-group-name", "/ecs/web")
+        arn = self.run_task(td)
+        task_id = arn.split("/")[-1]
+        t = self.stopped_after(arn, 20)
+        self.assertEqual(t["stoppedReason"], "Essential container in task exited")
+        streams = sb.aws("logs", "describe-log-streams", "--log-group-name", "/ecs/web")["logStreams"]
+        self.assertEqual([s["logStreamName"] for s in streams], [f"web/app/{task_id}"])
+        events = sb.aws("logs", "get-log-events", "--log-group-name", "/ecs/web", "--log-stream-name",
+                        f"web/app/{task_id}")["events"]
+        self.assertEqual(events[-1]["message"], "[fatal] exiting with status 1")
+
     def test_network_checks(self):
         sb = self.sb
         sb.exec_role()

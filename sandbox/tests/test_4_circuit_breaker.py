@@ -1,7 +1,6 @@
 """4. Crash loops, the deployment circuit breaker and rollback."""
 
 import sys
-import os
 
 from harness import REGISTRY, SERVER_DIR, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 

@@ -77,6 +77,22 @@ class Validation(SandboxTest):
         self.assertEqual(d["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"], "ENABLED")
         err = sb.aws_error("ecs", "update-service", "--cluster", "lab", "--service", "nope", "--desired-count", "2")
         self.assertIn("ServiceNotFoundException", err)
+        cps = sb.aws("ecs", "describe-capacity-providers")["capacityProviders"]
+        self.assertEqual([c["name"] for c in cps], ["FARGATE", "FARGATE_SPOT"])
+        out = sb.aws("ecs", "describe-capacity-providers", "--capacity-providers", "FARGATE_SPOT", "nope")
+        self.assertEqual([c["name"] for c in out["capacityProviders"]], ["FARGATE_SPOT"])
+        self.assertEqual([f["reason"] for f in out["failures"]], ["MISSING"])
+        # a service on Fargate Spot through a capacity provider strategy
+        sb.aws("ecs", "put-cluster-capacity-providers", "--cluster", "lab", "--capacity-providers", "FARGATE",
+               "FARGATE_SPOT", "--default-capacity-provider-strategy", "capacityProvider=FARGATE_SPOT,weight=1")
+        spot = sb.aws("ecs", "create-service", "--cluster", "lab", "--service-name", "spot", "--task-definition", td,
+                      "--desired-count", "1", "--network-configuration", sb.netconf())["service"]
+        self.assertNotIn("launchType", spot)
+        self.assertEqual(spot["capacityProviderStrategy"][0]["capacityProvider"], "FARGATE_SPOT")
+        sb.advance(10)
+        task = sb.tasks(service="spot")[0]
+        self.assertEqual((task["capacityProviderName"], task["launchType"], task["lastStatus"]),
+                         ("FARGATE_SPOT", "FARGATE", "RUNNING"))
         err = sb.aws_error("ecs", "stop-task", "--cluster", "lab", "--task", "0123456789abcdef0123456789abcdef")
         self.assertIn("The referenced task was not found.", err)
 

@@ -39,7 +39,11 @@ fn list(app: &App, json: bool) -> Result<ExitCode> {
         .decks
         .iter()
         .map(|d| {
-            let cards: Vec<&Card> = catalog.cards.iter().filter(|c| c.deck == d.id && c.origin == d.origin).collect();
+            let cards: Vec<&Card> = catalog
+                .cards
+                .iter()
+                .filter(|c| c.deck == d.id && c.origin == d.origin)
+                .collect();
             let count = |k: Kind| cards.iter().filter(|c| c.kind == k).count();
             DeckRow {
                 id: d.id.clone(),
@@ -61,12 +65,30 @@ fn list(app: &App, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let w = rows.iter().map(|r| r.id.len()).max().unwrap_or(4).max(4);
-    writeln!(out, "{:<w$}  {:>5}  {:>6} {:>6} {:>5} {:>5}  title", "deck", "cards", "recall", "choice", "typed", "order")?;
+    writeln!(
+        out,
+        "{:<w$}  {:>5}  {:>6} {:>6} {:>5} {:>5}  title",
+        "deck", "cards", "recall", "choice", "typed", "order"
+    )?;
     for r in &rows {
-        let src = if r.builtin { String::new() } else { format!("  ({})", r.origin) };
-        writeln!(out, "{:<w$}  {:>5}  {:>6} {:>6} {:>5} {:>5}  {}{src}", r.id, r.cards, r.recall, r.choice, r.typed, r.order, r.title)?;
+        let src = if r.builtin {
+            String::new()
+        } else {
+            format!("  ({})", r.origin)
+        };
+        writeln!(
+            out,
+            "{:<w$}  {:>5}  {:>6} {:>6} {:>5} {:>5}  {}{src}",
+            r.id, r.cards, r.recall, r.choice, r.typed, r.order, r.title
+        )?;
     }
-    writeln!(out, "{} cards in {} decks, {} topics", catalog.cards.len(), rows.len(), catalog.topics.len())?;
+    writeln!(
+        out,
+        "{} cards in {} decks, {} topics",
+        catalog.cards.len(),
+        rows.len(),
+        catalog.topics.len()
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -79,7 +101,9 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 
 fn check(app: &App, paths: &[PathBuf]) -> Result<ExitCode> {
     let result = if paths.is_empty() {
-        load_catalog(&LoadOptions { user_dirs: app.deck_dirs.clone() })
+        load_catalog(&LoadOptions {
+            user_dirs: app.deck_dirs.clone(),
+        })
     } else {
         check_paths(paths)
     };
@@ -100,7 +124,10 @@ fn check(app: &App, paths: &[PathBuf]) -> Result<ExitCode> {
         Err(diags) => {
             print_diagnostics(&diags);
             let errors = diags.iter().filter(|d| !d.warning).count();
-            eprintln!("{errors} error{} found; fix them at the locations shown", if errors == 1 { "" } else { "s" });
+            eprintln!(
+                "{errors} error{} found; fix them at the locations shown",
+                if errors == 1 { "" } else { "s" }
+            );
             Ok(ExitCode::from(1))
         }
     }
@@ -163,7 +190,18 @@ fn export(app: &App, format: ExportFormat, output: Option<&PathBuf>) -> Result<E
         }
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(&mut buf);
-            w.write_record(["id", "deck", "topic", "kind", "prompt", "options", "answer", "explanation", "sources", "misconceptions"])?;
+            w.write_record([
+                "id",
+                "deck",
+                "topic",
+                "kind",
+                "prompt",
+                "options",
+                "answer",
+                "explanation",
+                "sources",
+                "misconceptions",
+            ])?;
             for c in &catalog.cards {
                 w.write_record([
                     c.id.as_str(),
@@ -201,7 +239,9 @@ fn html(markdown: &str) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Anki's text importer: a header telling it the separator, that fields are HTML, the note
@@ -210,12 +250,19 @@ fn anki(catalog: &Catalog, buf: &mut Vec<u8>) -> Result<()> {
     buf.extend_from_slice(
         b"#separator:tab\n#html:true\n#notetype:Basic\n#deck:ecsdrill::ECS\n#guid column:1\n#tags column:4\n#columns:GUID\tFront\tBack\tTags\n",
     );
-    let mut w = csv::WriterBuilder::new().delimiter(b'\t').has_headers(false).from_writer(buf);
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b'\t')
+        .has_headers(false)
+        .from_writer(buf);
     for c in &catalog.cards {
         let mut front = html(&c.prompt);
         match c.kind {
             Kind::Choice => {
-                let items: String = c.options.iter().map(|o| format!("<li>{}</li>", escape(&o.text))).collect();
+                let items: String = c
+                    .options
+                    .iter()
+                    .map(|o| format!("<li>{}</li>", escape(&o.text)))
+                    .collect();
                 front.push_str(&format!("<ol type=\"a\">{items}</ol>"));
                 if c.correct_options().len() > 1 {
                     front.push_str("<p><i>Choose all that apply.</i></p>");
@@ -223,7 +270,10 @@ fn anki(catalog: &Catalog, buf: &mut Vec<u8>) -> Result<()> {
             }
             Kind::Order => {
                 let shown = shuffled_indices(c.items.len(), hash_str(&c.id));
-                let items: String = shown.iter().map(|&i| format!("<li>{}</li>", escape(&c.items[i]))).collect();
+                let items: String = shown
+                    .iter()
+                    .map(|&i| format!("<li>{}</li>", escape(&c.items[i])))
+                    .collect();
                 front.push_str(&format!("<p><i>Put in order:</i></p><ul>{items}</ul>"));
             }
             _ => {}
@@ -231,14 +281,27 @@ fn anki(catalog: &Catalog, buf: &mut Vec<u8>) -> Result<()> {
         let answer = match c.kind {
             Kind::Recall => html(c.answer.as_deref().unwrap_or_default()),
             Kind::Order => {
-                let items: String = c.items.iter().map(|i| format!("<li>{}</li>", escape(i))).collect();
+                let items: String = c
+                    .items
+                    .iter()
+                    .map(|i| format!("<li>{}</li>", escape(i)))
+                    .collect();
                 format!("<ol>{items}</ol>")
             }
             _ => format!("<p><b>{}</b></p>", escape(&c.answer_text())),
         };
-        let sources: String = c.sources.iter().map(|s| format!("<a href=\"{s}\">{s}</a><br>", s = escape(s))).collect();
+        let sources: String = c
+            .sources
+            .iter()
+            .map(|s| format!("<a href=\"{s}\">{s}</a><br>", s = escape(s)))
+            .collect();
         let back = format!("{answer}<hr>{}<p>{sources}</p>", html(&c.explanation));
-        let tags = format!("ecsdrill topic::{} deck::{} kind::{}", c.topic, c.deck, c.kind.as_str());
+        let tags = format!(
+            "ecsdrill topic::{} deck::{} kind::{}",
+            c.topic,
+            c.deck,
+            c.kind.as_str()
+        );
         w.write_record([format!("ecsdrill-{}", c.id), front, back, tags])?;
     }
     w.flush()?;

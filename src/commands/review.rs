@@ -13,62 +13,96 @@ use chrono::Duration;
 use crate::app::App;
 use crate::cli::ReviewArgs;
 use crate::clock::{day_start, days_between, from_ms, study_day, to_ms};
-use crate::deck::{Card, Catalog, Kind};
+use crate::deck::{Card, Kind, LoadOptions, fingerprint};
 use crate::error::UserError;
 use crate::grade;
 use crate::interrupt;
-use crate::queue::{self, QueueRequest};
+use crate::queue::{self, Candidates};
 use crate::rng::{hash_str, shuffled_indices};
 use crate::sched::{CardState, Phase, describe_due};
-use crate::store::AnswerRecord;
+use crate::store::{AnswerRecord, CatalogMeta, Store};
 use crate::ui::interactive::InteractiveUi;
 use crate::ui::plain::PlainUi;
 use crate::ui::{Feedback, Next, Question, Reply, Summary, Ui};
 
-/// Cards in scope for `--topic` and `--deck`, or a usage error naming what exists.
-pub fn select_cards<'a>(catalog: &'a Catalog, topics: &[String], decks: &[String]) -> Result<Vec<&'a Card>> {
+/// Checks `--topic` and `--deck` against the content, naming what exists if not.
+pub fn check_filters(meta: &CatalogMeta, topics: &[String], decks: &[String]) -> Result<()> {
     for t in topics {
-        if catalog.topic(t).is_none() {
-            let known: Vec<&str> = catalog.topics.iter().map(|t| t.id.as_str()).collect();
-            return Err(UserError::env(format!("unknown topic `{t}`")).with_hint(format!("topics: {}", known.join(", "))).into());
+        if !meta.topics.iter().any(|x| &x.id == t) {
+            let known: Vec<&str> = meta.topics.iter().map(|t| t.id.as_str()).collect();
+            return Err(UserError::env(format!("unknown topic `{t}`"))
+                .with_hint(format!("topics: {}", known.join(", ")))
+                .into());
         }
     }
     for d in decks {
-        if !catalog.decks.iter().any(|x| &x.id == d) {
-            let known: Vec<&str> = catalog.decks.iter().map(|d| d.id.as_str()).collect();
-            return Err(UserError::env(format!("unknown deck `{d}`")).with_hint(format!("decks: {}", known.join(", "))).into());
+        if !meta.decks.iter().any(|x| &x.id == d) {
+            let known: Vec<&str> = meta.decks.iter().map(|d| d.id.as_str()).collect();
+            return Err(UserError::env(format!("unknown deck `{d}`"))
+                .with_hint(format!("decks: {}", known.join(", ")))
+                .into());
         }
     }
-    Ok(catalog
-        .cards
-        .iter()
-        .filter(|c| topics.is_empty() || topics.contains(&c.topic))
-        .filter(|c| decks.is_empty() || decks.contains(&c.deck))
-        .collect())
+    Ok(())
+}
+
+/// Opens the store with its catalog index in step with the decks. The decks are parsed
+/// only when they changed since the last session (or the database is new), and a bad
+/// deck stops everything before a new database file is created.
+fn open_synced(app: &App) -> Result<Store> {
+    let key = fingerprint(&LoadOptions {
+        user_dirs: app.deck_dirs.clone(),
+    })
+    .unwrap_or_default();
+    let mut fresh = if app.db_path.exists() {
+        None
+    } else {
+        Some(app.catalog()?)
+    };
+    let mut store = app.store()?;
+    if key.is_empty() || store.catalog_key()?.as_deref() != Some(key.as_str()) {
+        let catalog = match fresh.take() {
+            Some(c) => c,
+            None => app.catalog()?,
+        };
+        store.sync_catalog(&key, &catalog)?;
+    }
+    Ok(store)
 }
 
 pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
-    let catalog = app.catalog()?;
-    let cards = select_cards(&catalog, &args.topic, &args.deck)?;
-    let mut store = app.store()?;
+    let mut store = open_synced(app)?;
+    let meta = store.catalog_meta()?;
+    check_filters(&meta, &args.topic, &args.deck)?;
     let sched = app.scheduler(&store)?;
-    let mut states = store.card_states()?;
     let start_now = app.clock.now();
+    let now_ms = to_ms(start_now);
     let today_start = day_start(study_day(start_now), start_now);
     let introduced_today = store.new_cards_since(to_ms(today_start))?;
     let new_allowed = match args.new_cards {
         Some(n) => n,
         None => sched.cfg.new_per_day.saturating_sub(introduced_today),
     };
-    let req = QueueRequest {
-        cards: &cards,
-        states: &states,
-        topics: &catalog.topics,
-        now_ms: to_ms(start_now),
-        new_allowed,
-        limit: args.limit,
+    let mut states: HashMap<String, CardState> = HashMap::new();
+    let initial = if args.cram {
+        let cards = store.scope_cards(&args.topic, &args.deck)?;
+        let items = cards.into_iter().map(|(id, _, st)| (id, st)).collect();
+        queue::cram_order(items, &sched, now_ms, args.limit)
+    } else {
+        let mut c = Candidates::default();
+        for (id, topic, st) in store.due_cards(now_ms, &args.topic, &args.deck)? {
+            if st.phase == Phase::Review {
+                c.reviews.push((id.clone(), topic, st.due_ms));
+            } else {
+                c.learning.push((id.clone(), st.due_ms));
+            }
+            states.insert(id, st);
+        }
+        if new_allowed > 0 {
+            c.fresh = store.new_cards(new_allowed, &args.topic, &args.deck)?;
+        }
+        queue::order(c, &meta.topics, new_allowed, args.limit)
     };
-    let initial = if args.cram { queue::build_cram(&req, &sched) } else { queue::build(&req) };
     let mut queue: std::collections::VecDeque<String> = initial.into();
     let nothing_due = queue.is_empty();
 
@@ -82,7 +116,7 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
     } else {
         Box::new(InteractiveUi::new(app.color))
     };
-    let by_id: HashMap<&str, &Card> = cards.iter().map(|c| (c.id.as_str(), *c)).collect();
+    let mut cards: HashMap<String, Card> = HashMap::new();
     let started = Instant::now();
     let mut learning: Vec<(i64, String)> = Vec::new();
     let (mut answered, mut correct) = (0usize, 0usize);
@@ -98,15 +132,36 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
             Some(learning.remove(0).1)
         } else if let Some(id) = queue.pop_front() {
             Some(id)
-        } else if learning.first().is_some_and(|(due, _)| *due <= now_ms + sched.cfg.learn_ahead_secs * 1000) {
+        } else if learning
+            .first()
+            .is_some_and(|(due, _)| *due <= now_ms + sched.cfg.learn_ahead_secs * 1000)
+        {
             Some(learning.remove(0).1)
         } else {
             None
         };
         let Some(card_id) = next_id else { break };
-        let Some(card) = by_id.get(card_id.as_str()).copied() else { continue };
-        let before = states.get(&card.id).cloned().unwrap_or_else(CardState::new_card);
-        let seed = hash_str(&card.id) ^ (before.reps as u64) ^ (session_id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        if !cards.contains_key(&card_id) {
+            match store.card(&card_id)? {
+                Some(c) => {
+                    cards.insert(card_id.clone(), c);
+                }
+                None => continue,
+            }
+        }
+        let card = &cards[&card_id];
+        if !states.contains_key(&card_id) && args.cram {
+            if let Some(st) = store.card_state(&card_id)? {
+                states.insert(card_id.clone(), st);
+            }
+        }
+        let before = states
+            .get(&card.id)
+            .cloned()
+            .unwrap_or_else(CardState::new_card);
+        let seed = hash_str(&card.id)
+            ^ (before.reps as u64)
+            ^ (session_id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let n = match card.kind {
             Kind::Choice => card.options.len(),
             Kind::Order => card.items.len(),
@@ -120,7 +175,12 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
                 idx
             }
         };
-        let topic_title = catalog.topic(&card.topic).map(|t| t.title.as_str()).unwrap_or(card.topic.as_str());
+        let topic_title = meta
+            .topics
+            .iter()
+            .find(|t| t.id == card.topic)
+            .map(|t| t.title.as_str())
+            .unwrap_or(card.topic.as_str());
         let q = Question {
             position: answered + 1,
             total: answered + 1 + queue.len() + learning.len(),
@@ -132,7 +192,11 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         let asked_at = Instant::now();
         let resp = ui.ask(&q)?;
         if interrupt::take_over() || resp.reply == Reply::Quit {
-            end_reason = if interrupt::take_over() { "interrupted" } else { "quit" };
+            end_reason = if interrupt::take_over() {
+                "interrupted"
+            } else {
+                "quit"
+            };
             break;
         }
         let response_ms = asked_at.elapsed().as_millis() as i64;
@@ -141,20 +205,39 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
             Reply::Choice(p) => grade::grade_choice(card, p),
             Reply::Order(p) => grade::grade_order(card, p),
             Reply::Typed(t) => grade::grade_typed_verdict(card, t),
-            Reply::Rated(r) => grade::Verdict { correct: *r > 1, note: None, revealed: if *r == 1 { card.misconceptions.clone() } else { vec![] } },
-            Reply::DontKnow | Reply::Quit => grade::Verdict { correct: false, note: None, revealed: card.misconceptions.clone() },
+            Reply::Rated(r) => grade::Verdict {
+                correct: *r > 1,
+                note: None,
+                revealed: if *r == 1 {
+                    card.misconceptions.clone()
+                } else {
+                    vec![]
+                },
+            },
+            Reply::DontKnow | Reply::Quit => grade::Verdict {
+                correct: false,
+                note: None,
+                revealed: card.misconceptions.clone(),
+            },
         };
         let mut rating = match resp.reply {
             Reply::Rated(r) => r,
             _ => grade::auto_rating(verdict.correct, resp.used_hint, slow, resp.easy),
         };
         let option_notes: Vec<String> = match &resp.reply {
-            Reply::Choice(p) if !verdict.correct => {
-                p.iter().filter_map(|&i| card.options.get(i)).filter(|o| !o.correct).filter_map(|o| o.why.clone()).collect()
-            }
+            Reply::Choice(p) if !verdict.correct => p
+                .iter()
+                .filter_map(|&i| card.options.get(i))
+                .filter(|o| !o.correct)
+                .filter_map(|o| o.why.clone())
+                .collect(),
             _ => Vec::new(),
         };
-        let revealed = verdict.revealed.iter().filter_map(|m| catalog.misconception(m)).collect();
+        let revealed = verdict
+            .revealed
+            .iter()
+            .filter_map(|m| meta.misconceptions.iter().find(|x| &x.id == m))
+            .collect();
         let mut fb = Feedback {
             correct: verdict.correct,
             rating,
@@ -191,7 +274,10 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
             kind,
             before: &before,
             after: &outcome.after,
-            elapsed_days: before.last_review_ms.map(|l| days_between(from_ms(l, now), now)).unwrap_or(0),
+            elapsed_days: before
+                .last_review_ms
+                .map(|l| days_between(from_ms(l, now), now))
+                .unwrap_or(0),
             update_schedule: !args.cram,
             misconceptions: &verdict.revealed,
         })?;
@@ -208,7 +294,9 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         fb.leech_warning = outcome.leech_warning && !args.cram;
         if !args.cram {
             let tomorrow = day_start(study_day(now) + Duration::days(1), now);
-            if matches!(outcome.after.phase, Phase::Learning | Phase::Relearning) && outcome.after.due_ms < to_ms(tomorrow) {
+            if matches!(outcome.after.phase, Phase::Learning | Phase::Relearning)
+                && outcome.after.due_ms < to_ms(tomorrow)
+            {
                 learning.push((outcome.after.due_ms, card.id.clone()));
             }
             states.insert(card.id.clone(), outcome.after.clone());
@@ -225,28 +313,30 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
     let day = study_day(end);
     let by_tomorrow = to_ms(day_start(day + Duration::days(2), end));
     let by_week = to_ms(day_start(day + Duration::days(8), end));
-    let due_before = |limit: i64| {
-        cards
-            .iter()
-            .filter_map(|c| states.get(&c.id))
-            .filter(|s| s.phase != Phase::New && s.due_ms < limit)
-            .count()
-    };
+    let due_tomorrow = store.due_count_before(by_tomorrow, &args.topic, &args.deck)?;
+    let due_week = store.due_count_before(by_week, &args.topic, &args.deck)?;
     let new_left = if args.new_cards.is_some() {
         0
     } else {
-        sched.cfg.new_per_day.saturating_sub(introduced_today + new_shown)
+        sched
+            .cfg
+            .new_per_day
+            .saturating_sub(introduced_today + new_shown)
     };
     ui.summary(&Summary {
         answered,
         cards: seen_cards.len(),
         correct,
         seconds: started.elapsed().as_secs(),
-        due_tomorrow: due_before(by_tomorrow),
-        due_week: due_before(by_week),
+        due_tomorrow,
+        due_week,
         cram: args.cram,
         nothing_due,
         new_left_today: new_left,
     })?;
-    Ok(if end_reason == "interrupted" { ExitCode::from(130) } else { ExitCode::SUCCESS })
+    Ok(if end_reason == "interrupted" {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

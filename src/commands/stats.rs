@@ -47,7 +47,10 @@ pub struct TopicStats {
 pub fn streak(store: &Store, now: DateTime<FixedOffset>) -> Result<u32> {
     let mut day = study_day(now);
     let has = |d: chrono::NaiveDate| -> Result<bool> {
-        store.any_review_between(to_ms(day_start(d, now)), to_ms(day_start(d + Duration::days(1), now)))
+        store.any_review_between(
+            to_ms(day_start(d, now)),
+            to_ms(day_start(d + Duration::days(1), now)),
+        )
     };
     if !has(day)? {
         day -= Duration::days(1);
@@ -60,7 +63,12 @@ pub fn streak(store: &Store, now: DateTime<FixedOffset>) -> Result<u32> {
     Ok(n)
 }
 
-pub fn report(catalog: &Catalog, store: &Store, sched: &Scheduler, now: DateTime<FixedOffset>) -> Result<StatsReport> {
+pub fn report(
+    catalog: &Catalog,
+    store: &Store,
+    sched: &Scheduler,
+    now: DateTime<FixedOffset>,
+) -> Result<StatsReport> {
     let states: HashMap<String, CardState> = store.card_states()?;
     let now_ms = to_ms(now);
     let today = day_start(study_day(now), now);
@@ -91,7 +99,11 @@ pub fn report(catalog: &Catalog, store: &Store, sched: &Scheduler, now: DateTime
         .iter()
         .map(|t| {
             let (r, s) = by_topic.remove(t.id.as_str()).unwrap_or_default();
-            TopicStats { id: t.id.clone(), title: t.title.clone(), mastery: topic_mastery(&t.id, &r, s) }
+            TopicStats {
+                id: t.id.clone(),
+                title: t.title.clone(),
+                mastery: topic_mastery(&t.id, &r, s),
+            }
         })
         .collect();
     let introduced = store.new_cards_since(to_ms(today))?;
@@ -101,7 +113,11 @@ pub fn report(catalog: &Catalog, store: &Store, sched: &Scheduler, now: DateTime
         reviews_total: store.reviews_total()?,
         due_now,
         due_next_7_days: due_week,
-        new_available_today: sched.cfg.new_per_day.saturating_sub(introduced).min((catalog.cards.len() - seen) as u32),
+        new_available_today: sched
+            .cfg
+            .new_per_day
+            .saturating_sub(introduced)
+            .min((catalog.cards.len() - seen) as u32),
         reviews_today: store.reviews_since(to_ms(today))?,
         retention_30d: store.retention_since(to_ms(now - Duration::days(30)))?,
         desired_retention: sched.cfg.desired_retention as f64,
@@ -113,7 +129,11 @@ pub fn report(catalog: &Catalog, store: &Store, sched: &Scheduler, now: DateTime
 
 fn bar(score: f64, width: usize) -> String {
     let filled = ((score / 5.0) * width as f64).round() as usize;
-    format!("{}{}", "█".repeat(filled.min(width)), "░".repeat(width - filled.min(width)))
+    format!(
+        "{}{}",
+        "█".repeat(filled.min(width)),
+        "░".repeat(width - filled.min(width))
+    )
 }
 
 pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
@@ -127,24 +147,59 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(out, "Cards: {} seen of {} · reviews logged: {}", r.cards_seen, r.cards_total, r.reviews_total)?;
-    writeln!(out, "Due now: {} · due within 7 days: {} · new available today: {}", r.due_now, r.due_next_7_days, r.new_available_today)?;
+    writeln!(
+        out,
+        "Cards: {} seen of {} · reviews logged: {}",
+        r.cards_seen, r.cards_total, r.reviews_total
+    )?;
+    writeln!(
+        out,
+        "Due now: {} · due within 7 days: {} · new available today: {}",
+        r.due_now, r.due_next_7_days, r.new_available_today
+    )?;
     let retention = match r.retention_30d {
         Some(v) => format!("{:.0}%", v * 100.0),
         None => "no reviews yet".into(),
     };
-    writeln!(out, "Retention, last 30 days: {retention} (target {:.0}%)", r.desired_retention * 100.0)?;
-    writeln!(out, "Streak: {} day{}", r.streak_days, if r.streak_days == 1 { "" } else { "s" })?;
+    writeln!(
+        out,
+        "Retention, last 30 days: {retention} (target {:.0}%)",
+        r.desired_retention * 100.0
+    )?;
+    writeln!(
+        out,
+        "Streak: {} day{}",
+        r.streak_days,
+        if r.streak_days == 1 { "" } else { "s" }
+    )?;
     writeln!(out)?;
     writeln!(out, "Topics (score out of 5, level):")?;
-    let width = r.topics.iter().map(|t| t.title.chars().count()).max().unwrap_or(10);
+    let width = r
+        .topics
+        .iter()
+        .map(|t| t.title.chars().count())
+        .max()
+        .unwrap_or(10);
     for t in &r.topics {
         let m = &t.mastery;
-        writeln!(out, "  {:<width$}  {} {:.1}  {:<9}  {}/{} seen", t.title, bar(m.score, 10), m.score, m.level.as_str(), m.seen, m.cards)?;
+        writeln!(
+            out,
+            "  {:<width$}  {} {:.1}  {:<9}  {}/{} seen",
+            t.title,
+            bar(m.score, 10),
+            m.score,
+            m.level.as_str(),
+            m.seen,
+            m.cards
+        )?;
     }
     if !r.leeches.is_empty() {
         writeln!(out)?;
-        writeln!(out, "Leeches (forgotten 8 times or more): {}", r.leeches.join(", "))?;
+        writeln!(
+            out,
+            "Leeches (forgotten 8 times or more): {}",
+            r.leeches.join(", ")
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

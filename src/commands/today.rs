@@ -16,11 +16,30 @@ pub fn run(app: &App) -> Result<ExitCode> {
     let r = report(&catalog, &store, &sched, now)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "ecsdrill · {}", now.format("%A %-d %B %Y"))?;
-    writeln!(out, "Due now: {} · new cards available today: {}", r.due_now, r.new_available_today)?;
-    writeln!(out, "Reviewed today: {} · streak: {} day{}", r.reviews_today, r.streak_days, if r.streak_days == 1 { "" } else { "s" })?;
+    writeln!(
+        out,
+        "Due now: {} · new cards available today: {}",
+        r.due_now, r.new_available_today
+    )?;
+    writeln!(
+        out,
+        "Reviewed today: {} · streak: {} day{}",
+        r.reviews_today,
+        r.streak_days,
+        if r.streak_days == 1 { "" } else { "s" }
+    )?;
     if r.cards_seen > 0 {
-        if let Some(weak) = r.topics.iter().filter(|t| t.mastery.seen > 0).min_by(|a, b| a.mastery.score.total_cmp(&b.mastery.score)) {
-            writeln!(out, "Weakest topic you have started: {} ({:.1}/5): `ecsdrill review --cram --topic {}`", weak.title, weak.mastery.score, weak.id)?;
+        if let Some(weak) = r
+            .topics
+            .iter()
+            .filter(|t| t.mastery.seen > 0)
+            .min_by(|a, b| a.mastery.score.total_cmp(&b.mastery.score))
+        {
+            writeln!(
+                out,
+                "Weakest topic you have started: {} ({:.1}/5): `ecsdrill review --cram --topic {}`",
+                weak.title, weak.mastery.score, weak.id
+            )?;
         }
     }
     if r.due_now + r.new_available_today as usize > 0 {

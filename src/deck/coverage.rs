@@ -18,9 +18,21 @@ fn share(catalog: &Catalog, kind: Kind) -> f64 {
 fn card_counts_and_kind_mix() {
     let c = shipped();
     assert!(c.cards.len() >= 250, "{} cards", c.cards.len());
-    assert!(share(&c, Kind::Choice) >= 0.40, "choice {:.2}", share(&c, Kind::Choice));
-    assert!(share(&c, Kind::Typed) >= 0.15, "typed {:.2}", share(&c, Kind::Typed));
-    assert!(share(&c, Kind::Order) >= 0.05, "order {:.2}", share(&c, Kind::Order));
+    assert!(
+        share(&c, Kind::Choice) >= 0.40,
+        "choice {:.2}",
+        share(&c, Kind::Choice)
+    );
+    assert!(
+        share(&c, Kind::Typed) >= 0.15,
+        "typed {:.2}",
+        share(&c, Kind::Typed)
+    );
+    assert!(
+        share(&c, Kind::Order) >= 0.05,
+        "order {:.2}",
+        share(&c, Kind::Order)
+    );
     assert!(share(&c, Kind::Recall) > 0.0);
 }
 
@@ -33,7 +45,9 @@ fn every_topic_has_enough_cards_and_the_required_order_cards() {
     }
     for topic in ["cicd", "deployments", "service"] {
         assert!(
-            c.cards.iter().any(|card| card.topic == topic && card.kind == Kind::Order),
+            c.cards
+                .iter()
+                .any(|card| card.topic == topic && card.kind == Kind::Order),
             "no order card for {topic}"
         );
     }
@@ -43,33 +57,72 @@ fn every_topic_has_enough_cards_and_the_required_order_cards() {
 fn difficulty_spreads_from_definitions_to_scenarios() {
     let c = shipped();
     for stage in [Stage::Definition, Stage::Comparison, Stage::Scenario] {
-        let n = c.cards.iter().filter(|card| card.stage == Some(stage)).count();
+        let n = c
+            .cards
+            .iter()
+            .filter(|card| card.stage == Some(stage))
+            .count();
         assert!(n as f64 >= 0.2 * c.cards.len() as f64, "{stage:?}: {n}");
     }
-    assert!(c.cards.iter().all(|card| card.stage.is_some()), "every shipped card names its stage");
+    assert!(
+        c.cards.iter().all(|card| card.stage.is_some()),
+        "every shipped card names its stage"
+    );
 }
 
 #[test]
 fn every_misconception_is_taught_twice_with_a_tempting_option() {
     let c = shipped();
     let required = [
-        "ecs-stores-images", "crash-loop-auto-rollback", "alb-for-container-to-container",
-        "serverless-means-no-servers", "secrets-in-environment", "one-role-for-both",
-        "fargate-spot-launch-type", "new-image-redeploys", "min-healthy-100-no-extra-tasks",
-        "instance-target-type-fargate", "pull-without-public-ip", "one-ecr-endpoint-enough",
-        "deregister-stops-tasks", "ecs-exec-anytime-ssh", "service-connect-public-dns", "app-runner-default",
+        "ecs-stores-images",
+        "crash-loop-auto-rollback",
+        "alb-for-container-to-container",
+        "serverless-means-no-servers",
+        "secrets-in-environment",
+        "one-role-for-both",
+        "fargate-spot-launch-type",
+        "new-image-redeploys",
+        "min-healthy-100-no-extra-tasks",
+        "instance-target-type-fargate",
+        "pull-without-public-ip",
+        "one-ecr-endpoint-enough",
+        "deregister-stops-tasks",
+        "ecs-exec-anytime-ssh",
+        "service-connect-public-dns",
+        "app-runner-default",
     ];
     for id in required {
-        assert!(c.misconception(id).is_some(), "misconceptions.yaml lacks {id}");
+        assert!(
+            c.misconception(id).is_some(),
+            "misconceptions.yaml lacks {id}"
+        );
     }
     for m in &c.misconceptions {
-        let teaching: Vec<_> = c.cards.iter().filter(|card| card.misconceptions.contains(&m.id)).collect();
-        let kinds: HashSet<Kind> = teaching.iter().map(|card| card.kind).collect();
-        assert!(teaching.len() >= 2 && kinds.len() >= 2, "{} is taught by {} cards of {} kinds", m.id, teaching.len(), kinds.len());
-        let tempting = teaching
+        let teaching: Vec<_> = c
+            .cards
             .iter()
-            .any(|card| card.kind == Kind::Choice && card.options.iter().any(|o| !o.correct && o.misconception.as_deref() == Some(&m.id)));
-        assert!(tempting, "no choice card offers `{}` as a tempting option", m.id);
+            .filter(|card| card.misconceptions.contains(&m.id))
+            .collect();
+        let kinds: HashSet<Kind> = teaching.iter().map(|card| card.kind).collect();
+        assert!(
+            teaching.len() >= 2 && kinds.len() >= 2,
+            "{} is taught by {} cards of {} kinds",
+            m.id,
+            teaching.len(),
+            kinds.len()
+        );
+        let tempting = teaching.iter().any(|card| {
+            card.kind == Kind::Choice
+                && card
+                    .options
+                    .iter()
+                    .any(|o| !o.correct && o.misconception.as_deref() == Some(&m.id))
+        });
+        assert!(
+            tempting,
+            "no choice card offers `{}` as a tempting option",
+            m.id
+        );
     }
 }
 
@@ -77,10 +130,17 @@ fn every_misconception_is_taught_twice_with_a_tempting_option() {
 fn every_card_is_explained_and_sourced_from_aws() {
     let c = shipped();
     for card in &c.cards {
-        assert!(card.explanation.len() >= 40, "{}: explanation too short", card.id);
+        assert!(
+            card.explanation.len() >= 40,
+            "{}: explanation too short",
+            card.id
+        );
         assert!(!card.sources.is_empty(), "{}: no source", card.id);
         assert!(
-            card.sources.iter().any(|s| s.starts_with("https://docs.aws.amazon.com/") || s.starts_with("https://aws.amazon.com/")),
+            card.sources
+                .iter()
+                .any(|s| s.starts_with("https://docs.aws.amazon.com/")
+                    || s.starts_with("https://aws.amazon.com/")),
             "{}: no AWS documentation source",
             card.id
         );
@@ -90,14 +150,19 @@ fn every_card_is_explained_and_sourced_from_aws() {
 
 /// The README table: one row per topic with card counts by kind.
 fn topics_table(c: &Catalog) -> String {
-    let mut out = String::from("| topic | cards | choice | typed | order | recall |\n|---|---:|---:|---:|---:|---:|\n");
+    let mut out = String::from(
+        "| topic | cards | choice | typed | order | recall |\n|---|---:|---:|---:|---:|---:|\n",
+    );
     let mut by: HashMap<(&str, Kind), usize> = HashMap::new();
     for card in &c.cards {
         *by.entry((card.topic.as_str(), card.kind)).or_default() += 1;
     }
     let get = |t: &str, k: Kind| by.get(&(t, k)).copied().unwrap_or(0);
     for t in &c.topics {
-        let total: usize = [Kind::Choice, Kind::Typed, Kind::Order, Kind::Recall].iter().map(|&k| get(&t.id, k)).sum();
+        let total: usize = [Kind::Choice, Kind::Typed, Kind::Order, Kind::Recall]
+            .iter()
+            .map(|&k| get(&t.id, k))
+            .sum();
         out.push_str(&format!(
             "| {} (`{}`) | {total} | {} | {} | {} | {} |\n",
             t.title,
@@ -132,7 +197,9 @@ fn readme_topic_table_matches_the_decks() {
         if std::env::var_os("UPDATE_README").is_some() {
             std::fs::write(path, format!("{}{table}{}", &readme[..a], &readme[b..])).unwrap();
         } else {
-            panic!("README topic table is out of date: run `UPDATE_README=1 cargo test readme_topic_table`");
+            panic!(
+                "README topic table is out of date: run `UPDATE_README=1 cargo test readme_topic_table`"
+            );
         }
     }
 }

@@ -32,7 +32,7 @@ pub struct LoadOptions {
 }
 
 /// Everything the quiz needs: valid cards, topics and misconceptions.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     pub cards: Vec<Card>,
     pub topics: Vec<Topic>,
@@ -58,12 +58,16 @@ impl Catalog {
 pub fn embedded_sources() -> Vec<Source> {
     EMBEDDED_FILES
         .iter()
-        .map(|(path, text)| Source { path: path.to_string(), text: text.to_string(), builtin: true })
+        .map(|(path, text)| Source {
+            path: path.to_string(),
+            text: text.to_string(),
+            builtin: true,
+        })
         .collect()
 }
 
-/// Reads every `.yaml`/`.yml` file in a directory (or the file itself), sorted by name.
-pub fn read_path(path: &Path) -> std::io::Result<Vec<Source>> {
+/// The `.yaml`/`.yml` files in a directory (or the file itself), sorted by name.
+pub fn read_dir_paths(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     if path.is_dir() {
         for entry in std::fs::read_dir(path)? {
@@ -77,11 +81,20 @@ pub fn read_path(path: &Path) -> std::io::Result<Vec<Source>> {
     } else {
         files.push(path.to_path_buf());
     }
-    files
+    Ok(files)
+}
+
+/// Reads every deck file of a directory (or the file itself).
+pub fn read_path(path: &Path) -> std::io::Result<Vec<Source>> {
+    read_dir_paths(path)?
         .into_iter()
         .map(|p| {
             let text = std::fs::read_to_string(&p)?;
-            Ok(Source { path: p.display().to_string(), text, builtin: false })
+            Ok(Source {
+                path: p.display().to_string(),
+                text,
+                builtin: false,
+            })
         })
         .collect()
 }
@@ -131,7 +144,8 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<Catalog, Vec<Diagnostic>> {
     let mut all: Vec<Source> = embedded_sources()
         .into_iter()
         .filter(|s| {
-            (!has_topics && s.file_name() == "topics.yaml") || (!has_misc && s.file_name() == "misconceptions.yaml")
+            (!has_topics && s.file_name() == "topics.yaml")
+                || (!has_misc && s.file_name() == "misconceptions.yaml")
         })
         .collect();
     all.extend(sources);
@@ -146,14 +160,23 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
     let mut cards: Vec<(raw::CardAt, bool)> = Vec::new();
 
     for src in sources {
-        let mut rep = Reporter { file: &src.path, out: &mut diags };
+        let mut rep = Reporter {
+            file: &src.path,
+            out: &mut diags,
+        };
         match src.file_name() {
             "topics.yaml" | "topics.yml" => {
                 if let Some(r) = raw::parse::<RawTopics>(&src.text, &mut rep) {
                     for (t, at, refs) in raw::topics(r, &mut rep) {
                         topics.retain(|(old, file, ..)| !(old.id == t.id && *file != src.path));
-                        if let Some((_, file, old_at, _)) = topics.iter().find(|(o, ..)| o.id == t.id) {
-                            let msg = format!("duplicate topic id `{}` (first at {file}:{})", t.id, old_at.line());
+                        if let Some((_, file, old_at, _)) =
+                            topics.iter().find(|(o, ..)| o.id == t.id)
+                        {
+                            let msg = format!(
+                                "duplicate topic id `{}` (first at {file}:{})",
+                                t.id,
+                                old_at.line()
+                            );
                             rep.error(at, msg);
                         }
                         topics.push((t, src.path.clone(), at, refs));
@@ -165,7 +188,11 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
                     for (m, at) in raw::misconceptions(r, &mut rep) {
                         miscs.retain(|(old, file, _)| !(old.id == m.id && *file != src.path));
                         if let Some((_, file, old_at)) = miscs.iter().find(|(o, ..)| o.id == m.id) {
-                            let msg = format!("duplicate misconception id `{}` (first at {file}:{})", m.id, old_at.line());
+                            let msg = format!(
+                                "duplicate misconception id `{}` (first at {file}:{})",
+                                m.id,
+                                old_at.line()
+                            );
                             rep.error(at, msg);
                         }
                         miscs.push((m, src.path.clone(), at));
@@ -176,11 +203,19 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
                 if let Some(r) = raw::parse::<RawDeck>(&src.text, &mut rep) {
                     let (info, deck_cards) = raw::deck_cards(r, &src.path, &mut rep);
                     if let Some((id, title)) = info {
-                        if let Some(d) = decks.iter().find(|d| d.id == id && d.builtin == src.builtin) {
+                        if let Some(d) = decks
+                            .iter()
+                            .find(|d| d.id == id && d.builtin == src.builtin)
+                        {
                             let msg = format!("duplicate deck id `{id}` (also in {})", d.origin);
                             rep.push(1, 1, msg, false);
                         }
-                        decks.push(DeckInfo { id, title, origin: src.path.clone(), builtin: src.builtin });
+                        decks.push(DeckInfo {
+                            id,
+                            title,
+                            origin: src.path.clone(),
+                            builtin: src.builtin,
+                        });
                     }
                     cards.extend(deck_cards.into_iter().map(|c| (c, src.builtin)));
                 }
@@ -193,7 +228,12 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
     for (t, file, _, refs) in &topics {
         for (r, at) in refs {
             if !topic_ids.contains(&r.as_str()) {
-                diag(&mut diags, file, *at, format!("topic `{}` refers to unknown topic `{r}`", t.id));
+                diag(
+                    &mut diags,
+                    file,
+                    *at,
+                    format!("topic `{}` refers to unknown topic `{r}`", t.id),
+                );
             }
         }
     }
@@ -202,24 +242,39 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
     for (c, builtin) in &cards {
         let card = &c.card;
         if let Some((file, at)) = first_seen.get(&(card.id.as_str(), *builtin)) {
-            let msg = format!("duplicate card id `{}` (first defined at {file}:{}:{})", card.id, at.line(), at.column());
+            let msg = format!(
+                "duplicate card id `{}` (first defined at {file}:{}:{})",
+                card.id,
+                at.line(),
+                at.column()
+            );
             diag(&mut diags, &card.origin, c.id_at, msg);
         } else {
-            first_seen.insert((card.id.as_str(), *builtin), (card.origin.as_str(), c.id_at));
+            first_seen.insert(
+                (card.id.as_str(), *builtin),
+                (card.origin.as_str(), c.id_at),
+            );
         }
         if !topic_ids.contains(&card.topic.as_str()) {
-            let msg = format!("card `{}` has unknown topic `{}` (topics are listed in decks/topics.yaml)", card.id, card.topic);
+            let msg = format!(
+                "card `{}` has unknown topic `{}` (topics are listed in decks/topics.yaml)",
+                card.id, card.topic
+            );
             diag(&mut diags, &card.origin, c.topic_at, msg);
         }
         for (m, at) in &c.misconceptions_at {
             if !misc_ids.contains(&m.as_str()) {
-                let msg = format!("card `{}` names unknown misconception `{m}` (see decks/misconceptions.yaml)", card.id);
+                let msg = format!(
+                    "card `{}` names unknown misconception `{m}` (see decks/misconceptions.yaml)",
+                    card.id
+                );
                 diag(&mut diags, &card.origin, *at, msg);
             }
         }
     }
 
-    let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) = diags.into_iter().partition(|d| d.warning);
+    let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        diags.into_iter().partition(|d| d.warning);
     if !errors.is_empty() {
         let mut all = errors;
         all.extend(warnings);
@@ -248,5 +303,11 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
 }
 
 fn diag(out: &mut Vec<Diagnostic>, file: &str, at: Location, message: String) {
-    out.push(Diagnostic { file: file.to_string(), line: at.line().max(1), column: at.column().max(1), message, warning: false });
+    out.push(Diagnostic {
+        file: file.to_string(),
+        line: at.line().max(1),
+        column: at.column().max(1),
+        message,
+        warning: false,
+    });
 }

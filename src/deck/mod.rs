@@ -2,21 +2,23 @@
 //! Content is data (YAML with a `format_version`), checked by `ecsdrill decks check` with a
 //! file, line and column for every problem; a catalog with any error is never loaded.
 
+mod cache;
 mod load;
 mod raw;
 
 #[cfg(test)]
 mod coverage;
 
-pub use load::{Catalog, LoadOptions, Source, check_paths, load_catalog};
+pub use cache::{fingerprint, load_cached};
+pub use load::{Catalog, LoadOptions, check_paths, load_catalog};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The deck format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Recall,
@@ -47,7 +49,7 @@ impl Kind {
 }
 
 /// How demanding a card is: a definition, a comparison of two things, or a scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Definition,
@@ -66,7 +68,7 @@ impl Stage {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChoiceOption {
     pub text: String,
     pub correct: bool,
@@ -76,7 +78,7 @@ pub struct ChoiceOption {
     pub why: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Card {
     pub id: String,
     pub deck: String,
@@ -102,7 +104,9 @@ pub struct Card {
 
 impl Card {
     pub fn correct_options(&self) -> Vec<usize> {
-        (0..self.options.len()).filter(|&i| self.options[i].correct).collect()
+        (0..self.options.len())
+            .filter(|&i| self.options[i].correct)
+            .collect()
     }
 
     /// The right answer as one line of text, whatever the kind.
@@ -121,7 +125,7 @@ impl Card {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Topic {
     pub id: String,
     pub title: String,
@@ -130,7 +134,7 @@ pub struct Topic {
     pub confusable_with: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Misconception {
     pub id: String,
     pub wrong: String,
@@ -140,7 +144,7 @@ pub struct Misconception {
     pub as_of: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeckInfo {
     pub id: String,
     pub title: String,
@@ -149,7 +153,7 @@ pub struct DeckInfo {
 }
 
 /// One problem found in a content file, with its location (1-based line and column).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub file: String,
     pub line: u64,
@@ -161,6 +165,10 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = if self.warning { "warning" } else { "error" };
-        write!(f, "{}:{}:{}: {level}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {level}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }

@@ -13,6 +13,7 @@ pub struct RawDeck {
     pub format_version: Option<Spanned<u32>>,
     pub id: Option<Spanned<String>>,
     pub title: Option<String>,
+    #[allow(dead_code)] // accepted for deck authors; not displayed yet
     pub description: Option<String>,
     pub cards: Option<Vec<Spanned<RawCard>>>,
 }
@@ -162,14 +163,25 @@ fn locate_named_key(text: &str, message: &str) -> Option<(u64, u64)> {
 pub fn check_format_version(v: &Option<Spanned<u32>>, rep: &mut Reporter) -> bool {
     match v {
         None => {
-            rep.push(1, 1, format!("missing `format_version` (this build reads {FORMAT_VERSION})"), false);
+            rep.push(
+                1,
+                1,
+                format!("missing `format_version` (this build reads {FORMAT_VERSION})"),
+                false,
+            );
             false
         }
         Some(v) if v.value != FORMAT_VERSION => {
             let msg = if v.value > FORMAT_VERSION {
-                format!("format_version {} is newer than this build reads ({FORMAT_VERSION}): update ecsdrill", v.value)
+                format!(
+                    "format_version {} is newer than this build reads ({FORMAT_VERSION}): update ecsdrill",
+                    v.value
+                )
             } else {
-                format!("unknown format_version {} (this build reads {FORMAT_VERSION})", v.value)
+                format!(
+                    "unknown format_version {} (this build reads {FORMAT_VERSION})",
+                    v.value
+                )
             };
             rep.error(v.referenced, msg);
             false
@@ -181,12 +193,19 @@ pub fn check_format_version(v: &Option<Spanned<u32>>, rep: &mut Reporter) -> boo
 pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
         && !id.ends_with('-')
 }
 
-fn check_id(id: &Option<Spanned<String>>, what: &str, at: Location, rep: &mut Reporter) -> Option<(String, Location)> {
+fn check_id(
+    id: &Option<Spanned<String>>,
+    what: &str,
+    at: Location,
+    rep: &mut Reporter,
+) -> Option<(String, Location)> {
     match id {
         None => {
             rep.error(at, format!("{what} has no `id`"));
@@ -211,9 +230,18 @@ fn check_url(url: &Spanned<String>, rep: &mut Reporter) {
         Some(rest) => {
             let host = rest.split(['/', '?', '#']).next().unwrap_or("");
             if host.is_empty() || !host.contains('.') || u.contains(char::is_whitespace) {
-                rep.error(url.referenced, format!("source `{u}` is not a valid https URL"));
-            } else if !(host == "repost.aws" || host.ends_with(".amazon.com") || host == "aws.amazon.com") {
-                rep.warn(url.referenced, format!("source `{u}` is not an AWS page: prefer the AWS documentation"));
+                rep.error(
+                    url.referenced,
+                    format!("source `{u}` is not a valid https URL"),
+                );
+            } else if !(host == "repost.aws"
+                || host.ends_with(".amazon.com")
+                || host == "aws.amazon.com")
+            {
+                rep.warn(
+                    url.referenced,
+                    format!("source `{u}` is not an AWS page: prefer the AWS documentation"),
+                );
             }
         }
     }
@@ -222,14 +250,19 @@ fn check_url(url: &Spanned<String>, rep: &mut Reporter) {
 fn check_date(d: &Option<Spanned<String>>, rep: &mut Reporter) -> Option<String> {
     let d = d.as_ref()?;
     if chrono::NaiveDate::parse_from_str(d.value.trim(), "%Y-%m-%d").is_err() {
-        rep.error(d.referenced, format!("as_of `{}` is not a date like 2026-11-22", d.value));
+        rep.error(
+            d.referenced,
+            format!("as_of `{}` is not a date like 2026-11-22", d.value),
+        );
         return None;
     }
     Some(d.value.trim().to_string())
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    s.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// A card id with where it was defined, to name both places in duplicate errors.
@@ -241,7 +274,11 @@ pub struct CardAt {
 }
 
 /// Validates one deck's cards. Cross-file rules (unique ids, known topics) run later.
-pub fn deck_cards(raw: RawDeck, origin: &str, rep: &mut Reporter) -> (Option<(String, String)>, Vec<CardAt>) {
+pub fn deck_cards(
+    raw: RawDeck,
+    origin: &str,
+    rep: &mut Reporter,
+) -> (Option<(String, String)>, Vec<CardAt>) {
     if !check_format_version(&raw.format_version, rep) {
         return (None, Vec::new());
     }
@@ -273,7 +310,10 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
     let r = rc.value;
     let before = rep.out.iter().filter(|d| !d.warning).count();
     let id = check_id(&r.id, "card", at, rep);
-    let label = id.as_ref().map(|(i, _)| format!("card `{i}`")).unwrap_or_else(|| "card".into());
+    let label = id
+        .as_ref()
+        .map(|(i, _)| format!("card `{i}`"))
+        .unwrap_or_else(|| "card".into());
 
     let topic = match &r.topic {
         Some(t) if !t.value.trim().is_empty() => Some((t.value.trim().to_string(), t.referenced)),
@@ -284,13 +324,22 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
     };
     let kind = match &r.kind {
         None => {
-            rep.error(at, format!("{label} has no `kind` (recall, choice, typed or order)"));
+            rep.error(
+                at,
+                format!("{label} has no `kind` (recall, choice, typed or order)"),
+            );
             None
         }
         Some(k) => {
             let kind = Kind::parse(k.value.trim());
             if kind.is_none() {
-                rep.error(k.referenced, format!("unknown kind `{}`: use recall, choice, typed or order", k.value));
+                rep.error(
+                    k.referenced,
+                    format!(
+                        "unknown kind `{}`: use recall, choice, typed or order",
+                        k.value
+                    ),
+                );
             }
             kind
         }
@@ -298,7 +347,13 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
     let stage = r.stage.as_ref().and_then(|s| {
         let st = Stage::parse(s.value.trim());
         if st.is_none() {
-            rep.error(s.referenced, format!("unknown stage `{}`: use definition, comparison or scenario", s.value));
+            rep.error(
+                s.referenced,
+                format!(
+                    "unknown stage `{}`: use definition, comparison or scenario",
+                    s.value
+                ),
+            );
         }
         st
     });
@@ -308,11 +363,17 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
     }
     let explanation = nonempty(&r.explanation);
     if explanation.is_none() {
-        rep.error(at, format!("{label} has no `explanation`: say why the answer is right"));
+        rep.error(
+            at,
+            format!("{label} has no `explanation`: say why the answer is right"),
+        );
     }
     let sources = r.sources.unwrap_or_default();
     if sources.is_empty() {
-        rep.error(at, format!("{label} has no `sources`: add the AWS documentation page that backs it"));
+        rep.error(
+            at,
+            format!("{label} has no `sources`: add the AWS documentation page that backs it"),
+        );
     }
     for s in &sources {
         check_url(s, rep);
@@ -327,11 +388,21 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
 
     let mut options = Vec::new();
     let mut items = Vec::new();
-    let answer = r.answer.as_ref().map(|a| a.value.trim().to_string()).filter(|a| !a.is_empty());
+    let answer = r
+        .answer
+        .as_ref()
+        .map(|a| a.value.trim().to_string())
+        .filter(|a| !a.is_empty());
     if let Some(kind) = kind {
         let misplaced = |rep: &mut Reporter, present: bool, field: &str| {
             if present {
-                rep.error(at, format!("{label}: `{field}` does not apply to a {} card", kind.as_str()));
+                rep.error(
+                    at,
+                    format!(
+                        "{label}: `{field}` does not apply to a {} card",
+                        kind.as_str()
+                    ),
+                );
             }
         };
         match kind {
@@ -350,9 +421,15 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
                 }
                 if let (Some(t), Some(a)) = (&r.tolerance, &answer) {
                     if crate::grade::parse_number(a).is_none() {
-                        rep.error(t.referenced, format!("{label}: `tolerance` needs a numeric answer, not `{a}`"));
+                        rep.error(
+                            t.referenced,
+                            format!("{label}: `tolerance` needs a numeric answer, not `{a}`"),
+                        );
                     } else if !(t.value >= 0.0) {
-                        rep.error(t.referenced, format!("{label}: `tolerance` must be zero or more"));
+                        rep.error(
+                            t.referenced,
+                            format!("{label}: `tolerance` must be zero or more"),
+                        );
                     }
                 }
                 misplaced(rep, r.options.is_some(), "options");
@@ -363,10 +440,16 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
                 misplaced(rep, r.items.is_some(), "items");
                 let raw_opts = r.options.unwrap_or_default();
                 if raw_opts.len() < 2 {
-                    rep.error(at, format!("{label}: a choice card needs at least 2 `options`"));
+                    rep.error(
+                        at,
+                        format!("{label}: a choice card needs at least 2 `options`"),
+                    );
                 }
                 if raw_opts.len() > 8 {
-                    rep.error(at, format!("{label}: at most 8 options (it has {})", raw_opts.len()));
+                    rep.error(
+                        at,
+                        format!("{label}: at most 8 options (it has {})", raw_opts.len()),
+                    );
                 }
                 let mut seen: Vec<String> = Vec::new();
                 for o in raw_opts {
@@ -378,12 +461,18 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
                     };
                     let norm = crate::grade::normalize(&text.value);
                     if seen.contains(&norm) {
-                        rep.error(text.referenced, format!("{label}: duplicate option `{}`", text.value.trim()));
+                        rep.error(
+                            text.referenced,
+                            format!("{label}: duplicate option `{}`", text.value.trim()),
+                        );
                     }
                     seen.push(norm);
                     if let Some(m) = &o.misconception {
                         if o.correct {
-                            rep.error(m.referenced, format!("{label}: a correct option cannot reveal a misconception"));
+                            rep.error(
+                                m.referenced,
+                                format!("{label}: a correct option cannot reveal a misconception"),
+                            );
                         }
                         if !misconceptions_at.iter().any(|(id, _)| id == m.value.trim()) {
                             misconceptions_at.push((m.value.trim().to_string(), m.referenced));
@@ -400,7 +489,10 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
                     rep.error(at, format!("{label}: no option is marked `correct: true`"));
                 }
                 if !options.is_empty() && options.iter().all(|o| o.correct) {
-                    rep.error(at, format!("{label}: every option is correct, so the card tests nothing"));
+                    rep.error(
+                        at,
+                        format!("{label}: every option is correct, so the card tests nothing"),
+                    );
                 }
             }
             Kind::Order => {
@@ -408,10 +500,19 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
                 misplaced(rep, r.options.is_some(), "options");
                 let raw_items = r.items.unwrap_or_default();
                 if raw_items.len() < 3 {
-                    rep.error(at, format!("{label}: an order card needs at least 3 `items` (it has {})", raw_items.len()));
+                    rep.error(
+                        at,
+                        format!(
+                            "{label}: an order card needs at least 3 `items` (it has {})",
+                            raw_items.len()
+                        ),
+                    );
                 }
                 if raw_items.len() > 10 {
-                    rep.error(at, format!("{label}: at most 10 items (it has {})", raw_items.len()));
+                    rep.error(
+                        at,
+                        format!("{label}: at most 10 items (it has {})", raw_items.len()),
+                    );
                 }
                 let mut seen: Vec<String> = Vec::new();
                 for it in raw_items {
@@ -419,7 +520,10 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
                     if norm.is_empty() {
                         rep.error(it.referenced, format!("{label}: empty item"));
                     } else if seen.contains(&norm) {
-                        rep.error(it.referenced, format!("{label}: duplicate item `{}`", it.value.trim()));
+                        rep.error(
+                            it.referenced,
+                            format!("{label}: duplicate item `{}`", it.value.trim()),
+                        );
                     }
                     seen.push(norm);
                     items.push(it.value.trim().to_string());
@@ -442,21 +546,37 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
         stage,
         prompt: prompt?,
         answer,
-        accept: r.accept.unwrap_or_default().into_iter().map(|a| a.trim().to_string()).collect(),
+        accept: r
+            .accept
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| a.trim().to_string())
+            .collect(),
         tolerance: r.tolerance.map(|t| t.value),
         options,
         items,
         explanation: explanation?,
-        sources: sources.into_iter().map(|s| s.value.trim().to_string()).collect(),
+        sources: sources
+            .into_iter()
+            .map(|s| s.value.trim().to_string())
+            .collect(),
         misconceptions: misconceptions_at.iter().map(|(m, _)| m.clone()).collect(),
         hint: nonempty(&r.hint),
         as_of,
         origin: origin.to_string(),
     };
-    Some(CardAt { card, id_at, topic_at, misconceptions_at })
+    Some(CardAt {
+        card,
+        id_at,
+        topic_at,
+        misconceptions_at,
+    })
 }
 
-pub fn topics(raw: RawTopics, rep: &mut Reporter) -> Vec<(Topic, Location, Vec<(String, Location)>)> {
+pub fn topics(
+    raw: RawTopics,
+    rep: &mut Reporter,
+) -> Vec<(Topic, Location, Vec<(String, Location)>)> {
     if !check_format_version(&raw.format_version, rep) {
         return Vec::new();
     }
@@ -464,7 +584,9 @@ pub fn topics(raw: RawTopics, rep: &mut Reporter) -> Vec<(Topic, Location, Vec<(
     for rt in raw.topics.unwrap_or_default() {
         let at = rt.referenced;
         let t = rt.value;
-        let Some((id, id_at)) = check_id(&t.id, "topic", at, rep) else { continue };
+        let Some((id, id_at)) = check_id(&t.id, "topic", at, rep) else {
+            continue;
+        };
         let title = nonempty(&t.title);
         if title.is_none() {
             rep.error(at, format!("topic `{id}` has no `title`"));
@@ -480,8 +602,16 @@ pub fn topics(raw: RawTopics, rep: &mut Reporter) -> Vec<(Topic, Location, Vec<(
                 id,
                 title: title.unwrap_or_default(),
                 summary: nonempty(&t.summary).unwrap_or_default(),
-                prerequisites: t.prerequisites.iter().map(|p| p.value.trim().to_string()).collect(),
-                confusable_with: t.confusable_with.iter().map(|p| p.value.trim().to_string()).collect(),
+                prerequisites: t
+                    .prerequisites
+                    .iter()
+                    .map(|p| p.value.trim().to_string())
+                    .collect(),
+                confusable_with: t
+                    .confusable_with
+                    .iter()
+                    .map(|p| p.value.trim().to_string())
+                    .collect(),
             },
             id_at,
             refs,
@@ -490,7 +620,10 @@ pub fn topics(raw: RawTopics, rep: &mut Reporter) -> Vec<(Topic, Location, Vec<(
     out
 }
 
-pub fn misconceptions(raw: RawMisconceptions, rep: &mut Reporter) -> Vec<(Misconception, Location)> {
+pub fn misconceptions(
+    raw: RawMisconceptions,
+    rep: &mut Reporter,
+) -> Vec<(Misconception, Location)> {
     if !check_format_version(&raw.format_version, rep) {
         return Vec::new();
     }
@@ -498,14 +631,22 @@ pub fn misconceptions(raw: RawMisconceptions, rep: &mut Reporter) -> Vec<(Miscon
     for rm in raw.misconceptions.unwrap_or_default() {
         let at = rm.referenced;
         let m = rm.value;
-        let Some((id, id_at)) = check_id(&m.id, "misconception", at, rep) else { continue };
+        let Some((id, id_at)) = check_id(&m.id, "misconception", at, rep) else {
+            continue;
+        };
         let wrong = nonempty(&m.wrong);
         let correct = nonempty(&m.correct);
         if wrong.is_none() {
-            rep.error(at, format!("misconception `{id}` has no `wrong` (the wrong belief)"));
+            rep.error(
+                at,
+                format!("misconception `{id}` has no `wrong` (the wrong belief)"),
+            );
         }
         if correct.is_none() {
-            rep.error(at, format!("misconception `{id}` has no `correct` (the correct statement)"));
+            rep.error(
+                at,
+                format!("misconception `{id}` has no `correct` (the correct statement)"),
+            );
         }
         if m.sources.is_empty() {
             rep.error(at, format!("misconception `{id}` has no `sources`"));
@@ -519,7 +660,11 @@ pub fn misconceptions(raw: RawMisconceptions, rep: &mut Reporter) -> Vec<(Miscon
                 id,
                 wrong: wrong.unwrap_or_default(),
                 correct: correct.unwrap_or_default(),
-                sources: m.sources.iter().map(|s| s.value.trim().to_string()).collect(),
+                sources: m
+                    .sources
+                    .iter()
+                    .map(|s| s.value.trim().to_string())
+                    .collect(),
                 as_of,
             },
             id_at,
@@ -535,7 +680,10 @@ mod tests {
     #[test]
     fn unknown_field_is_located_by_key() {
         let text = "format_version: 1\ncards:\n  - id: a\n    kindx: x\n";
-        assert_eq!(locate_named_key(text, "unknown field `kindx`, expected one of"), Some((4, 5)));
+        assert_eq!(
+            locate_named_key(text, "unknown field `kindx`, expected one of"),
+            Some((4, 5))
+        );
     }
 
     #[test]
@@ -550,7 +698,9 @@ mod tests {
     #[test]
     fn parser_location_is_printed_once() {
         assert_eq!(
-            strip_location("error: line 4 column 11: unexpected event: expected string scalar at line 4, column 11"),
+            strip_location(
+                "error: line 4 column 11: unexpected event: expected string scalar at line 4, column 11"
+            ),
             "unexpected event: expected string scalar"
         );
     }

@@ -10,7 +10,10 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Input, MultiSelect, Select, Sort};
 use termimad::MadSkin;
 
-use super::{Feedback, Next, Question, Reply, Response, Summary, Ui, leech_text, letter, rating_name, summary_lines};
+use super::{
+    Feedback, Next, Question, Reply, Response, Summary, Ui, leech_text, letter, rating_name,
+    summary_lines,
+};
 use crate::deck::Kind;
 use crate::ui::plain::answer_for_display;
 
@@ -26,13 +29,26 @@ fn interrupted(e: &dialoguer::Error) -> bool {
 }
 
 fn quit(used_hint: bool) -> Response {
-    Response { reply: Reply::Quit, raw: String::new(), used_hint, easy: false }
+    Response {
+        reply: Reply::Quit,
+        raw: String::new(),
+        used_hint,
+        easy: false,
+    }
 }
 
 impl InteractiveUi {
     pub fn new(color: bool) -> Self {
-        let skin = if color { MadSkin::default() } else { MadSkin::no_style() };
-        InteractiveUi { term: Term::stdout(), skin, theme: ColorfulTheme::default() }
+        let skin = if color {
+            MadSkin::default()
+        } else {
+            MadSkin::no_style()
+        };
+        InteractiveUi {
+            term: Term::stdout(),
+            skin,
+            theme: ColorfulTheme::default(),
+        }
     }
 
     fn markdown(&mut self, text: &str) -> Result<()> {
@@ -50,22 +66,37 @@ impl InteractiveUi {
                 Ok(Key::Char('q')) | Ok(Key::Escape) | Ok(Key::CtrlC) => return Ok(None),
                 Ok(Key::Char(c)) if accept.contains(&c) => return Ok(Some(c)),
                 Ok(_) => continue,
-                Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::UnexpectedEof) => return Ok(None),
+                Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::UnexpectedEof) => {
+                    return Ok(None);
+                }
                 Err(e) => return Err(e.into()),
             }
         }
     }
 
     fn hint(&mut self, q: &Question) -> Result<()> {
-        let text = q.card.hint.clone().unwrap_or_else(|| "This card has no hint.".into());
-        writeln!(self.term, "{} {}", style("hint:").yellow().bold(), text.trim())?;
+        let text = q
+            .card
+            .hint
+            .clone()
+            .unwrap_or_else(|| "This card has no hint.".into());
+        writeln!(
+            self.term,
+            "{} {}",
+            style("hint:").yellow().bold(),
+            text.trim()
+        )?;
         Ok(())
     }
 
     fn ask_recall(&mut self, q: &Question) -> Result<Response> {
         let mut used_hint = false;
         loop {
-            writeln!(self.term, "{}", style("Enter: show answer · ?: hint · q: quit").dim())?;
+            writeln!(
+                self.term,
+                "{}",
+                style("Enter: show answer · ?: hint · q: quit").dim()
+            )?;
             match self.key(&['?'], true)? {
                 None => return Ok(quit(used_hint)),
                 Some('?') => {
@@ -80,14 +111,28 @@ impl InteractiveUi {
         writeln!(self.term, "{}", style("Why").bold())?;
         self.markdown(&q.card.explanation)?;
         for s in &q.card.sources {
-            writeln!(self.term, "{} {}", style("source:").dim(), style(s).underlined())?;
+            writeln!(
+                self.term,
+                "{} {}",
+                style("source:").dim(),
+                style(s).underlined()
+            )?;
         }
-        writeln!(self.term, "{}", style("Rate: 1 again · 2 hard · 3 good · 4 easy · q quit").dim())?;
+        writeln!(
+            self.term,
+            "{}",
+            style("Rate: 1 again · 2 hard · 3 good · 4 easy · q quit").dim()
+        )?;
         match self.key(&['1', '2', '3', '4'], false)? {
             None => Ok(quit(used_hint)),
             Some(c) => {
                 let r = c.to_digit(10).unwrap_or(3) as u8;
-                Ok(Response { reply: Reply::Rated(r), raw: String::new(), used_hint, easy: false })
+                Ok(Response {
+                    reply: Reply::Rated(r),
+                    raw: String::new(),
+                    used_hint,
+                    easy: false,
+                })
             }
         }
     }
@@ -111,11 +156,17 @@ impl Ui for InteractiveUi {
             let reply = match card.kind {
                 Kind::Recall => return self.ask_recall(q),
                 Kind::Choice => {
-                    let mut items: Vec<String> =
-                        q.order.iter().enumerate().map(|(p, &i)| format!("{}) {}", letter(p), card.options[i].text)).collect();
+                    let mut items: Vec<String> = q
+                        .order
+                        .iter()
+                        .enumerate()
+                        .map(|(p, &i)| format!("{}) {}", letter(p), card.options[i].text))
+                        .collect();
                     if q.multiple() {
                         let picked = MultiSelect::with_theme(&self.theme)
-                            .with_prompt("Choose all that apply (Space toggles, Enter confirms, q quits)")
+                            .with_prompt(
+                                "Choose all that apply (Space toggles, Enter confirms, q quits)",
+                            )
                             .items(&items)
                             .interact_on_opt(&self.term);
                         match picked {
@@ -166,7 +217,8 @@ impl Ui for InteractiveUi {
                     }
                 }
                 Kind::Order => {
-                    let items: Vec<&str> = q.order.iter().map(|&i| card.items[i].as_str()).collect();
+                    let items: Vec<&str> =
+                        q.order.iter().map(|&i| card.items[i].as_str()).collect();
                     let sorted = Sort::with_theme(&self.theme)
                         .with_prompt("Put in order: Space picks up an item, ↑↓ move it, Enter confirms, q quits")
                         .items(&items)
@@ -181,10 +233,19 @@ impl Ui for InteractiveUi {
             };
             let raw = match &reply {
                 Reply::Typed(t) => t.clone(),
-                Reply::Choice(p) | Reply::Order(p) => p.iter().map(|i| (i + 1).to_string()).collect::<Vec<_>>().join(" "),
+                Reply::Choice(p) | Reply::Order(p) => p
+                    .iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 _ => String::new(),
             };
-            return Ok(Response { reply, raw, used_hint, easy: false });
+            return Ok(Response {
+                reply,
+                raw,
+                used_hint,
+                easy: false,
+            });
         }
     }
 
@@ -196,7 +257,12 @@ impl Ui for InteractiveUi {
         if fb.correct {
             writeln!(self.term, "{}", style("✓ Right").green().bold())?;
         } else {
-            writeln!(self.term, "{} the answer is {}", style("✗ Wrong:").red().bold(), answer_for_display(q))?;
+            writeln!(
+                self.term,
+                "{} the answer is {}",
+                style("✗ Wrong:").red().bold(),
+                answer_for_display(q)
+            )?;
         }
         if let Some(n) = &fb.note {
             writeln!(self.term, "{}", style(n).dim())?;
@@ -205,17 +271,35 @@ impl Ui for InteractiveUi {
             writeln!(self.term, "{}", why.trim())?;
         }
         for m in &fb.revealed {
-            writeln!(self.term, "{} \"{}\" is a common wrong belief.", style("Misconception:").magenta().bold(), m.wrong)?;
+            writeln!(
+                self.term,
+                "{} \"{}\" is a common wrong belief.",
+                style("Misconception:").magenta().bold(),
+                m.wrong
+            )?;
             writeln!(self.term, "In fact: {}", m.correct)?;
         }
         writeln!(self.term, "{}", style("Why").bold())?;
         self.markdown(&card.explanation)?;
         for s in &card.sources {
-            writeln!(self.term, "{} {}", style("source:").dim(), style(s).underlined())?;
+            writeln!(
+                self.term,
+                "{} {}",
+                style("source:").dim(),
+                style(s).underlined()
+            )?;
         }
-        let help = if fb.correct && fb.rating == 3 { "Enter: next · 4: it was easy · q: quit" } else { "Enter: next · q: quit" };
+        let help = if fb.correct && fb.rating == 3 {
+            "Enter: next · 4: it was easy · q: quit"
+        } else {
+            "Enter: next · q: quit"
+        };
         writeln!(self.term, "{}", style(help).dim())?;
-        let keys: &[char] = if fb.correct && fb.rating == 3 { &['4'] } else { &[] };
+        let keys: &[char] = if fb.correct && fb.rating == 3 {
+            &['4']
+        } else {
+            &[]
+        };
         Ok(match self.key(keys, true)? {
             None => Next::Quit,
             Some('4') => Next::Easy,
@@ -228,9 +312,16 @@ impl Ui for InteractiveUi {
             writeln!(self.term, "{}", style(leech_text()).yellow())?;
         }
         let text = if q.cram {
-            format!("saved: {} (cram: schedule unchanged)", rating_name(fb.rating))
+            format!(
+                "saved: {} (cram: schedule unchanged)",
+                rating_name(fb.rating)
+            )
         } else {
-            format!("saved: {} · next review {}", rating_name(fb.rating), fb.next_due)
+            format!(
+                "saved: {} · next review {}",
+                rating_name(fb.rating),
+                fb.next_due
+            )
         };
         writeln!(self.term, "{}", style(text).dim())?;
         Ok(())

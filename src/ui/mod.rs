@@ -134,7 +134,10 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
     if s.cram {
         lines.push("Cram session: the schedule was not changed.".into());
     }
-    lines.push(format!("Due by tomorrow: {} · within 7 days: {}", s.due_tomorrow, s.due_week));
+    lines.push(format!(
+        "Due by tomorrow: {} · within 7 days: {}",
+        s.due_tomorrow, s.due_week
+    ));
     if s.new_left_today > 0 && !s.cram {
         lines.push(format!("{} new cards left for today.", s.new_left_today));
     }

@@ -6,7 +6,10 @@ use std::io::{BufRead, Write};
 
 use anyhow::Result;
 
-use super::{Feedback, Next, Question, Reply, Response, Summary, Ui, leech_text, letter, rating_name, summary_lines};
+use super::{
+    Feedback, Next, Question, Reply, Response, Summary, Ui, leech_text, letter, rating_name,
+    summary_lines,
+};
 use crate::deck::Kind;
 use crate::grade;
 
@@ -40,7 +43,10 @@ impl<R: BufRead, W: Write> PlainUi<R, W> {
     fn show_hint(&mut self, q: &Question) -> Result<()> {
         match &q.card.hint {
             Some(h) => writeln!(self.out, "hint: {}", one_paragraph(h))?,
-            None => writeln!(self.out, "hint: this card has no hint; answer as best you can")?,
+            None => writeln!(
+                self.out,
+                "hint: this card has no hint; answer as best you can"
+            )?,
         }
         Ok(())
     }
@@ -60,7 +66,11 @@ impl<R: BufRead, W: Write> PlainUi<R, W> {
             }
         };
         let card = q.card;
-        writeln!(self.out, "answer: {}", one_paragraph(card.answer.as_deref().unwrap_or_default()))?;
+        writeln!(
+            self.out,
+            "answer: {}",
+            one_paragraph(card.answer.as_deref().unwrap_or_default())
+        )?;
         writeln!(self.out, "why: {}", one_paragraph(&card.explanation))?;
         for s in &card.sources {
             writeln!(self.out, "source: {s}")?;
@@ -68,17 +78,32 @@ impl<R: BufRead, W: Write> PlainUi<R, W> {
         let mut failures = 0;
         loop {
             self.prompt("rate your recall: 1 again, 2 hard, 3 good, 4 easy (q quit)")?;
-            let Some(line) = self.read_line()? else { return Ok(quit(used_hint)) };
+            let Some(line) = self.read_line()? else {
+                return Ok(quit(used_hint));
+            };
             if is_quit(&line) {
                 return Ok(quit(used_hint));
             }
             if let Some(r) = grade::parse_rating(&line) {
-                return Ok(Response { reply: Reply::Rated(r), raw: attempt, used_hint, easy: false });
+                return Ok(Response {
+                    reply: Reply::Rated(r),
+                    raw: attempt,
+                    used_hint,
+                    easy: false,
+                });
             }
             failures += 1;
             if failures >= 2 {
-                writeln!(self.out, "could not read {line:?} again: counted as don't know (again)")?;
-                return Ok(Response { reply: Reply::DontKnow, raw: attempt, used_hint, easy: false });
+                writeln!(
+                    self.out,
+                    "could not read {line:?} again: counted as don't know (again)"
+                )?;
+                return Ok(Response {
+                    reply: Reply::DontKnow,
+                    raw: attempt,
+                    used_hint,
+                    easy: false,
+                });
             }
             writeln!(self.out, "could not read {line:?}: type 1, 2, 3 or 4")?;
         }
@@ -86,7 +111,12 @@ impl<R: BufRead, W: Write> PlainUi<R, W> {
 }
 
 fn quit(used_hint: bool) -> Response {
-    Response { reply: Reply::Quit, raw: String::new(), used_hint, easy: false }
+    Response {
+        reply: Reply::Quit,
+        raw: String::new(),
+        used_hint,
+        easy: false,
+    }
 }
 
 fn is_quit(line: &str) -> bool {
@@ -95,13 +125,19 @@ fn is_quit(line: &str) -> bool {
 
 /// Markdown flattened to readable lines: blank lines kept, trailing spaces dropped.
 fn one_paragraph(text: &str) -> String {
-    text.trim().lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    text.trim()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn instructions(q: &Question) -> &'static str {
     match q.card.kind {
         Kind::Recall => "",
-        Kind::Choice if q.multiple() => "choose all that apply: letters or numbers separated by commas (? hint, q quit)",
+        Kind::Choice if q.multiple() => {
+            "choose all that apply: letters or numbers separated by commas (? hint, q quit)"
+        }
         Kind::Choice => "choose one: a letter or a number (? hint, q quit)",
         Kind::Typed => "type the answer (? hint, q quit)",
         Kind::Order => "type the item numbers in the right order, e.g. 2 3 1 (? hint, q quit)",
@@ -110,8 +146,18 @@ fn instructions(q: &Question) -> &'static str {
 
 fn reread_help(kind: Kind, n: usize) -> String {
     match kind {
-        Kind::Choice => format!("answer with a letter a-{} or a number 1-{n}", letter(n.saturating_sub(1))),
-        Kind::Order => format!("give each number from 1 to {n} once, in order, e.g. {}", (1..=n).rev().map(|i| i.to_string()).collect::<Vec<_>>().join(" ")),
+        Kind::Choice => format!(
+            "answer with a letter a-{} or a number 1-{n}",
+            letter(n.saturating_sub(1))
+        ),
+        Kind::Order => format!(
+            "give each number from 1 to {n} once, in order, e.g. {}",
+            (1..=n)
+                .rev()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         _ => "type your answer, ? for a hint, or q to quit".into(),
     }
 }
@@ -121,7 +167,14 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
         let card = q.card;
         let mode = if q.cram { " · cram" } else { "" };
         writeln!(self.out)?;
-        writeln!(self.out, "[{}/{}] {} · {}{mode}", q.position, q.total, q.topic_title, card.kind.as_str())?;
+        writeln!(
+            self.out,
+            "[{}/{}] {} · {}{mode}",
+            q.position,
+            q.total,
+            q.topic_title,
+            card.kind.as_str()
+        )?;
         writeln!(self.out, "{}", one_paragraph(&card.prompt))?;
         match card.kind {
             Kind::Recall => return self.ask_recall(q),
@@ -142,7 +195,9 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
         let n = q.order.len();
         loop {
             self.prompt(instructions(q))?;
-            let Some(line) = self.read_line()? else { return Ok(quit(used_hint)) };
+            let Some(line) = self.read_line()? else {
+                return Ok(quit(used_hint));
+            };
             let trimmed = line.trim();
             if is_quit(trimmed) {
                 return Ok(quit(used_hint));
@@ -157,20 +212,39 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
                 None => (trimmed, false),
             };
             let reply = match card.kind {
-                Kind::Choice => grade::parse_choice(body, n).map(|p| Reply::Choice(p.iter().map(|&d| q.order[d]).collect())),
-                Kind::Order => grade::parse_order(body, n).map(|p| Reply::Order(p.iter().map(|&d| q.order[d]).collect())),
+                Kind::Choice => grade::parse_choice(body, n)
+                    .map(|p| Reply::Choice(p.iter().map(|&d| q.order[d]).collect())),
+                Kind::Order => grade::parse_order(body, n)
+                    .map(|p| Reply::Order(p.iter().map(|&d| q.order[d]).collect())),
                 Kind::Typed => (!body.is_empty()).then(|| Reply::Typed(body.to_string())),
                 Kind::Recall => None,
             };
             if let Some(reply) = reply {
-                return Ok(Response { reply, raw: body.to_string(), used_hint, easy });
+                return Ok(Response {
+                    reply,
+                    raw: body.to_string(),
+                    used_hint,
+                    easy,
+                });
             }
             failures += 1;
             if failures >= 2 {
-                writeln!(self.out, "could not read {line:?} again: counted as don't know")?;
-                return Ok(Response { reply: Reply::DontKnow, raw: line, used_hint, easy: false });
+                writeln!(
+                    self.out,
+                    "could not read {line:?} again: counted as don't know"
+                )?;
+                return Ok(Response {
+                    reply: Reply::DontKnow,
+                    raw: line,
+                    used_hint,
+                    easy: false,
+                });
             }
-            writeln!(self.out, "could not read {line:?}: {}", reread_help(card.kind, n))?;
+            writeln!(
+                self.out,
+                "could not read {line:?}: {}",
+                reread_help(card.kind, n)
+            )?;
         }
     }
 
@@ -193,7 +267,11 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
                 writeln!(self.out, "note: {}", one_paragraph(why))?;
             }
             for m in &fb.revealed {
-                writeln!(self.out, "misconception: \"{}\" is a common wrong belief. In fact: {}", m.wrong, m.correct)?;
+                writeln!(
+                    self.out,
+                    "misconception: \"{}\" is a common wrong belief. In fact: {}",
+                    m.wrong, m.correct
+                )?;
             }
             writeln!(self.out, "why: {}", one_paragraph(&card.explanation))?;
             for s in &card.sources {
@@ -204,9 +282,18 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
             writeln!(self.out, "{}", leech_text())?;
         }
         if q.cram {
-            writeln!(self.out, "saved: {} (cram: schedule unchanged)", rating_name(fb.rating))?;
+            writeln!(
+                self.out,
+                "saved: {} (cram: schedule unchanged)",
+                rating_name(fb.rating)
+            )?;
         } else {
-            writeln!(self.out, "saved: {} · next review {}", rating_name(fb.rating), fb.next_due)?;
+            writeln!(
+                self.out,
+                "saved: {} · next review {}",
+                rating_name(fb.rating),
+                fb.next_due
+            )?;
         }
         self.out.flush()?;
         Ok(())
@@ -241,7 +328,12 @@ pub fn answer_for_display(q: &Question) -> String {
             .join("; "),
         Kind::Order => {
             let shown: Vec<String> = (0..card.items.len())
-                .filter_map(|item| q.order.iter().position(|&i| i == item).map(|p| (p + 1).to_string()))
+                .filter_map(|item| {
+                    q.order
+                        .iter()
+                        .position(|&i| i == item)
+                        .map(|p| (p + 1).to_string())
+                })
                 .collect();
             format!("{} ({})", shown.join(" "), card.items.join(" → "))
         }

@@ -94,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     app = SandboxApp(moto_app, sandbox)
     try:
         server = make_server(HOST, args.port, app, threaded=True, request_handler=MotoRequestHandler)
-    except OSError as e:
-        print(f"ecsdrill-sandbox: cannot listen on {HOST}:{args.port}: {e}", file=sys.stderr)
+    except (OSError, SystemExit) as e:  # werkzeug reports "address in use" and exits itself
+        print(f"ecsdrill-sandbox: cannot listen on {HOST}:{args.port} ({e or 'address in use'})", file=sys.stderr)
         return 2
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)
@@ -145,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
                 os.remove(info_path)
             except OSError:
                 pass
-    return 0
+    # skip tearing down moto's in-memory state object by object: nothing to save
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,18 @@ ECR_IMAGE_RE = re.compile(
 )
 
 
+# what the sandbox's sample app writes to its log (awslogs), by behaviour
+APP_LOG = {
+    "healthy": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:80"]},
+    "crash": {"start": ["[info] starting app"],
+              "exit": ["[fatal] required setting APP_MODE is not set", "[fatal] exiting with status 1"]},
+    "oom": {"start": ["[info] starting app", "[info] loading the whole catalogue into memory..."]},
+    "slow-start": {"start": ["[info] starting app", "[info] warming caches, this takes a while..."],
+                   "ready": ["[info] caches warm", "[info] listening on 0.0.0.0:80"]},
+    "no-health": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:80 (routes: /)"]},
+}
+
+
 @dataclass
 class Behavior:
     kind: str = "healthy"

@@ -118,6 +118,17 @@ ASM_NO_JSON_KEY = (
 NO_EXECUTION_ROLE = (
     _INIT + "the task definition has no execution role (executionRoleArn) to retrieve {what}"
 )
+LOG_GROUP_MISSING = (
+    "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
+    "failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist. "
+    ": exit status 1"
+)
+LOG_DENIED = (
+    "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
+    "failed to create Cloudwatch log {what}: AccessDeniedException: User: {principal} is not authorized to perform: "
+    "{action} on resource: {resource} because no identity-based policy allows the {action} action "
+    "status code: 400, request id: {rid} : exit status 1"
+)
 ASSUME_ROLE = (
     "ECS was unable to assume the role '{role}' that was provided for this task. Please verify "
     "that the role being passed has the proper trust relationship and permissions and that "

@@ -13,7 +13,6 @@ ECR: imageSizeInBytes is the sum of the layers.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from moto.applicationautoscaling import responses as aas_responses
 from moto.core.responses import ActionResult
@@ -21,11 +20,9 @@ from moto.ecr import models as ecr_models
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
 from moto.ecs.exceptions import (
-    ClusterNotFoundException,
     ECSException,
     EcsClientException,
     InvalidParameterException,
-    ServiceNotFoundException,
     TaskDefinitionNotFoundException,
 )
 from moto.elbv2 import models as elbv2_models
@@ -418,6 +415,27 @@ def delete_cluster(self) -> ActionResult:
     return _orig_delete_cluster(self)
 
 
+def describe_capacity_providers(self) -> ActionResult:
+    """FARGATE and FARGATE_SPOT exist in every account, as in ECS; no names = all."""
+    backend = self.ecs_backend
+    names = self._get_param("capacityProviders") or []
+    managed = {n: {"capacityProviderArn": f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:capacity-provider/{n}",
+                   "name": n, "status": "ACTIVE", "tags": []} for n in ("FARGATE", "FARGATE_SPOT")}
+    if not names:
+        return ActionResult({"capacityProviders": list(managed.values()) + list(backend.capacity_providers.values()),
+                             "failures": []})
+    providers, failures = [], []
+    for name in names:
+        short = name.split("/")[-1]
+        if short in managed:
+            providers.append(managed[short])
+            continue
+        found, missing = backend.describe_capacity_providers([name])
+        providers += found
+        failures += missing
+    return ActionResult({"capacityProviders": providers, "failures": failures})
+
+
 # ---------------------------------------------------------------------------- ELBv2
 _orig_health_for = elbv2_models.FakeTargetGroup.health_for
 
@@ -474,6 +492,7 @@ def install(sim) -> None:
     R.describe_tasks = describe_tasks
     R.list_tasks = list_tasks
     R.delete_cluster = delete_cluster
+    R.describe_capacity_providers = describe_capacity_providers
     elbv2_models.FakeTargetGroup.health_for = health_for
     elbv2_models.FakeTargetGroup.__init__ = tg_init
     aas_responses.ApplicationAutoScalingResponse.describe_scaling_activities = describe_scaling_activities

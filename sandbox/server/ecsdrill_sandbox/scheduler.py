@@ -27,13 +27,14 @@ from moto.ec2 import ec2_backends
 from moto.ecr.models import ecr_backends
 from moto.ecs.models import ecs_backends
 from moto.elbv2.models import elbv2_backends
+from moto.logs.models import logs_backends
 from moto.moto_api._internal import mock_random
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ssm.models import ssm_backends
 
 from . import iam_eval
 from . import messages as M
-from .images import CRASH_AFTER, OOM_AFTER, Behavior, ImageRegistry, docker_parts, parse_image
+from .images import APP_LOG, CRASH_AFTER, OOM_AFTER, Behavior, ImageRegistry, docker_parts, parse_image
 from .network import egress
 
 # ---- timings (simulated seconds) -------------------------------------------
@@ -542,6 +543,8 @@ class Simulation:
                 rt["exit_at"], rt["exit_kind"] = now_plus(now, OOM_AFTER), "oom"
             delay = beh.start_delay if beh.kind == "slow-start" else APP_READY_S
             rt["ready_at"] = now_plus(now, delay)
+            self._log(rt, now, APP_LOG.get(beh.kind, {}).get("start", []))
+            rt["ready_logged"] = False
             hc = rt["definition"].get("healthCheck")
             if hc:
                 c["healthStatus"] = "UNKNOWN"
@@ -620,7 +623,57 @@ class Simulation:
             for c in task.containers:
                 if c["name"] == rt["name"]:
                     c["imageDigest"] = digest
+        # 4) log streams for awslogs (execution role on Fargate)
+        for rt in task._runtime:
+            failure = self._open_log_stream(backend, task, rt, role, principal, rid)
+            if failure:
+                return failure, None
         return None
+
+    def _open_log_stream(self, backend, task: SimTask, rt: dict, role, principal, rid) -> str | None:
+        log = rt["definition"].get("logConfiguration") or {}
+        if log.get("logDriver") != "awslogs":
+            return None
+        opts = log.get("options") or {}
+        group_name = opts.get("awslogs-group")
+        if not group_name:
+            return None
+        region = opts.get("awslogs-region") or backend.region_name
+        prefix = opts.get("awslogs-stream-prefix")
+        stream = f"{prefix}/{rt['name']}/{task.id}" if prefix else task.id
+        try:
+            logs = logs_backends[backend.account_id][region]
+        except Exception:
+            return None
+        check = role is not None
+        group_arn = f"arn:aws:logs:{region}:{backend.account_id}:log-group:{group_name}"
+        group = logs.groups.get(group_name)
+        if group is None:
+            if str(opts.get("awslogs-create-group", "")).lower() != "true":
+                return M.LOG_GROUP_MISSING
+            if check and not iam_eval.is_allowed(role, "logs:CreateLogGroup", group_arn + ":*"):
+                return M.LOG_DENIED.format(what="group", principal=principal, action="logs:CreateLogGroup",
+                                           resource=group_arn + ":log-stream:", rid=rid)
+            group = logs.create_log_group(group_name, {})
+        stream_arn = f"{group_arn}:log-stream:{stream}"
+        if check and not iam_eval.is_allowed(role, "logs:CreateLogStream", stream_arn):
+            return M.LOG_DENIED.format(what="stream", principal=principal, action="logs:CreateLogStream",
+                                       resource=stream_arn, rid=rid)
+        if stream not in group.streams:
+            group.create_log_stream(stream)
+        rt["log"] = (group, stream)
+        return None
+
+    def _log(self, rt: dict, when: datetime, lines: list[str]) -> None:
+        target = rt.get("log")
+        if not target or not lines:
+            return
+        group, stream = target
+        ms = int(when.timestamp() * 1000)
+        try:
+            group.put_log_events(stream, [{"timestamp": ms + i, "message": line} for i, line in enumerate(lines)])
+        except Exception:
+            pass
 
     def _check_egress(self, backend, task: SimTask, refs, ssm_refs, asm_refs) -> tuple[str, str | None] | None:
         ec2 = ec2_backends[backend.account_id][backend.region_name]
@@ -748,10 +801,17 @@ class Simulation:
                     c["reason"] = M.OOM_CONTAINER_REASON
                 else:
                     c["exitCode"] = 1
+                    self._log(rt, rt["exit_at"], APP_LOG.get("crash", {}).get("exit", []))
                 changed = True
                 if rt["essential"]:
                     self.begin_stop(backend, task, now, M.ESSENTIAL_EXITED, M.STOP_ESSENTIAL, failure=True)
                     return True
+        for c, rt in zip(task.containers, task._runtime):
+            if not rt.get("ready_logged") and rt["ready_at"] is not None and now >= rt["ready_at"] \
+                    and c["lastStatus"] == "RUNNING":
+                rt["ready_logged"] = True
+                beh = rt["behavior"] or Behavior()
+                self._log(rt, rt["ready_at"], APP_LOG.get(beh.kind, {}).get("ready", []))
         # container health checks
         for c, rt in zip(task.containers, task._runtime):
             hc = rt["hc"]
@@ -871,6 +931,8 @@ class Simulation:
         path = tg.health_check_path or "/"
         beh: Behavior = rt["behavior"] or Behavior()
         code = 404 if beh.kind == "no-health" and "health" in path.lower() else 200
+        if code == 404:
+            self._log(rt, at, [f'[info] "GET {path} HTTP/1.1" 404 "ELB-HealthChecker/2.0"'])
         matcher = parse_matcher((getattr(tg, "matcher", None) or {}).get("HttpCode"))
         return code in matcher, code
 

@@ -1,0 +1,18 @@
+//! ecsdrill as a library: the pure core (decks, grading, scheduling, queue, mastery), the
+//! SQLite store and the terminal edge. The binary in `main.rs` only parses arguments and
+//! dispatches; benchmarks and fuzz targets use these modules directly.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod deck;
+pub mod error;
+pub mod grade;
+pub mod interrupt;
+pub mod mastery;
+pub mod queue;
+pub mod rng;
+pub mod sched;
+pub mod store;
+pub mod ui;
