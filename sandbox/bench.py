@@ -122,8 +122,13 @@ def workload(endpoint: str) -> None:
     control(endpoint, "/_ecsdrill/load", {"cluster": "shop", "service": "api", "cpu": 95})
     c["ecs"].update_service(cluster="shop", service="web", taskDefinition=web2)
     control(endpoint, "/_ecsdrill/clock", {"advance": 1500})
-    c["ecs"].list_tasks(cluster="shop", desiredStatus="STOPPED")
-    c["ecs"].describe_services(cluster="shop", services=["web", "api", "worker"])
+    stopped = c["ecs"].list_tasks(cluster="shop", desiredStatus="STOPPED")["taskArns"]
+    for svc in c["ecs"].describe_services(cluster="shop", services=["web", "api", "worker"])["services"]:
+        deps = ", ".join(f"{d['status']} {d['taskDefinition'].split('/')[-1]} {d['rolloutState']}"
+                         for d in svc["deployments"])
+        print(f"  service {svc['serviceName']}: desired {svc['desiredCount']} running {svc['runningCount']} "
+              f"[{deps}] last event: {svc['events'][0]['message']}")
+    print(f"  {len(stopped)} stopped tasks kept (last simulated hour)")
     c["elbv2"].describe_target_health(TargetGroupArn=tg)
     c["ec2"].describe_subnets()
     c["ecr"].describe_images(repositoryName="shop/web")

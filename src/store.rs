@@ -82,6 +82,8 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     ) STRICT;
     CREATE INDEX catalog_card_new ON catalog_card(seen, ord);
+    CREATE INDEX catalog_card_scope ON catalog_card(id, topic, deck);
+    CREATE INDEX card_state_due_cover ON card_state(due_ms, phase, card_id);
     "#,
 ];
 
@@ -548,22 +550,40 @@ impl Store {
             .map_err(|e| explain(&self.path, e))
     }
 
-    /// Cards in scope that have been studied and are due by `now_ms`: (id, topic, state).
+    /// Cards in scope that have been studied and are due by `now_ms`: (id, topic, phase, due).
+    /// Answered from indexes alone; a card's full state is read when it is shown.
     pub fn due_cards(
         &self,
         now_ms: i64,
         topics: &[String],
         decks: &[String],
-    ) -> Result<Vec<(String, String, CardState)>> {
+    ) -> Result<Vec<(String, String, Phase, i64)>> {
         let (scope, scope_args) = scope_sql(topics, decks);
         let sql = format!(
-            "SELECT s.card_id, c.topic, {STATE_COLUMNS} FROM card_state s JOIN catalog_card c ON c.id = s.card_id
-             WHERE s.due_ms <= ? AND s.phase != 'new'{scope} ORDER BY s.due_ms, s.card_id"
+            "SELECT s.card_id, c.topic, s.phase, s.due_ms FROM card_state s INDEXED BY card_state_due_cover
+             JOIN catalog_card c INDEXED BY catalog_card_scope ON c.id = s.card_id
+             WHERE s.due_ms <= ? AND s.phase != 'new'{scope}"
         );
         let args: Vec<Value> = std::iter::once(Value::Integer(now_ms))
             .chain(scope_args)
             .collect();
-        self.query_states(&sql, &args)
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                let phase: String = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    Phase::parse(&phase).unwrap_or(Phase::New),
+                    r.get(3)?,
+                ))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
     }
 
     /// Every card in scope with its state, if any (for cram, which may show any card).
@@ -593,17 +613,6 @@ impl Store {
                         None
                     },
                 ))
-            })
-            .map_err(|e| explain(&self.path, e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| explain(&self.path, e))
-    }
-
-    fn query_states(&self, sql: &str, args: &[Value]) -> Result<Vec<(String, String, CardState)>> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| explain(&self.path, e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?, state_from_row(r, 2)?))
             })
             .map_err(|e| explain(&self.path, e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()

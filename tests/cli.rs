@@ -875,3 +875,141 @@ fn pty_q_quits_at_the_first_card() {
         1
     );
 }
+
+// ---- Reliability ----
+
+/// Any plausible answer for any card of the embedded decks.
+fn any_answer(_: &[String], prompt: &str) -> String {
+    if prompt.contains("press Enter") {
+        String::new()
+    } else if prompt.contains("rate") {
+        "3".into()
+    } else if prompt.contains("choose") {
+        "a".into()
+    } else if prompt.contains("item numbers") {
+        "1 2 3".into()
+    } else {
+        "awsvpc".into()
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_never_loses_a_confirmed_answer() {
+    let env = Env::new();
+    let mut rng = ecsdrill::rng::SplitMix64::new(2026);
+    let mut confirmed = 0i64;
+    let sessions = 50;
+    for session in 0..sessions {
+        let kill_after = 1 + rng.below(12);
+        let delay_us = rng.below(3000) as u64;
+        let mut child = env
+            .cmd(DAY0, &["--plain", "review", "--new", "40"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut card: Vec<String> = Vec::new();
+        let mut prompts = 0;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            let l = line.trim_end().to_string();
+            if l.starts_with("saved: ") {
+                confirmed += 1;
+            }
+            if l.starts_with("> ") {
+                prompts += 1;
+                if prompts > kill_after {
+                    std::thread::sleep(std::time::Duration::from_micros(delay_us));
+                    child.kill().unwrap();
+                    break;
+                }
+                let _ = writeln!(stdin, "{}", any_answer(&card, &l));
+            } else {
+                card.push(l);
+            }
+        }
+        // Whatever the process printed before it died still counts as confirmed.
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+        confirmed += rest.lines().filter(|l| l.starts_with("saved: ")).count() as i64;
+        child.wait().unwrap();
+        let conn = env.conn();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "after session {session}");
+        let logged: i64 = conn
+            .query_row("SELECT COUNT(*) FROM review_log", [], |r| r.get(0))
+            .unwrap();
+        // Every confirmed answer is logged; at most one per killed session was committed
+        // but not yet confirmed on screen.
+        assert!(
+            logged >= confirmed,
+            "session {session}: {logged} logged < {confirmed} confirmed"
+        );
+        assert!(
+            logged <= confirmed + session as i64 + 1,
+            "session {session}: {logged} logged, {confirmed} confirmed"
+        );
+    }
+    assert!(
+        confirmed > 100,
+        "the sessions answered too little to test anything ({confirmed})"
+    );
+}
+
+#[test]
+fn two_reviews_and_stats_at_once_lose_nothing() {
+    let env = Env::new();
+    // Create the database first so both sessions start from the same state.
+    env.run(DAY0, &["stats"], "");
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let dir = env.path().to_path_buf();
+            std::thread::spawn(move || {
+                let env = Env {
+                    dir: tempfile::TempDir::new_in(&dir).unwrap(),
+                };
+                // Same database for both: point both at the shared file.
+                let db = dir.join("data/ecsdrill/ecsdrill.db");
+                let args = [
+                    "--db",
+                    db.to_str().unwrap(),
+                    "--plain",
+                    "review",
+                    "--limit",
+                    "15",
+                ];
+                let (out, code) = drive(&env, DAY0, &args, &mut any_answer);
+                (
+                    out.lines().filter(|l| l.starts_with("saved: ")).count(),
+                    code,
+                    out,
+                )
+            })
+        })
+        .collect();
+    let mut stats_runs = 0;
+    while !handles.iter().all(|h| h.is_finished()) {
+        let out = env.run(DAY0, &["stats", "--json"], "");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        stats_runs += 1;
+    }
+    let mut saved = 0;
+    for h in handles {
+        let (n, code, out) = h.join().unwrap();
+        assert_eq!(code, 0, "{out}");
+        assert!(!out.contains("locked") && !out.contains("busy"), "{out}");
+        saved += n;
+    }
+    assert!(stats_runs > 0);
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log") as usize, saved);
+    assert!(saved >= 30);
+}

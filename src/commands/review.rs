@@ -90,13 +90,12 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         queue::cram_order(items, &sched, now_ms, args.limit)
     } else {
         let mut c = Candidates::default();
-        for (id, topic, st) in store.due_cards(now_ms, &args.topic, &args.deck)? {
-            if st.phase == Phase::Review {
-                c.reviews.push((id.clone(), topic, st.due_ms));
+        for (id, topic, phase, due) in store.due_cards(now_ms, &args.topic, &args.deck)? {
+            if phase == Phase::Review {
+                c.reviews.push((id, topic, due));
             } else {
-                c.learning.push((id.clone(), st.due_ms));
+                c.learning.push((id, due));
             }
-            states.insert(id, st);
         }
         if new_allowed > 0 {
             c.fresh = store.new_cards(new_allowed, &args.topic, &args.deck)?;
@@ -150,7 +149,7 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
             }
         }
         let card = &cards[&card_id];
-        if !states.contains_key(&card_id) && args.cram {
+        if !states.contains_key(&card_id) {
             if let Some(st) = store.card_state(&card_id)? {
                 states.insert(card_id.clone(), st);
             }

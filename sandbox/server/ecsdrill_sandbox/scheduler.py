@@ -155,14 +155,8 @@ class SimTask(BaseModel):
         self._failure = False
         self._eni_id: str | None = None
         self._ip: str | None = None
-        self._launch_failure: str | None = None
         self._subnet_id: str | None = None
         self._public_ip = False
-        self._stop_reason_container: str | None = None
-
-    @property
-    def short_id(self) -> str:
-        return self.id
 
     def touch(self) -> None:
         self.version += 1

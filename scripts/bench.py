@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Measures ecsdrill's performance budgets and writes docs/PERFORMANCE.md.
+
+Builds what it needs (release binary and the `bench` example), generates a synthetic
+collection (10,000 cards in a user deck, their memory state and 1,000,000 review-log
+rows), then measures, with the two sides of every comparison interleaved in one run:
+
+- start-up to the first card printed in plain mode: embedded decks on an empty database
+  against the large collection (median, min, max, and the ratio);
+- committing one answer (p50/p99 over 2,000 commits through the real store);
+- peak memory (max RSS) of a 30-answer review on the large collection;
+- `stats` over the 1,000,000-row review log;
+- that quiz commands start no async runtime (thread count during a review).
+
+Usage: python3 scripts/bench.py [--runs N] [--out docs/PERFORMANCE.md]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "ecsdrill")
+BENCH = os.path.join(ROOT, "target", "release", "examples", "bench")
+NOW = "2026-11-22T09:00:00+01:00"
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+
+
+def env_for(work):
+    env = dict(os.environ)
+    env.update(
+        HOME=os.path.join(work, "home"),
+        XDG_DATA_HOME=os.path.join(work, "data"),
+        XDG_CACHE_HOME=os.path.join(work, "cache"),
+        ECSDRILL_NOW=NOW,
+        NO_COLOR="1",
+    )
+    env.pop("ECSDRILL_DB", None)
+    return env
+
+
+def first_card_ms(args, env):
+    """Milliseconds from spawn to the first `> ` prompt line of a plain review."""
+    t = time.perf_counter()
+    p = subprocess.Popen([BIN, "--plain", *args, "review"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    elapsed = None
+    for line in p.stdout:
+        if line.startswith(b"> "):
+            elapsed = (time.perf_counter() - t) * 1000
+            break
+    p.stdin.close()
+    p.stdout.read()
+    err = p.stderr.read()
+    p.wait()
+    if elapsed is None:
+        sys.exit(f"no card was printed: {err.decode()}")
+    return elapsed
+
+
+def wall_ms(cmd, env):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env, check=True)
+    return (time.perf_counter() - t) * 1000
+
+
+def peak_rss_kb(args, env, answers=30):
+    """Max RSS of a review that answers `answers` cards (plain mode, `1` to everything)."""
+    p = subprocess.Popen([BIN, "--plain", *args, "review", "--limit", str(answers)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    p.stdin.write(b"1\n" * (answers * 4))
+    p.stdin.close()
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = status
+    saved = out.count(b"\nsaved: ")
+    return usage.ru_maxrss, saved
+
+
+def threads_during_review(args, env):
+    """Threads of a review process waiting at its first prompt."""
+    p = subprocess.Popen([BIN, "--plain", *args, "review"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    for line in p.stdout:
+        if line.startswith(b"> "):
+            break
+    with open(f"/proc/{p.pid}/status") as f:
+        threads = next(int(l.split()[1]) for l in f if l.startswith("Threads:"))
+    p.stdin.close()
+    p.stdout.read()
+    p.wait()
+    return threads
+
+
+def summary(xs):
+    return statistics.median(xs), min(xs), max(xs)
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}, {rustc}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "PERFORMANCE.md"))
+    a = ap.parse_args()
+
+    print("building release binary and bench helper...", flush=True)
+    sh(["cargo", "build", "--release", "--locked", "--bin", "ecsdrill", "--example", "bench"])
+
+    work = tempfile.mkdtemp(prefix="ecsdrill-bench-")
+    try:
+        env = env_for(work)
+        large = os.path.join(work, "large")
+        print("generating the synthetic collection (10,000 cards, 1,000,000 review rows)...", flush=True)
+        sh([BENCH, "synth", "--dir", large, "--cards", "10000", "--reviews", "1000000"], stdout=subprocess.DEVNULL)
+        empty_args = ["--db", os.path.join(work, "empty.db")]
+        large_args = ["--db", os.path.join(large, "ecsdrill.db"), "--decks", os.path.join(large, "decks")]
+
+        # Cold starts: the first run parses the decks and builds the indexes.
+        cold_empty = first_card_ms(empty_args, env)
+        cold_large = first_card_ms(large_args, env)
+
+        print(f"start-up, {a.runs} interleaved runs each...", flush=True)
+        empty, big = [], []
+        for _ in range(a.runs):
+            empty.append(first_card_ms(empty_args, env))
+            big.append(first_card_ms(large_args, env))
+
+        print("commit latency...", flush=True)
+        commit_db = os.path.join(work, "commit.db")
+        shutil.copy(os.path.join(large, "ecsdrill.db"), commit_db)
+        p50s, p99s = [], []
+        for _ in range(3):
+            r = json.loads(subprocess.run([BENCH, "commit", "--db", commit_db, "--n", "2000"], capture_output=True,
+                                          text=True, check=True).stdout)
+            p50s.append(r["p50_ms"])
+            p99s.append(r["p99_ms"])
+
+        print("peak memory...", flush=True)
+        rss, saved = [], []
+        for _ in range(5):
+            kb, n = peak_rss_kb(large_args, env)
+            rss.append(kb / 1024)
+            saved.append(n)
+
+        print("stats over the large log...", flush=True)
+        stats_cmd = [BIN, *large_args, "stats", "--json"]
+        stats = [wall_ms(stats_cmd, env) for _ in range(10)]
+        threads = threads_during_review(empty_args, env)
+        tokio_in_binary = b"tokio" in open(BIN, "rb").read()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    e, b = summary(empty), summary(big)
+    ratio = b[0] / e[0]
+    rows = [
+        ("Start-up to first card, embedded decks, empty database", "≤ 20 ms median", e, "ms", e[0] <= 20),
+        ("Start-up to first card, 10,000 cards + 1,000,000 review rows", "≤ 1.3 × the empty case", b, "ms", ratio <= 1.3),
+        ("Commit one answer, p99 (2,000 commits, 3 rounds)", "≤ 5 ms p99", summary(p99s), "ms", statistics.median(p99s) <= 5),
+        ("Peak memory of a 30-answer review, large collection", "≤ 30 MB", summary(rss), "MB", max(rss) <= 30),
+        ("`stats --json` over 1,000,000 review rows", "≤ 300 ms", summary(stats), "ms", statistics.median(stats) <= 300),
+    ]
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {datetime.date.today().isoformat()} by `python3 scripts/bench.py --runs {a.runs}` on {machine()}.",
+        "Each figure is the median with min and max over the runs; the two start-up cases run interleaved in the",
+        "same loop, so machine noise hits both alike. Times are wall-clock from spawning the process.",
+        "",
+        "| measure | budget | median | min | max | met |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for name, budget, (med, lo, hi), unit, met in rows:
+        lines.append(f"| {name} | {budget} | {med:.2f} {unit} | {lo:.2f} {unit} | {hi:.2f} {unit} | {'yes' if met else '**no**'} |")
+    lines += [
+        "",
+        f"- Large against empty start-up: **{ratio:.2f}×** (median against median).",
+        f"- Cold start (first run: decks parsed and validated, catalog cache and index built): empty {cold_empty:.1f} ms,"
+        f" large {cold_large:.1f} ms. Later runs read the cached catalog and only the due cards.",
+        f"- Commit p50: {statistics.median(p50s):.3f} ms. WAL journal, `synchronous=NORMAL`: a commit survives a crash of"
+        " the process (the crash-safety tests kill it with SIGKILL); a power cut can lose the last commits but never corrupts the file.",
+        f"- Peak-memory runs answered {min(saved)}-{max(saved)} cards each.",
+        f"- Quiz commands start no async runtime: {threads} threads while a review waits for input (main and the"
+        f" Ctrl-C handler); the binary contains {'' if tokio_in_binary else 'no '}tokio code.",
+        "",
+        "## Why start-up does not grow with the collection",
+        "",
+        "A review reads only what it shows. The validated catalog is cached (JSON in the cache directory,",
+        "keyed by the embedded content and each user deck file's size and mtime), and the progress database",
+        "holds an index of the cards (`catalog_card`, rebuilt only when the decks change) with a `seen` flag",
+        "kept in the same transaction as each answer. Due cards come from the `card_state(due_ms)` index, new",
+        "cards from `catalog_card(seen, ord)`, today's new-card count from `review_log(reviewed_ms)`, and a",
+        "card's content is read when it is shown.",
+        "",
+        "Reproduce: `python3 scripts/bench.py` (about two minutes; it needs Python 3 and builds everything itself).",
+    ]
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
