@@ -984,10 +984,22 @@ fn two_reviews_and_stats_at_once_lose_nothing() {
                     db.to_str().unwrap(),
                     "--plain",
                     "review",
-                    "--limit",
-                    "15",
+                    "--new",
+                    "40",
                 ];
-                let (out, code) = drive(&env, DAY0, &args, &mut any_answer);
+                let mut answered = 0;
+                let mut policy = |card: &[String], prompt: &str| -> String {
+                    if prompt.contains("rate") {
+                        return "3".into();
+                    }
+                    answered += 1;
+                    if answered > 20 {
+                        "q".into()
+                    } else {
+                        any_answer(card, prompt)
+                    }
+                };
+                let (out, code) = drive(&env, DAY0, &args, &mut policy);
                 (
                     out.lines().filter(|l| l.starts_with("saved: ")).count(),
                     code,
