@@ -36,7 +36,33 @@ fn main() {
         ));
     }
     out.push_str("];\n");
-    let dest =
-        Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_decks.rs");
-    fs::write(dest, out).expect("write embedded_decks.rs");
+
+    // The sandbox server and its pinned requirements, written out by `sandbox install`.
+    let sandbox = Path::new(&root).join("sandbox");
+    println!("cargo:rerun-if-changed=sandbox/requirements.txt");
+    println!("cargo:rerun-if-changed=sandbox/server/ecsdrill_sandbox");
+    let pkg = sandbox.join("server/ecsdrill_sandbox");
+    let mut py: Vec<String> = fs::read_dir(&pkg)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".py"))
+                .collect()
+        })
+        .unwrap_or_default();
+    py.sort();
+    let mut sb = String::from(
+        "/// The sandbox server package: (path under the install directory, contents).\npub static SANDBOX_FILES: &[(&str, &str)] = &[\n",
+    );
+    for name in &py {
+        println!("cargo:rerun-if-changed=sandbox/server/ecsdrill_sandbox/{name}");
+        sb.push_str(&format!(
+            "    (\"server/ecsdrill_sandbox/{name}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/server/ecsdrill_sandbox/{name}\"))),\n"
+        ));
+    }
+    sb.push_str("];\n/// Pinned, hashed Python requirements of the sandbox.\npub static SANDBOX_REQUIREMENTS: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/requirements.txt\"));\n");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    fs::write(Path::new(&out_dir).join("embedded_decks.rs"), out).expect("write embedded_decks.rs");
+    fs::write(Path::new(&out_dir).join("embedded_sandbox.rs"), sb)
+        .expect("write embedded_sandbox.rs");
 }

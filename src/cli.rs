@@ -39,6 +39,9 @@ pub enum Command {
     /// List, check or export decks
     #[command(subcommand)]
     Decks(DecksCommand),
+    /// The local ECS sandbox the labs run against (moto plus ecsdrill's scheduler simulation)
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
     /// Print a shell completion script
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -92,6 +95,59 @@ pub enum DecksCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SandboxCommand {
+    /// Create the sandbox's Python environment (pinned moto, flask, the aws CLI)
+    Install,
+    /// Start the sandbox on 127.0.0.1 (installs it first if needed); prints the endpoint
+    Up {
+        /// Simulated seconds per real second
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// `manual`: time moves only when told to (for tests and demos)
+        #[arg(long, default_value = "realtime", value_parser = ["realtime", "manual"])]
+        clock: String,
+    },
+    /// Stop the sandbox this ecsdrill started
+    Down,
+    /// Whether the sandbox runs, where, and which moto it uses
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print export lines that point a shell's `aws` at the sandbox: eval "$(ecsdrill sandbox env)"
+    Env,
+    /// Open a shell in which `aws` talks to the sandbox
+    Shell,
+    /// Empty the sandbox (all clusters, images, roles...), keeping it running
+    Reset,
+    /// Stand in for `docker push`: put REPO:TAG into the sandbox's ECR with a behaviour
+    PushImage {
+        /// Repository and tag, e.g. web:v1
+        image: String,
+        #[arg(long, default_value = "healthy", value_parser = ["healthy", "crash", "oom", "slow-start", "no-health"])]
+        behavior: String,
+    },
+    /// Simulate load on a service (drives target-tracking auto scaling)
+    Load {
+        #[arg(long)]
+        cluster: String,
+        #[arg(long)]
+        service: String,
+        /// Average CPU utilisation in percent
+        #[arg(long)]
+        cpu: Option<f64>,
+        /// Average memory utilisation in percent
+        #[arg(long)]
+        memory: Option<f64>,
+        /// ALB requests per target per minute
+        #[arg(long)]
+        requests_per_target: Option<f64>,
+    },
+    /// Move the sandbox's clock forward by this many simulated seconds
+    Advance { seconds: f64 },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub mod interrupt;
 pub mod mastery;
 pub mod queue;
 pub mod rng;
+pub mod sandbox;
 pub mod sched;
 pub mod store;
 pub mod ui;

@@ -26,6 +26,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Review(args)) => commands::review::run(&app, args),
         Some(Command::Stats(args)) => commands::stats::run(&app, args),
         Some(Command::Decks(cmd)) => commands::decks::run(&app, cmd),
+        Some(Command::Sandbox(cmd)) => commands::sandbox::run(cmd),
         Some(Command::Completions { .. }) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -2,5 +2,6 @@
 
 pub mod decks;
 pub mod review;
+pub mod sandbox;
 pub mod stats;
 pub mod today;

@@ -1,0 +1,148 @@
+//! `ecsdrill sandbox ...`: install, start, stop and use the local ECS sandbox.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::cli::SandboxCommand;
+use crate::error::UserError;
+use crate::sandbox::{DownOutcome, Sandbox, parse_image};
+
+pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
+    let sb = Sandbox::locate()?;
+    match cmd {
+        SandboxCommand::Install => {
+            if sb.is_installed() {
+                println!("the sandbox is already installed in {}", sb.dir.display());
+            } else {
+                sb.install()?;
+                println!("installed the sandbox in {}", sb.dir.display());
+            }
+        }
+        SandboxCommand::Up { speed, clock } => {
+            if !(*speed > 0.0 && *speed <= 1000.0) {
+                return Err(UserError::env("--speed must be between 0 and 1000").into());
+            }
+            let (info, started) = sb.up(clock, *speed)?;
+            if started {
+                println!(
+                    "sandbox running at {} (pid {}, moto {})",
+                    info.endpoint, info.pid, info.moto_version
+                );
+            } else {
+                println!(
+                    "sandbox already running at {} (pid {})",
+                    info.endpoint, info.pid
+                );
+            }
+            println!("use it with `ecsdrill sandbox shell`, or: eval \"$(ecsdrill sandbox env)\"");
+        }
+        SandboxCommand::Down => match sb.down()? {
+            DownOutcome::Stopped(pid) => println!("stopped the sandbox (pid {pid})"),
+            DownOutcome::NotRunning => println!("the sandbox is not running"),
+            DownOutcome::Stale(pid) => println!(
+                "the recorded process {pid} is not the sandbox any more (it had already stopped); nothing was signalled"
+            ),
+        },
+        SandboxCommand::Status { json } => {
+            let info = sb.running();
+            if *json {
+                let v = json!({
+                    "running": info.is_some(),
+                    "endpoint": info.as_ref().map(|i| i.endpoint.clone()),
+                    "pid": info.as_ref().map(|i| i.pid),
+                    "moto_version": info.as_ref().map(|i| i.moto_version.clone()),
+                    "installed": sb.is_installed(),
+                    "log": sb.log_file(),
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                match &info {
+                    Some(i) => println!(
+                        "running at {} (pid {}, moto {}, since {})",
+                        i.endpoint, i.pid, i.moto_version, i.started_at
+                    ),
+                    None if sb.died() => println!(
+                        "not running: it stopped unexpectedly (log: {}); `ecsdrill sandbox up` restarts it",
+                        sb.log_file().display()
+                    ),
+                    None => println!("not running; `ecsdrill sandbox up` starts it"),
+                }
+            }
+            return Ok(if info.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        SandboxCommand::Env => {
+            let endpoint = sb.endpoint()?;
+            for (k, v) in sb.env_vars(&endpoint) {
+                println!("export {k}='{}'", v.replace('\'', "'\\''"));
+            }
+            println!("unset AWS_PROFILE AWS_SESSION_TOKEN");
+        }
+        SandboxCommand::Shell => {
+            let endpoint = sb.endpoint()?;
+            let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into());
+            eprintln!("sandbox shell: `aws` talks to {endpoint}; type `exit` to leave");
+            let status = std::process::Command::new(&shell)
+                .envs(sb.env_vars(&endpoint))
+                .env("ECSDRILL_SANDBOX_SHELL", "1")
+                .env_remove("AWS_PROFILE")
+                .env_remove("AWS_SESSION_TOKEN")
+                .status()
+                .map_err(|e| UserError::env(format!("cannot start {shell}: {e}")))?;
+            return Ok(ExitCode::from(
+                status.code().unwrap_or(0).clamp(0, 255) as u8
+            ));
+        }
+        SandboxCommand::Reset => {
+            sb.control("/_ecsdrill/reset", &json!({}))?;
+            println!("the sandbox is empty again (default network recreated)");
+        }
+        SandboxCommand::PushImage { image, behavior } => {
+            let (repository, tag) = parse_image(image)?;
+            let v = sb.control(
+                "/_ecsdrill/images",
+                &json!({"repository": repository, "tag": tag, "behavior": behavior}),
+            )?;
+            println!(
+                "pushed {}:{} ({behavior}) as {}@{}",
+                repository,
+                tag,
+                v["imageUri"].as_str().unwrap_or_default(),
+                v["imageDigest"].as_str().unwrap_or_default()
+            );
+        }
+        SandboxCommand::Load {
+            cluster,
+            service,
+            cpu,
+            memory,
+            requests_per_target,
+        } => {
+            let mut body = json!({"cluster": cluster, "service": service});
+            for (k, v) in [
+                ("cpu", cpu),
+                ("memory", memory),
+                ("requests_per_target", requests_per_target),
+            ] {
+                if let Some(v) = v {
+                    body[k] = json!(v);
+                }
+            }
+            sb.control("/_ecsdrill/load", &body)?;
+            println!("load set on {service} in {cluster}");
+        }
+        SandboxCommand::Advance { seconds } => {
+            let v = sb.control("/_ecsdrill/clock", &json!({"advance": seconds}))?;
+            println!(
+                "sandbox time is now {}",
+                v["sim_time"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
