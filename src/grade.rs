@@ -298,23 +298,8 @@ mod tests {
 
     fn card(kind: Kind) -> Card {
         Card {
-            id: "t".into(),
-            deck: "d".into(),
-            topic: "x".into(),
-            kind,
-            stage: None,
-            prompt: "p".into(),
-            answer: None,
-            accept: vec![],
-            tolerance: None,
-            options: vec![],
-            items: vec![],
-            explanation: "e".into(),
-            sources: vec![],
             misconceptions: vec!["m1".into()],
-            hint: None,
-            as_of: None,
-            origin: "o".into(),
+            ..crate::deck::sample_card("t", "x", kind)
         }
     }
 

@@ -166,25 +166,7 @@ mod tests {
     }
 
     fn card(id: &str, topic: &str) -> Card {
-        Card {
-            id: id.into(),
-            deck: "d".into(),
-            topic: topic.into(),
-            kind: Kind::Recall,
-            stage: None,
-            prompt: "p".into(),
-            answer: Some("a".into()),
-            accept: vec![],
-            tolerance: None,
-            options: vec![],
-            items: vec![],
-            explanation: "e".into(),
-            sources: vec![],
-            misconceptions: vec![],
-            hint: None,
-            as_of: None,
-            origin: "o".into(),
-        }
+        crate::deck::sample_card(id, topic, Kind::Recall)
     }
 
     #[test]

@@ -567,20 +567,27 @@ impl Store {
         let args: Vec<Value> = std::iter::once(Value::Integer(now_ms))
             .chain(scope_args)
             .collect();
-        let mut stmt = self
-            .conn
-            .prepare(&sql)
-            .map_err(|e| explain(&self.path, e))?;
+        self.query_all(&sql, &args, |r| {
+            let phase: String = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                Phase::parse(&phase).unwrap_or(Phase::New),
+                r.get(3)?,
+            ))
+        })
+    }
+
+    /// Runs a query and maps every row.
+    fn query_all<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| explain(&self.path, e))?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                let phase: String = r.get(2)?;
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    Phase::parse(&phase).unwrap_or(Phase::New),
-                    r.get(3)?,
-                ))
-            })
+            .query_map(rusqlite::params_from_iter(args.iter()), map)
             .map_err(|e| explain(&self.path, e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| explain(&self.path, e))
@@ -597,26 +604,18 @@ impl Store {
             "SELECT c.id, c.topic, s.card_id IS NOT NULL, {STATE_COLUMNS} FROM catalog_card c
              LEFT JOIN card_state s ON s.card_id = c.id WHERE 1 = 1{scope} ORDER BY c.ord"
         );
-        let mut stmt = self
-            .conn
-            .prepare(&sql)
-            .map_err(|e| explain(&self.path, e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                let has: bool = r.get(2)?;
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    if has {
-                        Some(state_from_row(r, 3)?)
-                    } else {
-                        None
-                    },
-                ))
-            })
-            .map_err(|e| explain(&self.path, e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| explain(&self.path, e))
+        self.query_all(&sql, &args, |r| {
+            let has: bool = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                if has {
+                    Some(state_from_row(r, 3)?)
+                } else {
+                    None
+                },
+            ))
+        })
     }
 
     /// Unseen cards in scope, at most `per_topic` from each topic, in deck order: (id, topic).
@@ -634,17 +633,7 @@ impl Store {
              WHERE rn <= ? ORDER BY ord"
         );
         args.push(Value::Integer(per_topic as i64));
-        let mut stmt = self
-            .conn
-            .prepare(&sql)
-            .map_err(|e| explain(&self.path, e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(|e| explain(&self.path, e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| explain(&self.path, e))
+        self.query_all(&sql, &args, |r| Ok((r.get(0)?, r.get(1)?)))
     }
 
     /// Studied cards in scope due before `limit_ms`.

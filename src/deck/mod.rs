@@ -125,6 +125,30 @@ impl Card {
     }
 }
 
+/// A minimal valid card for unit tests.
+#[cfg(test)]
+pub fn sample_card(id: &str, topic: &str, kind: Kind) -> Card {
+    Card {
+        id: id.into(),
+        deck: "d".into(),
+        topic: topic.into(),
+        kind,
+        stage: None,
+        prompt: "p".into(),
+        answer: None,
+        accept: vec![],
+        tolerance: None,
+        options: vec![],
+        items: vec![],
+        explanation: "e".into(),
+        sources: vec![],
+        misconceptions: vec![],
+        hint: None,
+        as_of: None,
+        origin: "o".into(),
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Topic {
     pub id: String,

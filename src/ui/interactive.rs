@@ -74,6 +74,20 @@ impl InteractiveUi {
         }
     }
 
+    fn why_and_sources(&mut self, q: &Question) -> Result<()> {
+        writeln!(self.term, "{}", style("Why").bold())?;
+        self.markdown(&q.card.explanation)?;
+        for s in &q.card.sources {
+            writeln!(
+                self.term,
+                "{} {}",
+                style("source:").dim(),
+                style(s).underlined()
+            )?;
+        }
+        Ok(())
+    }
+
     fn hint(&mut self, q: &Question) -> Result<()> {
         let text = q
             .card
@@ -108,16 +122,7 @@ impl InteractiveUi {
         }
         writeln!(self.term, "{}", style("Answer").green().bold())?;
         self.markdown(q.card.answer.as_deref().unwrap_or_default())?;
-        writeln!(self.term, "{}", style("Why").bold())?;
-        self.markdown(&q.card.explanation)?;
-        for s in &q.card.sources {
-            writeln!(
-                self.term,
-                "{} {}",
-                style("source:").dim(),
-                style(s).underlined()
-            )?;
-        }
+        self.why_and_sources(q)?;
         writeln!(
             self.term,
             "{}",
@@ -279,16 +284,7 @@ impl Ui for InteractiveUi {
             )?;
             writeln!(self.term, "In fact: {}", m.correct)?;
         }
-        writeln!(self.term, "{}", style("Why").bold())?;
-        self.markdown(&card.explanation)?;
-        for s in &card.sources {
-            writeln!(
-                self.term,
-                "{} {}",
-                style("source:").dim(),
-                style(s).underlined()
-            )?;
-        }
+        self.why_and_sources(q)?;
         let help = if fb.correct && fb.rating == 3 {
             "Enter: next · 4: it was easy · q: quit"
         } else {
