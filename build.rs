@@ -19,7 +19,7 @@ fn main() {
     for name in &names {
         for b in name
             .bytes()
-            .chain(fs::read(dir.join(name)).expect("read deck").into_iter())
+            .chain(fs::read(dir.join(name)).expect("read deck"))
         {
             hash ^= b as u64;
             hash = hash.wrapping_mul(0x0100_0000_01b3);

@@ -154,7 +154,8 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<Catalog, Vec<Diagnostic>> {
 
 fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut topics: Vec<(Topic, String, Location, Vec<(String, Location)>)> = Vec::new();
+    // (topic, file, where its id is, the topic ids it refers to)
+    let mut topics: Vec<(Topic, String, Location, raw::TopicRefs)> = Vec::new();
     let mut miscs: Vec<(Misconception, String, Location)> = Vec::new();
     let mut decks: Vec<DeckInfo> = Vec::new();
     let mut cards: Vec<(raw::CardAt, bool)> = Vec::new();

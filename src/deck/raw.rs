@@ -85,6 +85,9 @@ pub struct RawMisconception {
     pub as_of: Option<Spanned<String>>,
 }
 
+/// Ids a topic refers to (prerequisites, confusable topics), with where they are written.
+pub type TopicRefs = Vec<(String, Location)>;
+
 /// Collects diagnostics for one file.
 pub struct Reporter<'a> {
     pub file: &'a str,
@@ -425,7 +428,7 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
                             t.referenced,
                             format!("{label}: `tolerance` needs a numeric answer, not `{a}`"),
                         );
-                    } else if !(t.value >= 0.0) {
+                    } else if t.value.is_nan() || t.value < 0.0 {
                         rep.error(
                             t.referenced,
                             format!("{label}: `tolerance` must be zero or more"),
@@ -573,10 +576,7 @@ fn card(rc: Spanned<RawCard>, deck: &str, origin: &str, rep: &mut Reporter) -> O
     })
 }
 
-pub fn topics(
-    raw: RawTopics,
-    rep: &mut Reporter,
-) -> Vec<(Topic, Location, Vec<(String, Location)>)> {
+pub fn topics(raw: RawTopics, rep: &mut Reporter) -> Vec<(Topic, Location, TopicRefs)> {
     if !check_format_version(&raw.format_version, rep) {
         return Vec::new();
     }
