@@ -1025,3 +1025,63 @@ fn two_reviews_and_stats_at_once_lose_nothing() {
     assert_eq!(env.count("SELECT COUNT(*) FROM review_log") as usize, saved);
     assert!(saved >= 30);
 }
+
+#[test]
+fn ctrl_c_in_plain_mode_keeps_answers_and_closes_the_session() {
+    let env = Env::new();
+    let mut child = env
+        .cmd(DAY0, &fixture_args(&[]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut prompts = 0;
+    let mut card: Vec<String> = Vec::new();
+    // Answer two cards, then press Ctrl-C at the third prompt.
+    loop {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the session ended early"
+        );
+        let l = line.trim_end().to_string();
+        if l.starts_with("> ") {
+            prompts += 1;
+            if l.contains("press Enter")
+                || l.contains("choose")
+                || l.contains("type")
+                || l.contains("item numbers")
+            {
+                if card.iter().filter(|c| c.starts_with("saved: ")).count() == 2 {
+                    break;
+                }
+            }
+            writeln!(stdin, "{}", right_answer(&card, &l)).unwrap();
+        } else {
+            card.push(l);
+        }
+    }
+    assert!(prompts >= 3);
+    unsafe { kill(child.id() as i32, 2) };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("interrupted: 2 answers saved."), "{rest}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 2);
+    assert_eq!(
+        env.count(
+            "SELECT COUNT(*) FROM session WHERE end_reason = 'interrupted' AND ended_ms IS NOT NULL"
+        ),
+        1
+    );
+    drop(stdin);
+}
+
+unsafe extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
