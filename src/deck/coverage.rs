@@ -203,3 +203,51 @@ fn readme_topic_table_matches_the_decks() {
         }
     }
 }
+
+/// Random damage to real deck text (deleted, duplicated, swapped and odd characters) must
+/// give errors or a catalog, never a panic; the answer parsers must take any text.
+#[test]
+fn mangled_decks_and_answers_never_panic() {
+    use crate::rng::SplitMix64;
+    let text = super::load::embedded_sources()
+        .into_iter()
+        .find(|s| s.path.ends_with("foundations.yaml"))
+        .unwrap()
+        .text;
+    let bytes: Vec<char> = text.chars().take(6000).collect();
+    let noise = [
+        '\t', ':', '-', '[', '{', '"', '\'', '\n', ' ', '#', '&', '*', '!', '|', '>', 'é', '\u{0}',
+    ];
+    let mut rng = SplitMix64::new(7);
+    for _ in 0..300 {
+        let mut t = bytes.clone();
+        for _ in 0..1 + rng.below(6) {
+            if t.is_empty() {
+                break;
+            }
+            let at = rng.below(t.len());
+            match rng.below(4) {
+                0 => {
+                    t.remove(at);
+                }
+                1 => t.insert(at, noise[rng.below(noise.len())]),
+                2 => {
+                    let other = rng.below(t.len());
+                    t.swap(at, other);
+                }
+                _ => t.truncate(at),
+            }
+        }
+        let mangled: String = t.into_iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d.yaml"), &mangled).unwrap();
+        let _ = super::check_paths(&[dir.path().to_path_buf()]);
+        let head: String = mangled.chars().take(40).collect();
+        for n in [0, 1, 4, 10] {
+            let _ = crate::grade::parse_choice(&head, n);
+            let _ = crate::grade::parse_order(&head, n);
+        }
+        let _ = crate::grade::parse_number(&head);
+        let _ = crate::grade::normalize(&mangled);
+    }
+}
