@@ -1085,3 +1085,29 @@ fn ctrl_c_in_plain_mode_keeps_answers_and_closes_the_session() {
 unsafe extern "C" {
     fn kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn a_learning_card_from_the_last_session_comes_back_within_the_learn_ahead_window() {
+    let env = Env::new();
+    // Fail the recall card (due again in 1 minute), then quit.
+    let out = env.run(DAY0, &fixture_args(&[]), "\n1\nq\n");
+    assert!(
+        text(&out.stdout).contains("saved: again · next review in 1 min"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A new session at the same moment shows it rather than saying nothing is due.
+    let out = env.run(DAY0, &fixture_args(&["--new", "0"]), "");
+    let o = text(&out.stdout);
+    assert!(
+        o.contains("[1/1] Clusters · recall") && o.contains("What is a cluster?"),
+        "{o}"
+    );
+    // An hour later it is simply due.
+    let out = env.run(
+        "2026-11-22T10:00:00+01:00",
+        &fixture_args(&["--new", "0"]),
+        "",
+    );
+    assert!(text(&out.stdout).contains("What is a cluster?"));
+}

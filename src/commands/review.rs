@@ -84,17 +84,22 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         None => sched.cfg.new_per_day.saturating_sub(introduced_today),
     };
     let mut states: HashMap<String, CardState> = HashMap::new();
+    let mut ahead: Vec<(i64, String)> = Vec::new();
     let initial = if args.cram {
         let cards = store.scope_cards(&args.topic, &args.deck)?;
         let items = cards.into_iter().map(|(id, _, st)| (id, st)).collect();
         queue::cram_order(items, &sched, now_ms, args.limit)
     } else {
         let mut c = Candidates::default();
-        for (id, topic, phase, due) in store.due_cards(now_ms, &args.topic, &args.deck)? {
-            if phase == Phase::Review {
-                c.reviews.push((id, topic, due));
-            } else {
-                c.learning.push((id, due));
+        let horizon = now_ms + sched.cfg.learn_ahead_secs * 1000;
+        for (id, topic, phase, due) in store.due_cards(horizon, &args.topic, &args.deck)? {
+            match phase {
+                Phase::Review if due <= now_ms => c.reviews.push((id, topic, due)),
+                Phase::Review => {}
+                // Learning steps due within the learn-ahead window wait in the session's
+                // learning queue, as they would after an answer in this session.
+                _ if due > now_ms => ahead.push((due, id)),
+                _ => c.learning.push((id, due)),
             }
         }
         if new_allowed > 0 {
@@ -103,7 +108,7 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         queue::order(c, &meta.topics, new_allowed, args.limit)
     };
     let mut queue: std::collections::VecDeque<String> = initial.into();
-    let nothing_due = queue.is_empty();
+    let nothing_due = queue.is_empty() && ahead.is_empty();
 
     let mode = if args.cram { "cram" } else { "review" };
     let filter = [args.topic.join(","), args.deck.join(",")].join(";");
@@ -117,7 +122,7 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
     };
     let mut cards: HashMap<String, Card> = HashMap::new();
     let started = Instant::now();
-    let mut learning: Vec<(i64, String)> = Vec::new();
+    let mut learning: Vec<(i64, String)> = ahead;
     let (mut answered, mut correct) = (0usize, 0usize);
     let mut seen_cards: Vec<String> = Vec::new();
     let mut end_reason = "done";
