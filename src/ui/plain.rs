@@ -123,13 +123,11 @@ fn is_quit(line: &str) -> bool {
     matches!(line.trim().to_ascii_lowercase().as_str(), "q" | "quit")
 }
 
-/// Markdown flattened to readable lines: blank lines kept, trailing spaces dropped.
+/// Markdown as plain text: emphasis and code markers dropped, lists and paragraphs kept,
+/// nothing wrapped (a screen reader or a script gets whole lines).
 fn one_paragraph(text: &str) -> String {
-    text.trim()
-        .lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join("\n")
+    let rendered = termimad::MadSkin::no_style().text(text.trim(), Some(2000)).to_string();
+    rendered.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string()
 }
 
 fn instructions(q: &Question) -> &'static str {
