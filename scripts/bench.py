@@ -201,7 +201,6 @@ def main():
         stats_cmd = [BIN, *large_args, "stats", "--json"]
         stats = [wall_ms(stats_cmd, env) for _ in range(10)]
         threads = threads_during_review(empty_args, env)
-        tokio_in_binary = b"tokio" in open(BIN, "rb").read()
         sandbox = None if a.no_sandbox else measure_sandbox(work, env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -243,7 +242,8 @@ def main():
         " the process (the crash-safety tests kill it with SIGKILL); a power cut can lose the last commits but never corrupts the file.",
         f"- Peak-memory runs: {min(saved)}-{max(saved)} answers each (30 cards, wrong ones shown again).",
         f"- Quiz commands start no async runtime: {threads} threads while a review waits for input (main and the"
-        f" Ctrl-C handler); the binary contains {'' if tokio_in_binary else 'no '}tokio code.",
+        " Ctrl-C handler). tokio and the AWS SDK are linked in, but only `sandbox` (and later `lab`) commands"
+        " build their one current-thread runtime (src/aws.rs).",
         "",
         *( [f"- Sandbox: figures for install, describe and memory are single runs (min = max = median);"
             f" `sandbox up` over {len(sandbox['up'])} runs. The describe figure is measured with boto3 inside the"

@@ -181,6 +181,17 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
     let events = svc["services"][0]["events"].to_string();
     assert!(events.contains("has reached a steady state"), "{events}");
 
+    // ecsdrill's own client (the AWS SDK for Rust) reads the same live state.
+    let status = ecsdrill(&["sandbox", "status"]);
+    assert!(
+        text(&status.stdout).contains("cluster lab: 1 services, 2 running tasks, 0 pending"),
+        "{}",
+        text(&status.stdout)
+    );
+    let sj: serde_json::Value =
+        serde_json::from_slice(&ecsdrill(&["sandbox", "status", "--json"]).stdout).unwrap();
+    assert_eq!(sj["clusters"][0]["running_tasks"], 2, "{sj}");
+
     // reset empties it.
     assert!(ecsdrill(&["sandbox", "reset"]).status.success());
     assert_eq!(

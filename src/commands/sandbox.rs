@@ -47,6 +47,11 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
         },
         SandboxCommand::Status { json } => {
             let info = sb.running();
+            // What is live in the sandbox, read with ecsdrill's own AWS client.
+            let clusters = match &info {
+                Some(i) => Some(crate::aws::Aws::for_sandbox(&i.endpoint)?.clusters(&i.endpoint)?),
+                None => None,
+            };
             if *json {
                 let v = json!({
                     "running": info.is_some(),
@@ -55,14 +60,23 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                     "moto_version": info.as_ref().map(|i| i.moto_version.clone()),
                     "installed": sb.is_installed(),
                     "log": sb.log_file(),
+                    "clusters": clusters,
                 });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 match &info {
-                    Some(i) => println!(
-                        "running at {} (pid {}, moto {}, since {})",
-                        i.endpoint, i.pid, i.moto_version, i.started_at
-                    ),
+                    Some(i) => {
+                        println!(
+                            "running at {} (pid {}, moto {}, since {})",
+                            i.endpoint, i.pid, i.moto_version, i.started_at
+                        );
+                        for c in clusters.iter().flatten() {
+                            println!(
+                                "  cluster {}: {} services, {} running tasks, {} pending",
+                                c.name, c.services, c.running_tasks, c.pending_tasks
+                            );
+                        }
+                    }
                     None if sb.died() => println!(
                         "not running: it stopped unexpectedly (log: {}); `ecsdrill sandbox up` restarts it",
                         sb.log_file().display()
