@@ -32,14 +32,6 @@ impl Clock {
         }
     }
 
-    pub fn fixed(at: DateTime<FixedOffset>) -> Self {
-        Clock { fixed: Some(at) }
-    }
-
-    pub fn is_fixed(&self) -> bool {
-        self.fixed.is_some()
-    }
-
     pub fn now(&self) -> DateTime<FixedOffset> {
         self.fixed.unwrap_or_else(|| Local::now().fixed_offset())
     }

@@ -21,15 +21,6 @@ impl UserError {
         }
     }
 
-    /// A failed check (exit code 1).
-    pub fn failed(message: impl Into<String>) -> Self {
-        UserError {
-            message: message.into(),
-            hint: None,
-            exit_code: 1,
-        }
-    }
-
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
@@ -43,8 +34,3 @@ impl fmt::Display for UserError {
 }
 
 impl std::error::Error for UserError {}
-
-/// Shorthand for returning a usage or environment error.
-pub fn env_err<T>(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Result<T> {
-    Err(UserError::env(message).with_hint(hint).into())
-}

@@ -6,9 +6,14 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::deck::{Card, Topic};
-use crate::sched::{CardState, Phase, Scheduler};
+#[cfg(test)]
+use crate::deck::Card;
+use crate::deck::Topic;
+#[cfg(test)]
+use crate::sched::Phase;
+use crate::sched::{CardState, Scheduler};
 
+#[cfg(test)]
 pub struct QueueRequest<'a> {
     pub cards: &'a [&'a Card],
     pub states: &'a HashMap<String, CardState>,
@@ -108,7 +113,8 @@ pub fn order(
     out
 }
 
-/// The same from in-memory cards and states.
+/// The same from in-memory cards and states (tests).
+#[cfg(test)]
 pub fn build(req: &QueueRequest) -> Vec<String> {
     let mut c = Candidates::default();
     for &card in req.cards {

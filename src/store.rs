@@ -669,20 +669,6 @@ impl Store {
             .optional()
             .map_err(|e| explain(&self.path, e))
     }
-
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )
-            .map_err(|e| explain(&self.path, e))?;
-        Ok(())
-    }
-
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
 }
 
 /// Refuses a file that is not SQLite before SQLite sees it, so it is never touched.

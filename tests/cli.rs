@@ -1051,14 +1051,11 @@ fn ctrl_c_in_plain_mode_keeps_answers_and_closes_the_session() {
         let l = line.trim_end().to_string();
         if l.starts_with("> ") {
             prompts += 1;
-            if l.contains("press Enter")
-                || l.contains("choose")
-                || l.contains("type")
-                || l.contains("item numbers")
-            {
-                if card.iter().filter(|c| c.starts_with("saved: ")).count() == 2 {
-                    break;
-                }
+            let asks_for_an_answer = ["press Enter", "choose", "type", "item numbers"]
+                .iter()
+                .any(|p| l.contains(p));
+            if asks_for_an_answer && card.iter().filter(|c| c.starts_with("saved: ")).count() == 2 {
+                break;
             }
             writeln!(stdin, "{}", right_answer(&card, &l)).unwrap();
         } else {

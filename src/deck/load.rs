@@ -42,10 +42,6 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn card(&self, id: &str) -> Option<&Card> {
-        self.cards.iter().find(|c| c.id == id)
-    }
-
     pub fn topic(&self, id: &str) -> Option<&Topic> {
         self.topics.iter().find(|t| t.id == id)
     }

@@ -323,11 +323,6 @@ impl Ui for InteractiveUi {
         Ok(())
     }
 
-    fn notice(&mut self, text: &str) -> Result<()> {
-        writeln!(self.term, "{text}")?;
-        Ok(())
-    }
-
     fn summary(&mut self, s: &Summary) -> Result<()> {
         writeln!(self.term)?;
         let _ = self.term.show_cursor();

@@ -88,7 +88,6 @@ pub trait Ui {
     fn verdict(&mut self, q: &Question, fb: &Feedback) -> Result<Next>;
     /// Shown once the answer is committed to the database.
     fn saved(&mut self, q: &Question, fb: &Feedback) -> Result<()>;
-    fn notice(&mut self, text: &str) -> Result<()>;
     fn summary(&mut self, s: &Summary) -> Result<()>;
 }
 

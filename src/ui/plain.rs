@@ -305,11 +305,6 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
         Ok(())
     }
 
-    fn notice(&mut self, text: &str) -> Result<()> {
-        writeln!(self.out, "{text}")?;
-        Ok(())
-    }
-
     fn summary(&mut self, s: &Summary) -> Result<()> {
         writeln!(self.out)?;
         for line in summary_lines(s) {
