@@ -42,6 +42,12 @@ pub enum Command {
     /// The local ECS sandbox the labs run against (moto plus ecsdrill's scheduler simulation)
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// Check the progress database and restore it from the automatic backups
+    Doctor {
+        /// Replace the database with this backup (the current file is moved aside, not deleted)
+        #[arg(long, value_name = "BACKUP")]
+        restore: Option<PathBuf>,
+    },
     /// Print a shell completion script
     Completions {
         /// bash, zsh, fish, elvish or powershell

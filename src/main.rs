@@ -27,6 +27,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Stats(args)) => commands::stats::run(&app, args),
         Some(Command::Decks(cmd)) => commands::decks::run(&app, cmd),
         Some(Command::Sandbox(cmd)) => commands::sandbox::run(cmd),
+        Some(Command::Doctor { restore }) => commands::doctor::run(&app, restore.as_ref()),
         Some(Command::Completions { .. }) => Ok(ExitCode::SUCCESS),
     }
 }

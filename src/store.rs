@@ -156,8 +156,13 @@ pub struct AnswerRecord<'a> {
 }
 
 fn damaged(path: &Path, detail: &str) -> UserError {
-    UserError::env(format!("{} is not a usable ecsdrill database: {detail}", path.display())).with_hint(
-        "the file was not changed; move it aside to start fresh, or point --db (ECSDRILL_DB) at another file",
+    UserError::env(format!(
+        "{} is not a usable ecsdrill database: {detail}",
+        path.display()
+    ))
+    .with_hint(
+        "the file was not changed; `ecsdrill doctor` checks it and restores an automatic backup, \
+         or move it aside to start fresh, or point --db (ECSDRILL_DB) at another file",
     )
 }
 
@@ -295,7 +300,14 @@ impl Store {
     /// A copy of the whole database next to it, taken before a migration.
     fn backup(&self, version: i64) -> Result<PathBuf> {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-        let dest = self.path.with_extension(format!("v{version}-{stamp}.bak"));
+        let mut dest = self.path.with_extension(format!("v{version}-{stamp}.bak"));
+        let mut n = 1;
+        while dest.exists() {
+            n += 1;
+            dest = self
+                .path
+                .with_extension(format!("v{version}-{stamp}-{n}.bak"));
+        }
         self.conn
             .execute("VACUUM INTO ?1", params![dest.to_string_lossy()])
             .map_err(|e| explain(&self.path, e))?;

@@ -1108,3 +1108,66 @@ fn a_learning_card_from_the_last_session_comes_back_within_the_learn_ahead_windo
     );
     assert!(text(&out.stdout).contains("What is a cluster?"));
 }
+
+#[test]
+fn doctor_finds_damage_and_restores_the_automatic_backup() {
+    let env = Env::new();
+    let db = env.path().join("progress.db");
+    std::fs::copy(Path::new(FIXTURES).join("db/schema-v1.db"), &db).unwrap();
+    let dbs = db.to_str().unwrap();
+    // Opening migrates v1 to v2, taking a backup first.
+    assert_eq!(
+        env.run(DAY0, &["--db", dbs, "stats"], "").status.code(),
+        Some(0)
+    );
+    let ok = env.run(DAY0, &["--db", dbs, "doctor"], "");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+    assert!(
+        text(&ok.stdout).contains(": ok, schema version 2"),
+        "{}",
+        text(&ok.stdout)
+    );
+
+    std::fs::write(&db, b"\x00garbage after a disk failure").unwrap();
+    let _ = std::fs::remove_file(db.with_extension("db-wal"));
+    let _ = std::fs::remove_file(db.with_extension("db-shm"));
+    let err = env.run(DAY0, &["--db", dbs, "stats"], "");
+    assert_eq!(err.status.code(), Some(2));
+    assert!(
+        text(&err.stderr).contains("ecsdrill doctor"),
+        "{}",
+        text(&err.stderr)
+    );
+
+    let diag = env.run(DAY0, &["--db", dbs, "doctor"], "");
+    let o = text(&diag.stdout);
+    assert_eq!(diag.status.code(), Some(1), "{o}");
+    assert!(o.contains("damaged: it is not an SQLite file"), "{o}");
+    assert!(
+        o.contains("schema version 1 (this ecsdrill: 2), 2 answers logged"),
+        "{o}"
+    );
+    let backup = o
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("to restore the newest good backup: ecsdrill doctor --restore ")
+        })
+        .unwrap()
+        .to_string();
+
+    let restored = env.run(DAY0, &["--db", dbs, "doctor", "--restore", &backup], "");
+    assert_eq!(
+        restored.status.code(),
+        Some(0),
+        "{}",
+        text(&restored.stderr)
+    );
+    let aside = std::fs::read_dir(env.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains(".damaged-"));
+    assert!(aside, "the damaged file is kept");
+    let stats = env.run(DAY0, &["--db", dbs, "stats", "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(v["reviews_total"], 2);
+}

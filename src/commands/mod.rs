@@ -1,6 +1,7 @@
 //! One module per subcommand: each takes the `App` and its arguments and returns the exit code.
 
 pub mod decks;
+pub mod doctor;
 pub mod review;
 pub mod sandbox;
 pub mod stats;
