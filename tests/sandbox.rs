@@ -192,6 +192,37 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
         serde_json::from_slice(&ecsdrill(&["sandbox", "status", "--json"]).stdout).unwrap();
     assert_eq!(sj["clusters"][0]["running_tasks"], 2, "{sj}");
 
+    // `sandbox shell` opens a shell whose `aws` is the sandbox's and talks to it.
+    let mut shell = Command::new(BIN)
+        .args(["sandbox", "shell"])
+        .env("ECSDRILL_SANDBOX_HOME", home())
+        .env("HOME", home())
+        .env("SHELL", "/bin/sh")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    shell
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"command -v aws; aws ecs list-clusters --output text --query 'clusterArns[0]'\n",
+        )
+        .unwrap();
+    let out = shell.wait_with_output().unwrap();
+    let o = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        o.contains(&home().join("venv/bin/aws").display().to_string()),
+        "{o}"
+    );
+    assert!(o.contains("cluster/lab"), "{o}");
+
     // reset empties it.
     assert!(ecsdrill(&["sandbox", "reset"]).status.success());
     assert_eq!(
