@@ -69,17 +69,18 @@ impl App {
         })
     }
 
+    /// Where decks come from: the embedded ones plus the user's directories.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            user_dirs: self.deck_dirs.clone(),
+        }
+    }
+
     /// All decks; any error in any deck stops here, before anything is shown or written.
     pub fn catalog(&self) -> Result<Catalog> {
         let cache_dir =
             directories::ProjectDirs::from("", "", "ecsdrill").map(|p| p.cache_dir().to_path_buf());
-        load_cached(
-            &LoadOptions {
-                user_dirs: self.deck_dirs.clone(),
-            },
-            cache_dir.as_deref(),
-        )
-        .map_err(|diags| {
+        load_cached(&self.load_options(), cache_dir.as_deref()).map_err(|diags| {
             let errors: Vec<String> = diags
                 .iter()
                 .filter(|d| !d.warning)

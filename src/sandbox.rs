@@ -137,7 +137,6 @@ impl Sandbox {
             .stderr(Stdio::piped())
             .spawn()
             .context("starting pip")?;
-        let mut err_text = String::new();
         let mut stderr = child.stderr.take();
         let err_thread = std::thread::spawn(move || {
             let mut s = String::new();
@@ -158,9 +157,7 @@ impl Sandbox {
             }
         }
         let status = child.wait()?;
-        if let Ok(s) = err_thread.join() {
-            err_text = s;
-        }
+        let err_text = err_thread.join().unwrap_or_default();
         if !status.success() {
             progress.finish("install failed");
             return Err(UserError::env(format!("pip could not install the sandbox packages: {}", last_lines(&err_text, 4)))

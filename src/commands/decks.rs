@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::cli::{DecksCommand, ExportFormat};
-use crate::deck::{Card, Catalog, Diagnostic, Kind, LoadOptions, check_paths, load_catalog};
+use crate::deck::{Card, Catalog, Diagnostic, Kind, check_paths, load_catalog};
 use crate::rng::{hash_str, shuffled_indices};
 
 pub fn run(app: &App, cmd: &DecksCommand) -> Result<ExitCode> {
@@ -101,9 +101,7 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 
 fn check(app: &App, paths: &[PathBuf]) -> Result<ExitCode> {
     let result = if paths.is_empty() {
-        load_catalog(&LoadOptions {
-            user_dirs: app.deck_dirs.clone(),
-        })
+        load_catalog(&app.load_options())
     } else {
         check_paths(paths)
     };

@@ -13,7 +13,7 @@ use chrono::Duration;
 use crate::app::App;
 use crate::cli::ReviewArgs;
 use crate::clock::{day_start, days_between, from_ms, study_day, to_ms};
-use crate::deck::{Card, Kind, LoadOptions, fingerprint};
+use crate::deck::{Card, Kind, fingerprint};
 use crate::error::UserError;
 use crate::grade;
 use crate::interrupt;
@@ -50,10 +50,7 @@ pub fn check_filters(meta: &CatalogMeta, topics: &[String], decks: &[String]) ->
 /// only when they changed since the last session (or the database is new), and a bad
 /// deck stops everything before a new database file is created.
 fn open_synced(app: &App) -> Result<Store> {
-    let key = fingerprint(&LoadOptions {
-        user_dirs: app.deck_dirs.clone(),
-    })
-    .unwrap_or_default();
+    let key = fingerprint(&app.load_options()).unwrap_or_default();
     let mut fresh = if app.db_path.exists() {
         None
     } else {
@@ -195,12 +192,9 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         };
         let asked_at = Instant::now();
         let resp = ui.ask(&q)?;
-        if interrupt::take_over() || resp.reply == Reply::Quit {
-            end_reason = if interrupt::take_over() {
-                "interrupted"
-            } else {
-                "quit"
-            };
+        let interrupted = interrupt::take_over();
+        if interrupted || resp.reply == Reply::Quit {
+            end_reason = if interrupted { "interrupted" } else { "quit" };
             break;
         }
         let response_ms = asked_at.elapsed().as_millis() as i64;
