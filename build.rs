@@ -61,6 +61,26 @@ fn main() {
         ));
     }
     sb.push_str("];\n/// Pinned, hashed Python requirements of the sandbox.\npub static SANDBOX_REQUIREMENTS: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/requirements.txt\"));\n");
+    // The labs, read by `ecsdrill lab` wherever the binary is installed.
+    println!("cargo:rerun-if-changed=sandbox/labs");
+    let labs_dir = sandbox.join("labs");
+    let mut labs: Vec<String> = fs::read_dir(&labs_dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    labs.sort();
+    sb.push_str("/// Files of sandbox/labs/: (path, contents).\npub static LAB_FILES: &[(&str, &str)] = &[\n");
+    for name in &labs {
+        println!("cargo:rerun-if-changed=sandbox/labs/{name}");
+        sb.push_str(&format!(
+            "    (\"sandbox/labs/{name}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/labs/{name}\"))),\n"
+        ));
+    }
+    sb.push_str("];\n");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     fs::write(Path::new(&out_dir).join("embedded_decks.rs"), out).expect("write embedded_decks.rs");
     fs::write(Path::new(&out_dir).join("embedded_sandbox.rs"), sb)

@@ -39,6 +39,9 @@ pub enum Command {
     /// List, check or export decks
     #[command(subcommand)]
     Decks(DecksCommand),
+    /// Hands-on labs with the real `aws` CLI, checked against the sandbox's live state
+    #[command(subcommand)]
+    Lab(LabCommand),
     /// The local ECS sandbox the labs run against (moto plus ecsdrill's scheduler simulation)
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -104,7 +107,69 @@ pub enum DecksCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum LabCommand {
+    /// The labs in learning-path order, with your status in each
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a lab's steps, prepare its scenario and record the start
+    Start {
+        id: String,
+        /// Confirm billable resources in a real AWS account without asking
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Check the live state (and your answers); exit 0 only if everything passes
+    Check {
+        /// The lab [default: the one started last]
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Answer a question without being asked: ID=TEXT (repeatable)
+        #[arg(long = "answer", value_name = "ID=TEXT")]
+        answers: Vec<String>,
+    },
+    /// The next hint of a lab
+    Hint { id: Option<String> },
+    /// Your labs: started, checked, passed
+    Status,
+    /// Delete what the lab's setup created, forget your progress in it, and start it again
+    Reset { id: String },
+    /// Delete everything lab setups created (only resources tagged `ecsdrill:lab`)
+    Cleanup,
+    /// Lint lab files; every problem is printed as file:line:column
+    CheckFiles {
+        /// Lab files or directories [default: the built-in labs]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UseTarget {
+    /// The local sandbox (the default)
+    Local,
+    /// Your own AWS account: checks read with your credentials; setup and cleanup write
+    /// only in the account given here
+    Aws {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        region: String,
+        /// The only account id setup and cleanup may write in (checked with STS)
+        #[arg(long, value_name = "ID")]
+        account: String,
+        /// Subnets for services a lab's setup creates (repeatable)
+        #[arg(long = "subnet", value_name = "SUBNET_ID")]
+        subnets: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum SandboxCommand {
+    /// Where labs run: the local sandbox or your own AWS account
+    #[command(subcommand)]
+    Use(UseTarget),
     /// Create the sandbox's Python environment (pinned moto, flask, the aws CLI)
     Install,
     /// Start the sandbox on 127.0.0.1 (installs it first if needed); prints the endpoint

@@ -11,6 +11,7 @@ pub mod deck;
 pub mod error;
 pub mod grade;
 pub mod interrupt;
+pub mod lab;
 pub mod mastery;
 pub mod queue;
 pub mod rng;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use ecsdrill::cli::{Cli, Command};
+use ecsdrill::cli::{Cli, Command, SandboxCommand};
 use ecsdrill::error::UserError;
 use ecsdrill::{app, commands};
 
@@ -26,6 +26,8 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Review(args)) => commands::review::run(&app, args),
         Some(Command::Stats(args)) => commands::stats::run(&app, args),
         Some(Command::Decks(cmd)) => commands::decks::run(&app, cmd),
+        Some(Command::Lab(cmd)) => commands::lab::run(&app, cmd),
+        Some(Command::Sandbox(SandboxCommand::Use(t))) => commands::lab::use_target(&app, t),
         Some(Command::Sandbox(cmd)) => commands::sandbox::run(cmd),
         Some(Command::Doctor { restore }) => commands::doctor::run(&app, restore.as_ref()),
         Some(Command::Completions { .. }) => Ok(ExitCode::SUCCESS),

@@ -85,9 +85,67 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX catalog_card_scope ON catalog_card(id, topic, deck);
     CREATE INDEX card_state_due_cover ON card_state(due_ms, phase, card_id);
     "#,
+    // 3: labs. One row per lab and target (local sandbox or an AWS account), every check
+    // run, and what setups created (what `lab cleanup` may delete).
+    r#"
+    CREATE TABLE lab_progress (
+        lab TEXT NOT NULL,
+        target TEXT NOT NULL,
+        started_ms INTEGER NOT NULL,
+        hints_shown INTEGER NOT NULL DEFAULT 0,
+        passed_ms INTEGER,
+        PRIMARY KEY (lab, target)
+    ) STRICT;
+    CREATE TABLE lab_check_log (
+        id INTEGER PRIMARY KEY,
+        lab TEXT NOT NULL,
+        target TEXT NOT NULL,
+        checked_ms INTEGER NOT NULL,
+        passed INTEGER NOT NULL,
+        checks_passed INTEGER NOT NULL,
+        checks_total INTEGER NOT NULL,
+        detail TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX lab_check_log_lab ON lab_check_log(lab, checked_ms);
+    CREATE TABLE lab_resource (
+        id INTEGER PRIMARY KEY,
+        lab TEXT NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabProgress {
+    pub lab: String,
+    pub started_ms: i64,
+    pub hints_shown: i64,
+    pub passed_ms: Option<i64>,
+    pub checks_run: i64,
+}
+
+pub struct LabCheckRun {
+    pub lab: String,
+    pub target: String,
+    pub checked_ms: i64,
+    pub passed: bool,
+    pub checks_passed: i64,
+    pub checks_total: i64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabResource {
+    pub id: i64,
+    pub lab: String,
+    pub kind: String,
+    pub name: String,
+}
 
 pub struct Store {
     conn: Connection,
@@ -668,6 +726,169 @@ impl Store {
                 r.get::<_, i64>(0)
             })
             .map(|n| n as usize)
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Starts (or restarts) a lab: progress row reset to no hints, not passed.
+    pub fn lab_started(&self, lab: &str, target: &str, now_ms: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO lab_progress (lab, target, started_ms, hints_shown, passed_ms)
+                 VALUES (?1, ?2, ?3, 0, NULL)
+                 ON CONFLICT(lab, target) DO UPDATE SET started_ms = excluded.started_ms,
+                    hints_shown = 0, passed_ms = NULL",
+                params![lab, target, now_ms],
+            )
+            .map(|_| ())
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn lab_progress(&self, target: &str) -> Result<Vec<LabProgress>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.lab, p.started_ms, p.hints_shown, p.passed_ms,
+                    (SELECT COUNT(*) FROM lab_check_log c WHERE c.lab = p.lab AND c.target = p.target)
+                 FROM lab_progress p WHERE p.target = ?1 ORDER BY p.started_ms",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(params![target], |r| {
+                Ok(LabProgress {
+                    lab: r.get(0)?,
+                    started_ms: r.get(1)?,
+                    hints_shown: r.get(2)?,
+                    passed_ms: r.get(3)?,
+                    checks_run: r.get(4)?,
+                })
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Labs passed in any target: the evidence for the `application` level.
+    pub fn labs_passed(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT lab FROM lab_progress WHERE passed_ms IS NOT NULL")
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// The number of the next hint to show (0-based), counting it as shown.
+    pub fn next_hint(&self, lab: &str, target: &str) -> Result<Option<i64>> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| explain(&self.path, e))?;
+        let shown: Option<i64> = tx
+            .query_row(
+                "SELECT hints_shown FROM lab_progress WHERE lab = ?1 AND target = ?2",
+                params![lab, target],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| explain(&self.path, e))?;
+        if shown.is_some() {
+            tx.execute(
+                "UPDATE lab_progress SET hints_shown = hints_shown + 1 WHERE lab = ?1 AND target = ?2",
+                params![lab, target],
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| explain(&self.path, e))?;
+        Ok(shown)
+    }
+
+    /// Records one `lab check` run, and the lab as passed the first time all checks pass.
+    pub fn record_lab_check(&self, run: &LabCheckRun) -> Result<()> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| explain(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO lab_check_log (lab, target, checked_ms, passed, checks_passed, checks_total, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                run.lab,
+                run.target,
+                run.checked_ms,
+                run.passed as i64,
+                run.checks_passed,
+                run.checks_total,
+                run.detail
+            ],
+        )
+        .map_err(|e| explain(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO lab_progress (lab, target, started_ms, hints_shown, passed_ms)
+             VALUES (?1, ?2, ?3, 0, CASE WHEN ?4 THEN ?3 END)
+             ON CONFLICT(lab, target) DO UPDATE SET
+                passed_ms = COALESCE(lab_progress.passed_ms, CASE WHEN ?4 THEN ?3 END)",
+            params![run.lab, run.target, run.checked_ms, run.passed],
+        )
+        .map_err(|e| explain(&self.path, e))?;
+        tx.commit().map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn record_lab_resource(&self, lab: &str, target: &str, kind: &str, name: &str, now_ms: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO lab_resource (lab, target, kind, name, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![lab, target, kind, name, now_ms],
+            )
+            .map(|_| ())
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Resources setups created in a target, newest first (the order to delete them in).
+    pub fn lab_resources(&self, target: &str, lab: Option<&str>) -> Result<Vec<LabResource>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, lab, kind, name FROM lab_resource
+                 WHERE target = ?1 AND (?2 IS NULL OR lab = ?2) ORDER BY id DESC",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(params![target, lab], |r| {
+                Ok(LabResource {
+                    id: r.get(0)?,
+                    lab: r.get(1)?,
+                    kind: r.get(2)?,
+                    name: r.get(3)?,
+                })
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn forget_lab_resource(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM lab_resource WHERE id = ?1", params![id])
+            .map(|_| ())
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// `lab reset`: progress of a lab in a target is forgotten (the check log stays).
+    pub fn forget_lab(&self, lab: &str, target: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM lab_progress WHERE lab = ?1 AND target = ?2",
+                params![lab, target],
+            )
+            .map(|_| ())
             .map_err(|e| explain(&self.path, e))
     }
 

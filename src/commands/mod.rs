@@ -2,6 +2,7 @@
 
 pub mod decks;
 pub mod doctor;
+pub mod lab;
 pub mod review;
 pub mod sandbox;
 pub mod stats;

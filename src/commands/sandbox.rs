@@ -49,7 +49,7 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
             let info = sb.running();
             // What is live in the sandbox, read with ecsdrill's own AWS client.
             let clusters = match &info {
-                Some(i) => Some(crate::aws::Aws::for_sandbox(&i.endpoint)?.clusters(&i.endpoint)?),
+                Some(i) => Some(crate::aws::Aws::for_sandbox(&i.endpoint)?.clusters()?),
                 None => None,
             };
             if *json {
@@ -157,6 +157,7 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                 v["sim_time"].as_str().unwrap_or_default()
             );
         }
+        SandboxCommand::Use(_) => unreachable!("`sandbox use` is dispatched to commands::lab"),
     }
     Ok(ExitCode::SUCCESS)
 }

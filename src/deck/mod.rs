@@ -4,13 +4,13 @@
 
 mod cache;
 mod load;
-mod raw;
+pub(crate) mod raw;
 
 #[cfg(test)]
 mod coverage;
 
 pub use cache::{fingerprint, load_cached};
-pub use load::{Catalog, LoadOptions, check_paths, load_catalog};
+pub use load::{Catalog, LoadOptions, check_paths, load_catalog, read_dir_paths};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -164,27 +164,24 @@ fn locate_named_key(text: &str, message: &str) -> Option<(u64, u64)> {
 }
 
 pub fn check_format_version(v: &Option<Spanned<u32>>, rep: &mut Reporter) -> bool {
+    check_format_version_of(v, FORMAT_VERSION, rep)
+}
+
+/// A file's `format_version` against the one this build reads.
+pub fn check_format_version_of(v: &Option<Spanned<u32>>, reads: u32, rep: &mut Reporter) -> bool {
     match v {
         None => {
-            rep.push(
-                1,
-                1,
-                format!("missing `format_version` (this build reads {FORMAT_VERSION})"),
-                false,
-            );
+            rep.push(1, 1, format!("missing `format_version` (this build reads {reads})"), false);
             false
         }
-        Some(v) if v.value != FORMAT_VERSION => {
-            let msg = if v.value > FORMAT_VERSION {
+        Some(v) if v.value != reads => {
+            let msg = if v.value > reads {
                 format!(
-                    "format_version {} is newer than this build reads ({FORMAT_VERSION}): update ecsdrill",
+                    "format_version {} is newer than this build reads ({reads}): update ecsdrill",
                     v.value
                 )
             } else {
-                format!(
-                    "unknown format_version {} (this build reads {FORMAT_VERSION})",
-                    v.value
-                )
+                format!("unknown format_version {} (this build reads {reads})", v.value)
             };
             rep.error(v.referenced, msg);
             false

@@ -146,3 +146,22 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
 pub fn leech_text() -> &'static str {
     "leech: you keep forgetting this card. Read its source again and restate the idea in your own words; `ecsdrill stats` lists leeches."
 }
+
+/// Markdown for printing outside a review: styled for a colour terminal (wrapped to it),
+/// else plain text with whole lines (scripts and screen readers).
+pub fn markdown_text(text: &str, color: bool) -> String {
+    if color {
+        let width = (console::Term::stdout().size().1 as usize).clamp(40, 100);
+        termimad::MadSkin::default()
+            .text(text.trim(), Some(width))
+            .to_string()
+    } else {
+        termimad::MadSkin::no_style()
+            .text(text.trim(), Some(2000))
+            .to_string()
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

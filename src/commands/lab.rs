@@ -1,0 +1,589 @@
+//! `ecsdrill lab ...` and `ecsdrill sandbox use ...`: run the labs against the selected
+//! target. The rules for a real account live here: checks only read (the lab format allows
+//! nothing else); setup and cleanup run only after STS says the credentials belong to the
+//! allow-listed account, and a lab with billable resources asks first.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::app::App;
+use crate::aws::setup::Deleted;
+use crate::aws::{Aws, Target};
+use crate::cli::{LabCommand, UseTarget};
+use crate::error::UserError;
+use crate::lab::eval::{Outcome, evaluate_checks, evaluate_questions, expected_answer};
+use crate::lab::{Lab, LabSet, Vars};
+use crate::sandbox::Sandbox;
+use crate::store::{LabCheckRun, Store};
+
+const TARGET_KEY: &str = "lab_target";
+
+fn current_key(target: &Target) -> String {
+    format!("lab_current:{}", target.key())
+}
+
+pub fn target(store: &Store) -> Result<Target> {
+    Ok(store
+        .setting(TARGET_KEY)?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Target::Local))
+}
+
+fn labs() -> Result<LabSet> {
+    crate::lab::load_labs(None).map_err(|d| lint_error(&d))
+}
+
+fn lint_error(diags: &[crate::deck::Diagnostic]) -> anyhow::Error {
+    let lines: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    UserError::env(format!("{}\nthe labs have errors", lines.join("\n")))
+        .with_hint("fix them at the line and column shown, then run `ecsdrill lab check-files`")
+        .into()
+}
+
+fn find<'a>(set: &'a LabSet, id: &str) -> Result<&'a Lab> {
+    set.get(id).ok_or_else(|| {
+        UserError::env(format!("there is no lab `{id}`"))
+            .with_hint(format!("the labs are: {}", set.ids().join(", ")))
+            .into()
+    })
+}
+
+/// A connection to the target, with the values of `${account}` and `${region}`.
+struct Conn {
+    aws: Aws,
+    sandbox: Option<Sandbox>,
+    vars: Vars,
+}
+
+fn connect(target: &Target) -> Result<Conn> {
+    match target {
+        Target::Local => {
+            let sb = Sandbox::locate()?;
+            let endpoint = sb.endpoint()?;
+            Ok(Conn {
+                aws: Aws::for_sandbox(&endpoint)?,
+                sandbox: Some(sb),
+                vars: Vars {
+                    account: crate::sandbox::ACCOUNT.into(),
+                    region: crate::sandbox::REGION.into(),
+                },
+            })
+        }
+        Target::Aws { region, .. } => {
+            let aws = Aws::for_account(target)?;
+            let account = aws.caller_account().map_err(|f| aws.explain(f))?;
+            Ok(Conn {
+                aws,
+                sandbox: None,
+                vars: Vars {
+                    account,
+                    region: region.clone(),
+                },
+            })
+        }
+    }
+}
+
+/// Setup and cleanup write only in the local sandbox or the allow-listed account.
+fn may_write(conn: &Conn, target: &Target) -> Result<()> {
+    if let Target::Aws { account, .. } = target {
+        if &conn.vars.account != account {
+            return Err(UserError::env(format!(
+                "refusing to write: these credentials are for account {}, not the allow-listed {account}",
+                conn.vars.account
+            ))
+            .with_hint("use the profile of your sandbox account, or `ecsdrill sandbox use aws ... --account ID` with its id")
+            .into());
+        }
+    }
+    Ok(())
+}
+
+pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
+    if let LabCommand::CheckFiles { paths } = cmd {
+        return check_files(app, paths);
+    }
+    let store = app.store()?;
+    let target = target(&store)?;
+    match cmd {
+        LabCommand::List { json } => list(&store, &target, *json),
+        LabCommand::Start { id, yes } => start(app, &store, &target, id, *yes),
+        LabCommand::Check { id, json, answers } => {
+            check(app, &store, &target, id.as_deref(), *json, answers)
+        }
+        LabCommand::Hint { id } => hint(&store, &target, id.as_deref()),
+        LabCommand::Status => status(&store, &target),
+        LabCommand::Reset { id } => {
+            let set = labs()?;
+            let lab = find(&set, id)?;
+            let conn = connect(&target)?;
+            may_write(&conn, &target)?;
+            cleanup(app, &store, &target, &conn, Some(lab.id()))?;
+            store.forget_lab(lab.id(), &target.key())?;
+            println!("forgot your progress in `{}`; starting it again", lab.id());
+            start(app, &store, &target, id, false)
+        }
+        LabCommand::Cleanup => {
+            let conn = connect(&target)?;
+            may_write(&conn, &target)?;
+            cleanup(app, &store, &target, &conn, None)
+        }
+        LabCommand::CheckFiles { .. } => unreachable!("handled above"),
+    }
+}
+
+fn check_files(app: &App, paths: &[std::path::PathBuf]) -> Result<ExitCode> {
+    let catalog = app.catalog()?;
+    let topics = catalog.topics.iter().map(|t| t.id.clone()).collect();
+    let result = if paths.is_empty() {
+        crate::lab::load_labs(Some(&topics))
+    } else {
+        crate::lab::check_lab_paths(paths, Some(&topics)).map_err(|e| {
+            UserError::env(format!("cannot read the lab files: {e}"))
+                .with_hint("pass lab files or directories that exist")
+        })?
+    };
+    match result {
+        Ok(set) => {
+            let checks: usize = set.labs.iter().map(|l| l.checks.len() + l.questions.len()).sum();
+            println!("{} labs, {checks} checks and questions: ok", set.labs.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diags) => {
+            for d in &diags {
+                println!("{d}");
+            }
+            let n = diags.iter().filter(|d| !d.warning).count();
+            println!("{n} error{}", if n == 1 { "" } else { "s" });
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn lab_state(p: Option<&crate::store::LabProgress>) -> &'static str {
+    match p {
+        None => "not started",
+        Some(p) if p.passed_ms.is_some() => "passed",
+        Some(p) if p.checks_run > 0 => "checked",
+        Some(_) => "started",
+    }
+}
+
+fn list(store: &Store, target: &Target, json: bool) -> Result<ExitCode> {
+    let set = labs()?;
+    let progress = store.lab_progress(&target.key())?;
+    let of = |id: &str| progress.iter().find(|p| p.lab == id);
+    if json {
+        let rows: Vec<_> = set
+            .labs
+            .iter()
+            .map(|l| {
+                json!({
+                    "id": l.id(),
+                    "title": l.title,
+                    "topics": l.topics().collect::<Vec<_>>(),
+                    "minutes": l.minutes,
+                    "prerequisites": l.prerequisites.iter().map(|p| &p.value).collect::<Vec<_>>(),
+                    "billable": l.cost.is_some(),
+                    "status": lab_state(of(l.id())),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("labs in {}:", target.describe());
+    for (n, l) in set.labs.iter().enumerate() {
+        println!(
+            "{:>2}. {:<18} {:<11} {:>3} min  {}{}",
+            n + 1,
+            l.id(),
+            lab_state(of(l.id())),
+            l.minutes,
+            l.title,
+            if l.cost.is_some() { " (billable in AWS)" } else { "" }
+        );
+    }
+    println!("start one with `ecsdrill lab start ID`");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn confirm(question: &str) -> Result<bool> {
+    print!("{question} [y/N]\n> ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+fn start(app: &App, store: &Store, target: &Target, id: &str, yes: bool) -> Result<ExitCode> {
+    let set = labs()?;
+    let lab = find(&set, id)?;
+    let passed = store.labs_passed()?;
+    let missing: Vec<&str> = lab
+        .prerequisites
+        .iter()
+        .map(|p| p.value.as_str())
+        .filter(|p| !passed.iter().any(|x| x == p))
+        .collect();
+    if let (Target::Aws { .. }, true) = (target, lab.needs_local_sandbox()) {
+        eprintln!(
+            "note: this lab's setup pushes an image with a built-in behaviour; in your account it expects that image to exist already"
+        );
+    }
+    let conn = connect(target)?;
+    if !lab.setup.is_empty() {
+        may_write(&conn, target)?;
+        if let (Target::Aws { account, .. }, Some(cost)) = (target, &lab.cost) {
+            println!("This lab creates billable resources in account {account}:\n{cost}");
+            if !yes && !confirm("Create them?")? {
+                println!("nothing was created");
+                return Ok(ExitCode::from(1));
+            }
+        }
+        for action in &lab.setup {
+            let made = conn
+                .aws
+                .apply(lab.id(), &action.value, &conn.vars, conn.sandbox.as_ref())?;
+            if let Some(c) = made {
+                store.record_lab_resource(
+                    lab.id(),
+                    &target.key(),
+                    &c.kind,
+                    &c.name,
+                    app.clock.now().timestamp_millis(),
+                )?;
+                eprintln!("setup: created {} {}", c.kind.replace('_', " "), c.name);
+            }
+        }
+    } else if let (Target::Aws { .. }, Some(cost)) = (target, &lab.cost) {
+        println!("Note: what you create in this lab is billable:\n{cost}");
+    }
+    store.lab_started(lab.id(), &target.key(), app.clock.now().timestamp_millis())?;
+    store.set_setting(&current_key(target), lab.id())?;
+    print_lab(app, lab, target, &missing);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str]) {
+    let md = |t: &str| crate::ui::markdown_text(t, app.color);
+    println!("# {} ({} min, in {})", lab.title, lab.minutes, target.describe());
+    if !missing_prereqs.is_empty() {
+        println!("(recommended first: {})", missing_prereqs.join(", "));
+    }
+    println!("\n{}\n", md(&lab.intro));
+    for (n, step) in lab.steps.iter().enumerate() {
+        println!("## Step {}: {}\n", n + 1, step.title);
+        println!("{}\n", md(&step.text));
+        if !step.try_commands.is_empty() {
+            println!("Try:");
+            for c in &step.try_commands {
+                println!("    {c}");
+            }
+            println!();
+        }
+    }
+    if matches!(target, Target::Local) {
+        println!("Work in `ecsdrill sandbox shell` (or: eval \"$(ecsdrill sandbox env)\").");
+    }
+    println!(
+        "When you think you are done: `ecsdrill lab check`. Stuck: `ecsdrill lab hint` ({} hints).",
+        lab.hints().count()
+    );
+}
+
+fn resolve<'a>(set: &'a LabSet, store: &Store, target: &Target, id: Option<&str>) -> Result<&'a Lab> {
+    match id {
+        Some(id) => find(set, id),
+        None => match store.setting(&current_key(target))? {
+            Some(id) => find(set, &id),
+            None => Err(UserError::env("no lab started yet")
+                .with_hint("start one with `ecsdrill lab start ID` (`ecsdrill lab list` shows them)")
+                .into()),
+        },
+    }
+}
+
+fn parse_answers(raw: &[String]) -> Result<BTreeMap<String, String>> {
+    raw.iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| {
+                    UserError::env(format!("--answer takes ID=TEXT, not `{a}`"))
+                        .with_hint("e.g. --answer stopped-reason=CannotPullContainerError")
+                        .into()
+                })
+        })
+        .collect()
+}
+
+fn check(
+    app: &App,
+    store: &Store,
+    target: &Target,
+    id: Option<&str>,
+    json: bool,
+    answers: &[String],
+) -> Result<ExitCode> {
+    let set = labs()?;
+    let lab = resolve(&set, store, target, id)?;
+    let mut replies = parse_answers(answers)?;
+    for k in replies.keys() {
+        if !lab.questions.iter().any(|q| &q.value.id.value == k) {
+            return Err(UserError::env(format!("lab `{}` has no question `{k}`", lab.id()))
+                .with_hint(format!(
+                    "its questions are: {}",
+                    lab.questions.iter().map(|q| q.value.id.value.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+                .into());
+        }
+    }
+    let conn = connect(target)?;
+    let results = conn.aws.read_all(lab, &conn.vars).map_err(|f| conn.aws.explain(f))?;
+    let mut outcomes: Vec<Outcome> = evaluate_checks(lab, &results);
+    // Ask what was not answered on the command line, when someone can answer.
+    if !json {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        for q in &lab.questions {
+            let q = &q.value;
+            if replies.contains_key(&q.id.value) || expected_answer(q, &results).is_none() {
+                continue;
+            }
+            print!("question ({}): {}\n> ", q.id.value, q.ask);
+            std::io::stdout().flush()?;
+            let mut line = String::new();
+            if input.read_line(&mut line)? == 0 {
+                println!();
+                break;
+            }
+            if !line.trim().is_empty() {
+                replies.insert(q.id.value.clone(), line.trim().to_string());
+            }
+        }
+    }
+    outcomes.extend(evaluate_questions(lab, &results, &replies));
+    let passed = outcomes.iter().all(|o| o.passed);
+    let n_passed = outcomes.iter().filter(|o| o.passed).count();
+    let already = store
+        .lab_progress(&target.key())?
+        .iter()
+        .any(|p| p.lab == lab.id() && p.passed_ms.is_some());
+    store.record_lab_check(&LabCheckRun {
+        lab: lab.id().to_string(),
+        target: target.key(),
+        checked_ms: app.clock.now().timestamp_millis(),
+        passed,
+        checks_passed: n_passed as i64,
+        checks_total: outcomes.len() as i64,
+        detail: serde_json::to_string(&outcomes)?,
+    })?;
+    if json {
+        let out = json!({"lab": lab.id(), "passed": passed, "target": target.key(), "checks": outcomes});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        let (ok, bad) = if app.color {
+            (console::style("✓").green().to_string(), console::style("✗").red().to_string())
+        } else {
+            ("PASS".to_string(), "FAIL".to_string())
+        };
+        println!("{} in {}:", lab.title, target.describe());
+        for o in &outcomes {
+            println!("{} {}: {}", if o.passed { &ok } else { &bad }, o.id, o.message);
+        }
+        println!("{n_passed} of {} passed", outcomes.len());
+        if passed {
+            if let Some(d) = &lab.debrief {
+                println!("\n{}", crate::ui::markdown_text(d, app.color));
+            }
+            if !already {
+                println!(
+                    "lab passed: it counts for {} (see `ecsdrill stats`)",
+                    lab.topics().collect::<Vec<_>>().join(", ")
+                );
+            }
+        } else {
+            println!("fix what failed and run `ecsdrill lab check` again; `ecsdrill lab hint` helps");
+        }
+    }
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn hint(store: &Store, target: &Target, id: Option<&str>) -> Result<ExitCode> {
+    let set = labs()?;
+    let lab = resolve(&set, store, target, id)?;
+    let hints: Vec<(usize, &str)> = lab.hints().collect();
+    let Some(n) = store.next_hint(lab.id(), &target.key())? else {
+        return Err(UserError::env(format!("lab `{}` is not started", lab.id()))
+            .with_hint(format!("start it with `ecsdrill lab start {}`", lab.id()))
+            .into());
+    };
+    match hints.get(n as usize) {
+        Some((step, text)) => {
+            println!(
+                "hint {} of {} (step {}: {}):\n{text}",
+                n + 1,
+                hints.len(),
+                step + 1,
+                lab.steps[*step].title
+            );
+        }
+        None => println!(
+            "no more hints: all {} are shown. `ecsdrill lab check` says what is still missing.",
+            hints.len()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(store: &Store, target: &Target) -> Result<ExitCode> {
+    let set = labs()?;
+    let progress = store.lab_progress(&target.key())?;
+    println!("target: {}", target.describe());
+    if progress.is_empty() {
+        println!("no lab started yet: `ecsdrill lab list` shows them");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let current = store.setting(&current_key(target))?;
+    for p in &progress {
+        let title = set.get(&p.lab).map_or("(no longer built in)", |l| l.title.as_str());
+        let mark = if current.as_deref() == Some(p.lab.as_str()) { "*" } else { " " };
+        println!(
+            "{mark} {:<18} {:<8} {} checks run, {} hints  {title}",
+            p.lab,
+            lab_state(Some(p)),
+            p.checks_run,
+            p.hints_shown
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cleanup(app: &App, store: &Store, target: &Target, conn: &Conn, lab: Option<&str>) -> Result<ExitCode> {
+    let _ = app;
+    let resources = store.lab_resources(&target.key(), lab)?;
+    if resources.is_empty() {
+        println!("nothing to clean up in {}", target.describe());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut failed = 0;
+    for r in &resources {
+        let created = crate::aws::setup::Created {
+            kind: r.kind.clone(),
+            name: r.name.clone(),
+        };
+        let what = format!("{} {}", r.kind.replace('_', " "), r.name);
+        match conn.aws.delete(&r.lab, &created)? {
+            Deleted::Deleted => {
+                println!("deleted {what}");
+                store.forget_lab_resource(r.id)?;
+            }
+            Deleted::Gone => {
+                println!("already gone: {what}");
+                store.forget_lab_resource(r.id)?;
+            }
+            Deleted::NotTagged => {
+                println!("left alone: {what} (it no longer carries the tag {}={})", crate::lab::TAG_KEY, r.lab);
+                store.forget_lab_resource(r.id)?;
+            }
+            Deleted::Failed(e) => {
+                failed += 1;
+                println!("could not delete {what}: {e}");
+            }
+        }
+    }
+    if failed > 0 {
+        println!("{failed} left; run `ecsdrill lab cleanup` again once they can go");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sandbox use local | aws ...`: choose the target; for AWS, prove the credentials first.
+pub fn use_target(app: &App, t: &UseTarget) -> Result<ExitCode> {
+    let store = app.store()?;
+    let target = match t {
+        UseTarget::Local => Target::Local,
+        UseTarget::Aws {
+            profile,
+            region,
+            account,
+            subnets,
+        } => {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(UserError::env(format!("`{account}` is not an AWS account id"))
+                    .with_hint("an account id is 12 digits, e.g. --account 123456789012")
+                    .into());
+            }
+            if !valid_region(region) {
+                return Err(UserError::env(format!("`{region}` is not an AWS region name"))
+                    .with_hint("e.g. --region us-east-1 or --region eu-west-1")
+                    .into());
+            }
+            Target::Aws {
+                profile: profile.clone(),
+                region: region.clone(),
+                account: account.clone(),
+                subnets: subnets.clone(),
+            }
+        }
+    };
+    if let Target::Aws { account, .. } = &target {
+        let aws = Aws::for_account(&target)?;
+        let actual = aws.caller_account().map_err(|f| aws.explain(f))?;
+        if &actual != account {
+            println!(
+                "warning: these credentials are for account {actual}, not {account}: checks will read {actual}, and setup and cleanup will refuse to run"
+            );
+        }
+    }
+    store.set_setting(TARGET_KEY, &serde_json::to_string(&target)?)?;
+    println!("labs now run against {}", target.describe());
+    if let Target::Aws { .. } = target {
+        println!(
+            "checks only read; setup and cleanup write only in the account above, and tag what they create `{}`",
+            crate::lab::TAG_KEY
+        );
+        println!("policies for your user: sandbox/aws/ecsdrill-checker-policy.json (read-only) and ecsdrill-learner-policy.json");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn valid_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-west-3", "us-gov-west-1", "ap-southeast-2"] {
+            assert!(valid_region(ok), "{ok}");
+        }
+        for bad in ["useast1", "us-east", "US-EAST-1", "us-east-1a", ""] {
+            assert!(!valid_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn answers_parse() {
+        let a = parse_answers(&["q=web:2".into(), "n = 4".into()]).unwrap();
+        assert_eq!(a["q"], "web:2");
+        assert_eq!(a["n"], "4");
+        assert!(parse_answers(&["nope".into()]).is_err());
+    }
+}

@@ -1,0 +1,309 @@
+//! Lab check evaluation, pure: the answers of the reads and the learner's answers to the
+//! questions go in, a verdict per check comes out. No I/O, no clock.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{AnswerKind, Expect, Lab, Question};
+use crate::grade::{normalize, parse_number};
+
+/// What one read returned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReadResult {
+    Found(Value),
+    /// The resource is not there; `detail` is the service's own words.
+    Missing { detail: String },
+    /// A read this one depends on was missing, so it was not made.
+    Skipped,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub passed: bool,
+    pub message: String,
+    /// Whether this is a question (answered by the learner) rather than a check.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub question: bool,
+}
+
+/// Runs a JMESPath expression (already linted) over a JSON value.
+pub fn query(expr: &str, data: &Value) -> Result<Value, String> {
+    let compiled = jmespath::compile(expr).map_err(|e| e.to_string())?;
+    let var = jmespath::Variable::from_serializable(data).map_err(|e| e.to_string())?;
+    let found = compiled.search(var).map_err(|e| e.to_string())?;
+    serde_json::to_value(&*found).map_err(|e| e.to_string())
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Number(_) | Value::Bool(true) => false,
+    }
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() < 1e-9,
+        _ => a == b,
+    }
+}
+
+/// Whether `found` meets `expect`.
+pub fn meets(expect: &Expect, found: &Value) -> bool {
+    match expect {
+        Expect::Equals(v) => same(found, v),
+        Expect::NotEquals(v) => !same(found, v),
+        Expect::AtLeast(n) => found.as_f64().is_some_and(|x| x >= *n),
+        Expect::AtMost(n) => found.as_f64().is_some_and(|x| x <= *n),
+        Expect::Contains(v) => contains(found, v),
+        Expect::NotContains(v) => !found.is_null() && !contains(found, v),
+        Expect::OneOf(vs) => vs.iter().any(|v| same(found, v)),
+        Expect::Exists(want) => !is_empty(found) == *want,
+    }
+}
+
+fn contains(found: &Value, v: &Value) -> bool {
+    match found {
+        Value::Array(items) => items.iter().any(|x| same(x, v)),
+        Value::String(s) => v.as_str().is_some_and(|sub| s.contains(sub)),
+        _ => false,
+    }
+}
+
+fn show(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "nothing".to_string(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(160).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn missing_message(lab: &Lab, read: &str, results: &BTreeMap<String, ReadResult>) -> Option<String> {
+    let r = lab.reads.get(read)?;
+    match results.get(read)? {
+        ReadResult::Found(_) => None,
+        ReadResult::Missing { detail } if detail.is_empty() => Some(r.value.missing.clone()),
+        ReadResult::Missing { detail } => Some(format!("{} ({detail})", r.value.missing)),
+        ReadResult::Skipped => {
+            // Name the first missing read this one depends on.
+            let dep = r
+                .value
+                .with
+                .values()
+                .map(|s| s.value.split('|').next().unwrap_or("").trim().to_string())
+                .find(|d| !matches!(results.get(d), Some(ReadResult::Found(_))));
+            Some(match dep {
+                Some(d) => missing_message(lab, &d, results).unwrap_or(r.value.missing.clone()),
+                None => r.value.missing.clone(),
+            })
+        }
+    }
+}
+
+/// Every check of the lab, in file order.
+pub fn evaluate_checks(lab: &Lab, results: &BTreeMap<String, ReadResult>) -> Vec<Outcome> {
+    lab.checks
+        .iter()
+        .map(|c| {
+            let c = &c.value;
+            let id = c.id.value.clone();
+            if let Some(msg) = missing_message(lab, &c.read.value, results) {
+                return Outcome {
+                    id,
+                    passed: false,
+                    message: msg,
+                    question: false,
+                };
+            }
+            let Some(ReadResult::Found(data)) = results.get(&c.read.value) else {
+                return Outcome {
+                    id,
+                    passed: false,
+                    message: format!("internal: read `{}` was not made", c.read.value),
+                    question: false,
+                };
+            };
+            match query(&c.query.value, data) {
+                Ok(found) if meets(&c.expect.value, &found) => Outcome {
+                    id,
+                    passed: true,
+                    message: c.title.clone(),
+                    question: false,
+                },
+                Ok(found) => Outcome {
+                    id,
+                    passed: false,
+                    message: format!("{} (found: {})", c.fail, show(&found)),
+                    question: false,
+                },
+                Err(e) => Outcome {
+                    id,
+                    passed: false,
+                    message: format!("the check's query failed: {e}"),
+                    question: false,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The answer the live state gives to a question, if the state can answer it now.
+pub fn expected_answer(q: &Question, results: &BTreeMap<String, ReadResult>) -> Option<Value> {
+    let ReadResult::Found(data) = results.get(&q.read.value)? else {
+        return None;
+    };
+    let v = query(&q.query.value, data).ok()?;
+    (!v.is_null()).then_some(v)
+}
+
+/// Whether the learner's reply is the answer the live state gives.
+pub fn answer_matches(kind: AnswerKind, expected: &Value, reply: &str) -> bool {
+    let reply_norm = normalize(reply);
+    if reply_norm.is_empty() {
+        return false;
+    }
+    let text_matches = |want: &str| {
+        let want = normalize(want);
+        want == reply_norm
+            || (want.chars().count() >= 12
+                && crate::grade::edit_distance(&want, &reply_norm) <= 1)
+    };
+    match kind {
+        AnswerKind::Number => match (expected.as_f64(), parse_number(reply)) {
+            (Some(want), Some(got)) => (want - got).abs() < 1e-9,
+            _ => false,
+        },
+        AnswerKind::Text => expected.as_str().is_some_and(text_matches),
+        AnswerKind::ErrorName => expected.as_str().is_some_and(|s| {
+            text_matches(s) || s.split_once(':').is_some_and(|(name, _)| text_matches(name))
+        }),
+        AnswerKind::Tail => expected.as_str().is_some_and(|s| {
+            text_matches(s)
+                || s.char_indices()
+                    .filter(|(_, c)| *c == '/' || *c == ':')
+                    .any(|(i, _)| normalize(&s[i + 1..]) == reply_norm)
+        }),
+        AnswerKind::AnyOf => match expected {
+            Value::Array(items) => items.iter().any(|v| match v {
+                Value::String(s) => text_matches(s),
+                other => parse_number(reply)
+                    .zip(other.as_f64())
+                    .is_some_and(|(a, b)| (a - b).abs() < 1e-9),
+            }),
+            Value::String(s) => text_matches(s),
+            other => parse_number(reply)
+                .zip(other.as_f64())
+                .is_some_and(|(a, b)| (a - b).abs() < 1e-9),
+        },
+    }
+}
+
+/// Every question, judged against the learner's replies (question id → reply).
+pub fn evaluate_questions(
+    lab: &Lab,
+    results: &BTreeMap<String, ReadResult>,
+    replies: &BTreeMap<String, String>,
+) -> Vec<Outcome> {
+    lab.questions
+        .iter()
+        .map(|q| {
+            let q = &q.value;
+            let id = q.id.value.clone();
+            let outcome = |passed, message| Outcome {
+                id: id.clone(),
+                passed,
+                message,
+                question: true,
+            };
+            let Some(expected) = expected_answer(q, results) else {
+                let why = missing_message(lab, &q.read.value, results)
+                    .unwrap_or_else(|| "the sandbox has nothing to answer it from yet".into());
+                return outcome(false, format!("{} — cannot be answered yet: {why}", q.ask));
+            };
+            match replies.get(&id) {
+                None => outcome(
+                    false,
+                    format!("{} — not answered (run `ecsdrill lab check` in a terminal, or pass --answer {id}=...)", q.ask),
+                ),
+                Some(r) if answer_matches(q.answer.value, &expected, r) => {
+                    outcome(true, format!("{} — right: {}", q.ask, q.explain))
+                }
+                Some(r) => outcome(
+                    false,
+                    format!("{} — `{r}` is not what the live state says; look again with the commands of the lab's steps", q.ask),
+                ),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn expectations() {
+        let cases = [
+            (Expect::Equals(json!("ACTIVE")), json!("ACTIVE"), true),
+            (Expect::Equals(json!(2)), json!(2.0), true),
+            (Expect::Equals(json!(true)), json!(null), false),
+            (Expect::NotEquals(json!("a")), json!("b"), true),
+            (Expect::AtLeast(2.0), json!(2), true),
+            (Expect::AtLeast(2.0), json!(1), false),
+            (Expect::AtLeast(2.0), json!(null), false),
+            (Expect::AtMost(2.0), json!(3), false),
+            (Expect::Contains(json!("x")), json!(["a", "x"]), true),
+            (Expect::Contains(json!("ecr")), json!("1.dkr.ecr.x"), true),
+            (Expect::Contains(json!("x")), json!(null), false),
+            (Expect::NotContains(json!("x")), json!(["a"]), true),
+            (Expect::NotContains(json!("x")), json!(null), false),
+            (Expect::OneOf(vec![json!(1), json!(2)]), json!(2), true),
+            (Expect::Exists(true), json!([]), false),
+            (Expect::Exists(true), json!(["a"]), true),
+            (Expect::Exists(false), json!(null), true),
+        ];
+        for (e, v, want) in cases {
+            assert_eq!(meets(&e, &v), want, "{e:?} on {v}");
+        }
+    }
+
+    #[test]
+    fn queries_are_jmespath() {
+        let data = json!({"services": [{"deployments": [{"status": "PRIMARY"}, {"status": "ACTIVE"}]}]});
+        assert_eq!(query("length(services[0].deployments)", &data).unwrap(), json!(2));
+        assert_eq!(
+            query("services[0].deployments[?status=='PRIMARY'] | [0].status", &data).unwrap(),
+            json!("PRIMARY")
+        );
+    }
+
+    #[test]
+    fn answers() {
+        let reason = json!("CannotPullContainerError: pull image manifest has been retried 5 time(s): 403");
+        assert!(answer_matches(AnswerKind::ErrorName, &reason, "cannotpullcontainererror"));
+        assert!(answer_matches(AnswerKind::ErrorName, &reason, reason.as_str().unwrap()));
+        assert!(!answer_matches(AnswerKind::ErrorName, &reason, "ResourceInitializationError"));
+        assert!(answer_matches(AnswerKind::Text, &json!("Essential container in task exited"), "essential container in task exitd"));
+        assert!(!answer_matches(AnswerKind::Text, &json!("x"), ""));
+        assert!(answer_matches(AnswerKind::Number, &json!(4), "4"));
+        assert!(!answer_matches(AnswerKind::Number, &json!(4), "four and a half"));
+        assert!(answer_matches(AnswerKind::AnyOf, &json!([3, 4]), "4"));
+        let arn = json!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:2");
+        assert!(answer_matches(AnswerKind::Tail, &arn, "web:2"));
+        assert!(answer_matches(AnswerKind::Tail, &arn, arn.as_str().unwrap()));
+        assert!(!answer_matches(AnswerKind::Tail, &arn, "web:3"));
+        assert!(answer_matches(AnswerKind::AnyOf, &json!(["web:2"]), "web:2"));
+    }
+}

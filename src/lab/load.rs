@@ -1,0 +1,421 @@
+//! Reading and linting lab files. Every problem is a diagnostic with file, line and column;
+//! a set of labs with any error is never used. The linter is what keeps "checks only read"
+//! true: a read can only name an operation of [`super::ops::READ_OPS`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_saphyr::Location;
+
+use super::ops::{Param, read_op};
+use super::{FORMAT_VERSION, Lab, SetupAction};
+use crate::deck::Diagnostic;
+use crate::deck::raw::{Reporter, parse, valid_id};
+
+pub struct LabSet {
+    pub labs: Vec<Lab>,
+}
+
+impl LabSet {
+    pub fn get(&self, id: &str) -> Option<&Lab> {
+        self.labs.iter().find(|l| l.id() == id)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.labs.iter().map(|l| l.id()).collect()
+    }
+}
+
+/// The labs built into this binary, in learning-path order (file names start with a number).
+pub fn embedded_labs() -> Vec<(String, String)> {
+    crate::sandbox::LAB_FILES
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect()
+}
+
+/// Loads and lints the embedded labs against the deck topics.
+pub fn load_labs(topics: Option<&BTreeSet<String>>) -> Result<LabSet, Vec<Diagnostic>> {
+    lint(&embedded_labs(), topics)
+}
+
+/// `lab check-files PATH...`: lab files or directories of them.
+pub fn check_lab_paths(
+    paths: &[PathBuf],
+    topics: Option<&BTreeSet<String>>,
+) -> std::io::Result<Result<LabSet, Vec<Diagnostic>>> {
+    let mut files = Vec::new();
+    for p in paths {
+        for f in crate::deck::read_dir_paths(p)? {
+            files.push((f.display().to_string(), std::fs::read_to_string(&f)?));
+        }
+    }
+    Ok(lint(&files, topics))
+}
+
+/// Lints lab files; `topics` (the deck topic ids) is checked when given.
+fn lint(
+    files: &[(String, String)],
+    topics: Option<&BTreeSet<String>>,
+) -> Result<LabSet, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let mut labs: Vec<(Lab, String)> = Vec::new();
+    for (path, text) in files {
+        let mut rep = Reporter {
+            file: path,
+            out: &mut out,
+        };
+        let Some(lab) = parse::<Lab>(text, &mut rep) else {
+            continue;
+        };
+        lint_one(&lab, path, topics, &mut rep);
+        labs.push((lab, path.clone()));
+    }
+    let ids: BTreeSet<String> = labs.iter().map(|(l, _)| l.id().to_string()).collect();
+    let mut seen = BTreeSet::new();
+    for (lab, path) in &labs {
+        let mut rep = Reporter {
+            file: path,
+            out: &mut out,
+        };
+        if !seen.insert(lab.id()) {
+            rep.error(lab.id.referenced, format!("lab id `{}` is used twice", lab.id()));
+        }
+        for p in &lab.prerequisites {
+            if !ids.contains(&p.value) {
+                rep.error(p.referenced, format!("unknown prerequisite lab `{}`", p.value));
+            }
+        }
+    }
+    if out.iter().any(|d| !d.warning) {
+        return Err(out);
+    }
+    Ok(LabSet {
+        labs: labs.into_iter().map(|(l, _)| l).collect(),
+    })
+}
+
+fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut Reporter) {
+    if !crate::deck::raw::check_format_version_of(&lab.format_version, FORMAT_VERSION, rep) {
+        return;
+    }
+    let at = lab.id.referenced;
+    if !valid_id(lab.id()) {
+        rep.error(
+            at,
+            format!("lab id `{}` must be lowercase letters, digits and dashes", lab.id()),
+        );
+    }
+    let stem = Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    let stem = stem.split_once('-').map_or(stem, |(n, rest)| {
+        if n.bytes().all(|b| b.is_ascii_digit()) { rest } else { stem }
+    });
+    if stem != lab.id() {
+        rep.error(
+            at,
+            format!("lab id `{}` does not match its file name `{stem}`", lab.id()),
+        );
+    }
+    if lab.topics.is_empty() {
+        rep.error(at, "a lab needs at least one topic");
+    }
+    for t in &lab.topics {
+        if topics.is_some_and(|known| !known.contains(&t.value)) {
+            rep.error(
+                t.referenced,
+                format!("unknown topic `{}` (topics are listed in decks/topics.yaml)", t.value),
+            );
+        }
+    }
+    if lab.steps.is_empty() {
+        rep.error(at, "a lab needs at least one step");
+    }
+    for step in &lab.steps {
+        for cmd in &step.try_commands {
+            if !(cmd.starts_with("aws ") || cmd.starts_with("ecsdrill ")) {
+                rep.error(
+                    at,
+                    format!(
+                        "step `{}`: a command to try starts with `aws ` or `ecsdrill `, not `{cmd}`",
+                        step.title
+                    ),
+                );
+            }
+        }
+    }
+    if lab.checks.is_empty() {
+        rep.error(at, "a lab needs at least one check");
+    }
+    for s in &lab.sources {
+        if !s.value.starts_with("https://") {
+            rep.error(s.referenced, "a source is an https:// URL");
+        }
+    }
+    lint_reads(lab, rep);
+    let mut ids = BTreeSet::new();
+    for c in &lab.checks {
+        let c = &c.value;
+        if !valid_id(&c.id.value) || !ids.insert(c.id.value.clone()) {
+            rep.error(c.id.referenced, format!("check id `{}` is invalid or used twice", c.id.value));
+        }
+        if !lab.reads.contains_key(&c.read.value) {
+            rep.error(c.read.referenced, format!("unknown read `{}`", c.read.value));
+        }
+        lint_query(&c.query.value, c.query.referenced, rep);
+    }
+    for q in &lab.questions {
+        let q = &q.value;
+        if !valid_id(&q.id.value) || !ids.insert(q.id.value.clone()) {
+            rep.error(q.id.referenced, format!("question id `{}` is invalid or used twice", q.id.value));
+        }
+        if !lab.reads.contains_key(&q.read.value) {
+            rep.error(q.read.referenced, format!("unknown read `{}`", q.read.value));
+        }
+        lint_query(&q.query.value, q.query.referenced, rep);
+    }
+    for a in &lab.setup {
+        if let SetupAction::PushImage { behavior, .. } = &a.value {
+            if !["healthy", "crash", "oom", "slow-start", "no-health"].contains(&behavior.as_str()) {
+                rep.error(
+                    a.referenced,
+                    format!("unknown image behaviour `{behavior}`: healthy, crash, oom, slow-start or no-health"),
+                );
+            }
+        }
+    }
+}
+
+fn lint_query(q: &str, at: Location, rep: &mut Reporter) {
+    if let Err(e) = jmespath::compile(q) {
+        rep.error(at, format!("JMESPath does not parse: {}", first_line(&e.to_string())));
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// Reads: known operations, known parameters of the right type, `with` sources that exist
+/// and form no cycle.
+fn lint_reads(lab: &Lab, rep: &mut Reporter) {
+    for (name, read) in &lab.reads {
+        let r = &read.value;
+        if !valid_id(name) && !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            rep.error(read.referenced, format!("read name `{name}`: use lowercase letters and `_`"));
+        }
+        let Some(op) = read_op(&r.action.value) else {
+            rep.error(
+                r.action.referenced,
+                format!(
+                    "`{}` is not a read ecsdrill can make (see READ_OPS in src/lab/ops.rs; checks never write)",
+                    r.action.value
+                ),
+            );
+            continue;
+        };
+        let given: BTreeSet<&str> = r
+            .params
+            .keys()
+            .chain(r.with.keys())
+            .map(String::as_str)
+            .collect();
+        for (k, v) in &r.params {
+            match op.params.iter().find(|(p, _)| p == k) {
+                None => rep.error(
+                    v.referenced,
+                    format!("`{}` takes no parameter `{k}` (it takes: {})", op.action, names(op.params)),
+                ),
+                Some((_, kind)) if !fits(*kind, &v.value) => rep.error(
+                    v.referenced,
+                    format!("parameter `{k}` of `{}` must be {}", op.action, kind_name(*kind)),
+                ),
+                _ => {}
+            }
+        }
+        for (k, src) in &r.with {
+            if !op.params.iter().any(|(p, _)| p == k) {
+                rep.error(src.referenced, format!("`{}` takes no parameter `{k}`", op.action));
+            }
+            match src.value.split_once('|') {
+                Some((from, expr)) if lab.reads.contains_key(from.trim()) => {
+                    lint_query(expr.trim(), src.referenced, rep)
+                }
+                _ => rep.error(
+                    src.referenced,
+                    format!("`with` takes \"READ | JMESPath\", where READ is another read of this lab: `{}`", src.value),
+                ),
+            }
+        }
+        for req in op.required {
+            if !given.contains(req) {
+                rep.error(read.referenced, format!("`{}` needs the parameter `{req}`", op.action));
+            }
+        }
+        if let Some(m) = &r.missing_when {
+            lint_query(&m.value, m.referenced, rep);
+        }
+        if depends_on(lab, name, name, 0) {
+            rep.error(read.referenced, format!("read `{name}` depends on itself through `with`"));
+        }
+    }
+}
+
+fn depends_on(lab: &Lab, start: &str, target: &str, depth: usize) -> bool {
+    if depth > lab.reads.len() {
+        return true;
+    }
+    let Some(r) = lab.reads.get(start) else {
+        return false;
+    };
+    r.value.with.values().any(|src| {
+        let from = src.value.split('|').next().unwrap_or("").trim();
+        from == target || depends_on(lab, from, target, depth + 1)
+    })
+}
+
+fn fits(kind: Param, v: &serde_json::Value) -> bool {
+    use serde_json::Value as V;
+    match kind {
+        Param::Str => v.is_string(),
+        Param::Int => v.is_i64(),
+        Param::StrList => v.as_array().is_some_and(|a| a.iter().all(V::is_string)),
+        Param::ObjectList => v.as_array().is_some_and(|a| a.iter().all(V::is_object)),
+    }
+}
+
+fn kind_name(kind: Param) -> &'static str {
+    match kind {
+        Param::Str => "a string",
+        Param::Int => "an integer",
+        Param::StrList => "a list of strings",
+        Param::ObjectList => "a list of objects",
+    }
+}
+
+fn names(params: &[(&str, Param)]) -> String {
+    if params.is_empty() {
+        return "none".into();
+    }
+    params.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads in the order they can run: every read after the reads its `with` uses.
+/// Returns waves; the reads of one wave run concurrently.
+pub fn read_waves(lab: &Lab) -> Vec<Vec<&str>> {
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut waves = Vec::new();
+    let mut left: BTreeMap<&str, Vec<&str>> = lab
+        .reads
+        .iter()
+        .map(|(name, r)| {
+            let deps = r
+                .value
+                .with
+                .values()
+                .map(|s| s.value.split('|').next().unwrap_or("").trim())
+                .filter_map(|d| lab.reads.get_key_value(d).map(|(k, _)| k.as_str()))
+                .collect();
+            (name.as_str(), deps)
+        })
+        .collect();
+    while !left.is_empty() {
+        let ready: Vec<&str> = left
+            .iter()
+            .filter(|(_, deps)| deps.iter().all(|d| done.contains(d)))
+            .map(|(n, _)| *n)
+            .collect();
+        if ready.is_empty() {
+            break; // a cycle; the linter reports it
+        }
+        for n in &ready {
+            left.remove(n);
+            done.insert(n);
+        }
+        waves.push(ready);
+    }
+    waves
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics() -> BTreeSet<String> {
+        ["ecr-vs-ecs", "cluster", "task"].iter().map(|s| s.to_string()).collect()
+    }
+
+    const GOOD: &str = r#"format_version: 1
+id: tiny
+title: Tiny
+topics: [cluster]
+minutes: 5
+intro: Make a cluster.
+steps:
+  - title: Create it
+    text: Create a cluster named `drill`.
+    try: ["aws ecs create-cluster --cluster-name drill"]
+    hints: ["Use create-cluster."]
+reads:
+  cluster:
+    action: ecs:DescribeClusters
+    params: {clusters: [drill]}
+    missing_when: "length(clusters[?status=='ACTIVE']) == `0`"
+    missing: "There is no cluster `drill`: `aws ecs create-cluster --cluster-name drill`."
+  services:
+    action: ecs:DescribeServices
+    params: {cluster: drill}
+    with: {services: "names | serviceArns"}
+    missing: "No services."
+  names:
+    action: ecs:ListServices
+    params: {cluster: drill}
+    missing: "No cluster."
+checks:
+  - id: active
+    title: the cluster is active
+    read: cluster
+    query: "clusters[0].status"
+    expect: {equals: ACTIVE}
+    fail: "Create the cluster."
+"#;
+
+    #[test]
+    fn a_good_lab_passes_and_reads_run_in_waves() {
+        let set = lint(&[("labs/tiny.yaml".into(), GOOD.into())], Some(&topics())).unwrap();
+        let lab = set.get("tiny").unwrap();
+        assert_eq!(read_waves(lab), vec![vec!["cluster", "names"], vec!["services"]]);
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        match lint(&[("labs/tiny.yaml".into(), text.into())], Some(&topics())) {
+            Ok(_) => vec![],
+            Err(d) => d.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn bad_labs_are_located() {
+        let cases = [
+            (GOOD.replace("ecs:DescribeClusters", "ecs:DeleteCluster"), "labs/tiny.yaml:14:13: error: `ecs:DeleteCluster` is not a read"),
+            (GOOD.replace("topics: [cluster]", "topics: [clusterz]"), "labs/tiny.yaml:4:10: error: unknown topic `clusterz`"),
+            (GOOD.replace("clusters: [drill]", "clusterz: [drill]"), "takes no parameter `clusterz`"),
+            (GOOD.replace("clusters: [drill]", "clusters: drill"), "must be a list of strings"),
+            (GOOD.replace("read: cluster\n", "read: clusterz\n"), "unknown read `clusterz`"),
+            (GOOD.replace("\"clusters[0].status\"", "\"clusters[0.status\""), "JMESPath does not parse"),
+            (GOOD.replace("names | serviceArns", "nope | serviceArns"), "`with` takes"),
+            (GOOD.replace("names | serviceArns", "services | serviceArns"), "depends on itself"),
+            (GOOD.replace("id: tiny", "id: other"), "does not match its file name"),
+            (GOOD.replace("format_version: 1", "format_version: 9"), "newer than this build"),
+            (GOOD.replace("aws ecs create-cluster", "rm -rf /; aws"), "starts with `aws `"),
+            (GOOD.replace("{equals: ACTIVE}", "{equal: ACTIVE}"), "equal"),
+            (GOOD.replace("    missing: \"No cluster.\"\n", ""), "missing"),
+        ];
+        for (text, want) in cases {
+            let got = errors(&text);
+            assert!(got.iter().any(|e| e.contains(want)), "want {want:?}, got {got:?}");
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Labs: hands-on exercises the learner does with the real `aws` CLI, verified by reading the
+//! live state of the sandbox (or their own account). A lab is data (YAML with a
+//! `format_version`, in `sandbox/labs/`): steps to read, reads (API calls that only look),
+//! checks and questions over what the reads return (JMESPath, as `aws --query`), and an
+//! optional setup of declarative actions. Lab files hold no shell commands and no code:
+//! the commands shown to the learner are text, never run by ecsdrill.
+
+pub mod eval;
+pub mod load;
+pub mod ops;
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+pub use load::{LabSet, check_lab_paths, embedded_labs, load_labs};
+
+/// The lab format this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The tag every resource ecsdrill creates carries; its value is the lab id.
+pub const TAG_KEY: &str = "ecsdrill:lab";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    pub format_version: Option<Spanned<u32>>,
+    pub id: Spanned<String>,
+    pub title: String,
+    pub topics: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub prerequisites: Vec<Spanned<String>>,
+    pub minutes: u32,
+    /// Billable resources in a real account, stated before a lab starts there.
+    pub cost: Option<String>,
+    /// The markdown shown by `lab start` before the steps.
+    pub intro: String,
+    #[serde(default)]
+    pub setup: Vec<Spanned<SetupAction>>,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub reads: BTreeMap<String, Spanned<Read>>,
+    #[serde(default)]
+    pub checks: Vec<Spanned<Check>>,
+    #[serde(default)]
+    pub questions: Vec<Spanned<Question>>,
+    /// What the learner should take away, shown when every check passes.
+    pub debrief: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub title: String,
+    pub text: String,
+    /// Commands to try, shown to the learner; never run by ecsdrill.
+    #[serde(default, rename = "try")]
+    pub try_commands: Vec<String>,
+    #[serde(default)]
+    pub hints: Vec<String>,
+}
+
+/// One API read. `params` are the API's own parameter names, as in `--cli-input-json`;
+/// `with` fills parameters from earlier reads: name → "read | JMESPath".
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Read {
+    pub action: Spanned<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, Spanned<serde_json::Value>>,
+    #[serde(default)]
+    pub with: BTreeMap<String, Spanned<String>>,
+    /// JMESPath that is true when the answer means "not there" (e.g. ECS `failures`).
+    pub missing_when: Option<Spanned<String>>,
+    /// What to tell the learner when the resource does not exist, and how to create it.
+    pub missing: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub id: Spanned<String>,
+    /// What is verified, in a few words; the message of a passed check.
+    pub title: String,
+    pub read: Spanned<String>,
+    pub query: Spanned<String>,
+    pub expect: Spanned<Expect>,
+    /// What is wrong and how to fix it; the message of a failed check.
+    pub fail: String,
+}
+
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expect {
+    Equals(serde_json::Value),
+    NotEquals(serde_json::Value),
+    AtLeast(f64),
+    AtMost(f64),
+    /// A list holds the value, or a string holds the substring.
+    Contains(serde_json::Value),
+    NotContains(serde_json::Value),
+    OneOf(Vec<serde_json::Value>),
+    /// `true`: the query finds something (not null, not empty); `false`: it finds nothing.
+    Exists(bool),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: Spanned<String>,
+    pub ask: String,
+    pub read: Spanned<String>,
+    pub query: Spanned<String>,
+    pub answer: Spanned<AnswerKind>,
+    /// Why the answer is what it is, shown once it is answered.
+    pub explain: String,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerKind {
+    /// The text, normalised (case, spaces, punctuation, small typos on long answers).
+    Text,
+    /// The text, or only its part before the first colon (an error's name).
+    ErrorName,
+    Number,
+    /// The query gives a list; any element is right.
+    AnyOf,
+    /// An ARN or name: the whole, or any tail after a `/` or `:` (`web:2` for a task
+    /// definition ARN ending in `task-definition/web:2`).
+    Tail,
+}
+
+/// What a setup creates. Names may use `${account}`, `${region}` and `${ecr}` (the
+/// registry host); everything created is tagged `ecsdrill:lab = <lab id>`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SetupAction {
+    /// Local sandbox only: stands in for `docker push`, with a behaviour.
+    PushImage {
+        repository: String,
+        tag: String,
+        #[serde(default = "healthy")]
+        behavior: String,
+    },
+    CreateCluster {
+        name: String,
+    },
+    CreateLogGroup {
+        name: String,
+    },
+    CreateRole {
+        name: String,
+        #[serde(default)]
+        managed_policies: Vec<String>,
+        #[serde(default)]
+        inline_policies: BTreeMap<String, serde_json::Value>,
+    },
+    PutParameter {
+        name: String,
+        value: String,
+        #[serde(default)]
+        secure: bool,
+    },
+    RegisterTaskDefinition {
+        family: String,
+        cpu: String,
+        memory: String,
+        execution_role: Option<String>,
+        task_role: Option<String>,
+        container: SetupContainer,
+    },
+    CreateService {
+        cluster: String,
+        name: String,
+        task_definition: String,
+        desired_count: i32,
+        #[serde(default)]
+        circuit_breaker: bool,
+        #[serde(default)]
+        rollback: bool,
+    },
+    /// Deploys another task definition to a service the setup created.
+    UpdateService {
+        cluster: String,
+        name: String,
+        task_definition: String,
+    },
+    /// Local sandbox: move simulated time on (in a real account: wait this long).
+    AdvanceClock {
+        seconds: u32,
+    },
+}
+
+fn healthy() -> String {
+    "healthy".into()
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SetupContainer {
+    pub name: String,
+    pub image: String,
+    pub port: Option<i32>,
+    pub log_group: Option<String>,
+}
+
+impl Lab {
+    pub fn id(&self) -> &str {
+        &self.id.value
+    }
+
+    pub fn topics(&self) -> impl Iterator<Item = &str> {
+        self.topics.iter().map(|t| t.value.as_str())
+    }
+
+    pub fn hints(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.hints.iter().map(move |h| (i, h.as_str())))
+    }
+
+    pub fn needs_local_sandbox(&self) -> bool {
+        self.setup
+            .iter()
+            .any(|a| matches!(a.value, SetupAction::PushImage { .. }))
+    }
+}
+
+/// `${account}`, `${region}` and `${ecr}` in a lab's strings.
+pub struct Vars {
+    pub account: String,
+    pub region: String,
+}
+
+impl Vars {
+    pub fn expand(&self, s: &str) -> String {
+        s.replace(
+            "${ecr}",
+            &format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region),
+        )
+        .replace("${account}", &self.account)
+        .replace("${region}", &self.region)
+    }
+
+    pub fn expand_json(&self, v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::String(s) => serde_json::Value::String(self.expand(s)),
+            serde_json::Value::Array(a) => a.iter().map(|x| self.expand_json(x)).collect(),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .map(|(k, x)| (k.clone(), self.expand_json(x)))
+                .collect(),
+            other => other.clone(),
+        }
+    }
+}

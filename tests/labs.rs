@@ -1,0 +1,328 @@
+//! Every lab, end to end against the real sandbox: `lab start` runs the setup, the reference
+//! solution in tests/labs/ID.yaml is performed with the real `aws` CLI, and `lab check`
+//! must pass; each typical wrong solution must fail the checks it names. Then the same
+//! checks run with IAM enforcement on and only the read-only checker policy
+//! (sandbox/aws/ecsdrill-checker-policy.json), through `sandbox use aws`: that proves they
+//! only read, and exercises the real-account path (STS allow-list) against the sandbox.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ecsdrill");
+static INSTALL: Mutex<bool> = Mutex::new(false);
+
+fn tmp() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+fn shared_home() -> PathBuf {
+    tmp().join("sandbox-home")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[derive(Deserialize)]
+struct Solution {
+    lab: String,
+    solution: String,
+    #[serde(default)]
+    answers: BTreeMap<String, String>,
+    #[serde(default)]
+    wrong: Vec<Wrong>,
+}
+
+#[derive(Deserialize)]
+struct Wrong {
+    name: String,
+    script: String,
+    #[serde(default)]
+    answers: BTreeMap<String, String>,
+    fails: Vec<String>,
+    message: Option<String>,
+}
+
+/// A sandbox of its own for one lab's tests, sharing the installed Python environment.
+struct Env {
+    home: PathBuf,
+    work: tempfile::TempDir,
+    endpoint: String,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        {
+            let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+            if !*done {
+                let out = Command::new(BIN)
+                    .args(["sandbox", "install"])
+                    .env("ECSDRILL_SANDBOX_HOME", shared_home())
+                    .env("HOME", shared_home())
+                    .stdin(Stdio::null())
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "install: {}", text(&out.stderr));
+                *done = true;
+            }
+        }
+        let home = tmp().join(format!("lab-{name}"));
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+        for entry in ["venv", "server"] {
+            std::os::unix::fs::symlink(shared_home().join(entry), home.join(entry)).unwrap();
+        }
+        std::fs::copy(shared_home().join("install.json"), home.join("install.json")).unwrap();
+        let mut env = Env {
+            home,
+            work: tempfile::tempdir().unwrap(),
+            endpoint: String::new(),
+        };
+        let out = env.ecsdrill(&["sandbox", "up", "--clock", "manual"]);
+        assert!(out.status.success(), "up: {}", text(&out.stderr));
+        let out = env.ecsdrill(&["sandbox", "status", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        env.endpoint = v["endpoint"].as_str().unwrap().to_string();
+        env
+    }
+
+    fn cmd(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        let data = self.work.path().join("data");
+        c.env("ECSDRILL_SANDBOX_HOME", &self.home)
+            .env("HOME", self.work.path())
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_CACHE_HOME", self.work.path().join("cache"))
+            .env("XDG_CONFIG_HOME", self.work.path().join("config"))
+            .env("ECSDRILL_DB", self.work.path().join("progress.db"))
+            .env("ECSDRILL_NOW", "2026-11-22T10:00:00+00:00")
+            .env("AWS_CONFIG_FILE", self.work.path().join("aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.work.path().join("aws-credentials"))
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn ecsdrill(&self, args: &[&str]) -> Output {
+        self.cmd(Path::new(BIN)).args(args).output().unwrap()
+    }
+
+    /// Runs a script with `aws` pointed at the sandbox and `ecsdrill` on PATH.
+    fn script(&self, script: &str) -> Output {
+        let env_out = self.ecsdrill(&["sandbox", "env"]);
+        let mut c = self.cmd(Path::new("/bin/bash"));
+        for line in text(&env_out.stdout).lines() {
+            if let Some((k, v)) = line.strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+                c.env(k, v.trim_matches('\''));
+            }
+        }
+        let bin_dir = Path::new(BIN).parent().unwrap();
+        let path = format!(
+            "{}:{}:/usr/bin:/bin",
+            bin_dir.display(),
+            self.home.join("venv/bin").display()
+        );
+        c.env("PATH", path)
+            .args(["-euo", "pipefail", "-c", script])
+            .output()
+            .unwrap()
+    }
+
+    fn fresh(&self) {
+        let _ = std::fs::remove_file(self.work.path().join("progress.db"));
+        let out = self.ecsdrill(&["sandbox", "reset"]);
+        assert!(out.status.success(), "reset: {}", text(&out.stderr));
+    }
+
+    fn start(&self, lab: &str) {
+        let out = self.ecsdrill(&["lab", "start", lab]);
+        assert!(
+            out.status.success(),
+            "lab start {lab}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+
+    fn check(&self, lab: &str, answers: &BTreeMap<String, String>) -> (Output, serde_json::Value) {
+        let mut args = vec!["lab".to_string(), "check".into(), lab.into(), "--json".into()];
+        for (k, v) in answers {
+            args.push("--answer".into());
+            args.push(format!("{k}={v}"));
+        }
+        let out = self.cmd(Path::new(BIN)).args(&args).output().unwrap();
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out, v)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.ecsdrill(&["sandbox", "down"]);
+    }
+}
+
+fn failed_ids(v: &serde_json::Value) -> Vec<String> {
+    v["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["passed"] == false)
+                .map(|c| format!("{}: {}", c["id"].as_str().unwrap_or(""), c["message"].as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sets up a read-only IAM user in the sandbox and turns IAM enforcement on; labs then
+/// run against the sandbox as if it were an AWS account (`sandbox use aws`).
+fn enforce_read_only(env: &Env, account: &str) {
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/aws/ecsdrill-checker-policy.json");
+    let script = format!(
+        r#"aws iam create-user --user-name checker >/dev/null
+aws iam put-user-policy --user-name checker --policy-name read-only --policy-document file://{policy} >/dev/null
+aws iam create-access-key --user-name checker --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text"#,
+        policy = policy.display()
+    );
+    let out = env.script(&script);
+    assert!(out.status.success(), "checker user: {}", text(&out.stderr));
+    let keys = text(&out.stdout);
+    let mut it = keys.split_whitespace();
+    let (id, secret) = (it.next().unwrap(), it.next().unwrap());
+    std::fs::write(
+        env.work.path().join("aws-credentials"),
+        format!("[checker]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
+    )
+    .unwrap();
+    std::fs::write(env.work.path().join("aws-config"), "[profile checker]\nregion = us-east-1\n").unwrap();
+    let _ = account;
+    let out = http_post(&&env.endpoint, "/moto-api/reset-auth", "0");
+    assert!(out.starts_with("HTTP/1.1 200") || out.starts_with("HTTP/1.0 200"), "reset-auth: {out}");
+}
+
+/// A POST to the sandbox on loopback (moto's own API), answered as text.
+fn http_post(endpoint: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).unwrap();
+    r
+}
+
+fn run_lab(id: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/labs/{id}.yaml"));
+    let sol: Solution = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(sol.lab, id);
+    assert!(sol.wrong.len() >= 2, "{id}: at least two wrong solutions");
+    let env = Env::new(id);
+
+    for w in &sol.wrong {
+        env.fresh();
+        env.start(id);
+        let out = env.script(&w.script);
+        assert!(out.status.success(), "{id} / {}: script failed: {}", w.name, text(&out.stderr));
+        let (out, v) = env.check(id, &w.answers);
+        assert_eq!(out.status.code(), Some(1), "{id} / {}: must fail: {}{}", w.name, text(&out.stdout), text(&out.stderr));
+        let failed = failed_ids(&v);
+        for f in &w.fails {
+            assert!(
+                failed.iter().any(|x| x.starts_with(&format!("{f}: "))),
+                "{id} / {}: `{f}` should fail; failed: {failed:#?}",
+                w.name
+            );
+        }
+        if let Some(m) = &w.message {
+            assert!(failed.iter().any(|x| x.contains(m.as_str())), "{id} / {}: no message with {m:?} in {failed:#?}", w.name);
+        }
+    }
+
+    env.fresh();
+    env.start(id);
+    let out = env.script(&sol.solution);
+    assert!(out.status.success(), "{id}: solution script failed: {}", text(&out.stderr));
+    let (out, v) = env.check(id, &sol.answers);
+    assert!(
+        out.status.success() && v["passed"] == true,
+        "{id}: the reference solution must pass: {:#?}\n{}",
+        failed_ids(&v),
+        text(&out.stderr)
+    );
+    let status = env.ecsdrill(&["lab", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let row = list.as_array().unwrap().iter().find(|l| l["id"] == id).unwrap();
+    assert_eq!(row["status"], "passed");
+
+    // The same checks, read-only: IAM enforced, the checker policy only, as an AWS account.
+    enforce_read_only(&env, "123456789012");
+    let out = env.cmd(Path::new(BIN))
+        .args(["sandbox", "use", "aws", "--profile", "checker", "--region", "us-east-1", "--account", "123456789012"])
+        .env("AWS_ENDPOINT_URL", &env.endpoint)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{id}: sandbox use aws: {}{}", text(&out.stdout), text(&out.stderr));
+    let out = env.cmd(Path::new(BIN))
+        .args(["lab", "check", id, "--json"])
+        .args(sol.answers.iter().flat_map(|(k, v)| ["--answer".to_string(), format!("{k}={v}")]))
+        .env("AWS_ENDPOINT_URL", &env.endpoint)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert!(
+        out.status.success() && v["passed"] == true,
+        "{id}: checks with the read-only policy under IAM enforcement: {:#?}\n{}",
+        failed_ids(&v),
+        text(&out.stderr)
+    );
+    // The enforcement is real: the same credentials may not write.
+    let out = env.script("aws ecs create-cluster --cluster-name not-allowed --profile checker");
+    assert!(!out.status.success(), "{id}: a write with the checker policy must be denied");
+}
+
+macro_rules! lab_tests {
+    ($($name:ident => $id:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run_lab($id);
+            }
+        )*
+    };
+}
+
+lab_tests! {
+    lab_01_ecr_push => "ecr-push",
+    lab_02_task_definition => "task-definition",
+    lab_03_two_roles => "two-roles",
+    lab_04_secrets => "secrets",
+    lab_05_run_task => "run-task",
+    lab_06_alb_service => "alb-service",
+    lab_07_rolling_deploy => "rolling-deploy",
+    lab_08_crash_loop => "crash-loop",
+    lab_09_cannot_pull => "cannot-pull",
+    lab_10_auto_scaling => "auto-scaling",
+}
+
+#[test]
+fn every_lab_has_a_reference_solution_test() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(dir.join("tests/labs.rs")).unwrap();
+    for entry in std::fs::read_dir(dir.join("sandbox/labs")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let id = name.trim_end_matches(".yaml").split_once('-').unwrap().1.to_string();
+        assert!(src.contains(&format!("=> \"{id}\"")), "no test for lab {id}");
+        assert!(dir.join(format!("tests/labs/{id}.yaml")).exists(), "no tests/labs/{id}.yaml");
+    }
+}
