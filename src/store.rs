@@ -793,7 +793,10 @@ impl Store {
 
     /// The number of the next hint to show (0-based), counting it as shown.
     pub fn next_hint(&self, lab: &str, target: &str) -> Result<Option<i64>> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| explain(&self.path, e))?;
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| explain(&self.path, e))?;
         let shown: Option<i64> = tx
             .query_row(
                 "SELECT hints_shown FROM lab_progress WHERE lab = ?1 AND target = ?2",
@@ -815,7 +818,10 @@ impl Store {
 
     /// Records one `lab check` run, and the lab as passed the first time all checks pass.
     pub fn record_lab_check(&self, run: &LabCheckRun) -> Result<()> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| explain(&self.path, e))?;
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| explain(&self.path, e))?;
         tx.execute(
             "INSERT INTO lab_check_log (lab, target, checked_ms, passed, checks_passed, checks_total, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -841,7 +847,14 @@ impl Store {
         tx.commit().map_err(|e| explain(&self.path, e))
     }
 
-    pub fn record_lab_resource(&self, lab: &str, target: &str, kind: &str, name: &str, now_ms: i64) -> Result<()> {
+    pub fn record_lab_resource(
+        &self,
+        lab: &str,
+        target: &str,
+        kind: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<()> {
         self.conn
             .execute(
                 "INSERT INTO lab_resource (lab, target, kind, name, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",

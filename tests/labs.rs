@@ -76,7 +76,11 @@ impl Env {
         for entry in ["venv", "server"] {
             std::os::unix::fs::symlink(shared_home().join(entry), home.join(entry)).unwrap();
         }
-        std::fs::copy(shared_home().join("install.json"), home.join("install.json")).unwrap();
+        std::fs::copy(
+            shared_home().join("install.json"),
+            home.join("install.json"),
+        )
+        .unwrap();
         let mut env = Env {
             home,
             work: tempfile::tempdir().unwrap(),
@@ -101,8 +105,14 @@ impl Env {
             .env("ECSDRILL_DB", self.work.path().join("progress.db"))
             .env("ECSDRILL_NOW", "2026-11-22T10:00:00+00:00")
             .env("AWS_CONFIG_FILE", self.work.path().join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.work.path().join("aws-credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.work.path().join("aws-credentials"),
+            )
             .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("NO_COLOR")
             .stdin(Stdio::null());
@@ -118,7 +128,10 @@ impl Env {
         let env_out = self.ecsdrill(&["sandbox", "env"]);
         let mut c = self.cmd(Path::new("/bin/bash"));
         for line in text(&env_out.stdout).lines() {
-            if let Some((k, v)) = line.strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+            if let Some((k, v)) = line
+                .strip_prefix("export ")
+                .and_then(|kv| kv.split_once('='))
+            {
                 c.env(k, v.trim_matches('\''));
             }
         }
@@ -151,7 +164,12 @@ impl Env {
     }
 
     fn check(&self, lab: &str, answers: &BTreeMap<String, String>) -> (Output, serde_json::Value) {
-        let mut args = vec!["lab".to_string(), "check".into(), lab.into(), "--json".into()];
+        let mut args = vec![
+            "lab".to_string(),
+            "check".into(),
+            lab.into(),
+            "--json".into(),
+        ];
         for (k, v) in answers {
             args.push("--answer".into());
             args.push(format!("{k}={v}"));
@@ -174,7 +192,13 @@ fn failed_ids(v: &serde_json::Value) -> Vec<String> {
         .map(|a| {
             a.iter()
                 .filter(|c| c["passed"] == false)
-                .map(|c| format!("{}: {}", c["id"].as_str().unwrap_or(""), c["message"].as_str().unwrap_or("")))
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c["id"].as_str().unwrap_or(""),
+                        c["message"].as_str().unwrap_or("")
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -183,7 +207,8 @@ fn failed_ids(v: &serde_json::Value) -> Vec<String> {
 /// Sets up a read-only IAM user in the sandbox and turns IAM enforcement on; labs then
 /// run against the sandbox as if it were an AWS account (`sandbox use aws`).
 fn enforce_read_only(env: &Env, account: &str) {
-    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/aws/ecsdrill-checker-policy.json");
+    let policy =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/aws/ecsdrill-checker-policy.json");
     let script = format!(
         r#"aws iam create-user --user-name checker >/dev/null
 aws iam put-user-policy --user-name checker --policy-name read-only --policy-document file://{policy} >/dev/null
@@ -200,10 +225,17 @@ aws iam create-access-key --user-name checker --query 'AccessKey.[AccessKeyId,Se
         format!("[checker]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
     )
     .unwrap();
-    std::fs::write(env.work.path().join("aws-config"), "[profile checker]\nregion = us-east-1\n").unwrap();
+    std::fs::write(
+        env.work.path().join("aws-config"),
+        "[profile checker]\nregion = us-east-1\n",
+    )
+    .unwrap();
     let _ = account;
     let out = http_post(&&env.endpoint, "/moto-api/reset-auth", "0");
-    assert!(out.starts_with("HTTP/1.1 200") || out.starts_with("HTTP/1.0 200"), "reset-auth: {out}");
+    assert!(
+        out.starts_with("HTTP/1.1 200") || out.starts_with("HTTP/1.0 200"),
+        "reset-auth: {out}"
+    );
 }
 
 /// A POST to the sandbox on loopback (moto's own API), answered as text.
@@ -233,9 +265,21 @@ fn run_lab(id: &str) {
         env.fresh();
         env.start(id);
         let out = env.script(&w.script);
-        assert!(out.status.success(), "{id} / {}: script failed: {}", w.name, text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{id} / {}: script failed: {}",
+            w.name,
+            text(&out.stderr)
+        );
         let (out, v) = env.check(id, &w.answers);
-        assert_eq!(out.status.code(), Some(1), "{id} / {}: must fail: {}{}", w.name, text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{id} / {}: must fail: {}{}",
+            w.name,
+            text(&out.stdout),
+            text(&out.stderr)
+        );
         let failed = failed_ids(&v);
         for f in &w.fails {
             assert!(
@@ -245,14 +289,22 @@ fn run_lab(id: &str) {
             );
         }
         if let Some(m) = &w.message {
-            assert!(failed.iter().any(|x| x.contains(m.as_str())), "{id} / {}: no message with {m:?} in {failed:#?}", w.name);
+            assert!(
+                failed.iter().any(|x| x.contains(m.as_str())),
+                "{id} / {}: no message with {m:?} in {failed:#?}",
+                w.name
+            );
         }
     }
 
     env.fresh();
     env.start(id);
     let out = env.script(&sol.solution);
-    assert!(out.status.success(), "{id}: solution script failed: {}", text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{id}: solution script failed: {}",
+        text(&out.stderr)
+    );
     let (out, v) = env.check(id, &sol.answers);
     assert!(
         out.status.success() && v["passed"] == true,
@@ -262,20 +314,46 @@ fn run_lab(id: &str) {
     );
     let status = env.ecsdrill(&["lab", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    let row = list.as_array().unwrap().iter().find(|l| l["id"] == id).unwrap();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == id)
+        .unwrap();
     assert_eq!(row["status"], "passed");
 
     // The same checks, read-only: IAM enforced, the checker policy only, as an AWS account.
     enforce_read_only(&env, "123456789012");
-    let out = env.cmd(Path::new(BIN))
-        .args(["sandbox", "use", "aws", "--profile", "checker", "--region", "us-east-1", "--account", "123456789012"])
+    let out = env
+        .cmd(Path::new(BIN))
+        .args([
+            "sandbox",
+            "use",
+            "aws",
+            "--profile",
+            "checker",
+            "--region",
+            "us-east-1",
+            "--account",
+            "123456789012",
+        ])
         .env("AWS_ENDPOINT_URL", &env.endpoint)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{id}: sandbox use aws: {}{}", text(&out.stdout), text(&out.stderr));
-    let out = env.cmd(Path::new(BIN))
+    assert!(
+        out.status.success(),
+        "{id}: sandbox use aws: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let out = env
+        .cmd(Path::new(BIN))
         .args(["lab", "check", id, "--json"])
-        .args(sol.answers.iter().flat_map(|(k, v)| ["--answer".to_string(), format!("{k}={v}")]))
+        .args(
+            sol.answers
+                .iter()
+                .flat_map(|(k, v)| ["--answer".to_string(), format!("{k}={v}")]),
+        )
         .env("AWS_ENDPOINT_URL", &env.endpoint)
         .output()
         .unwrap();
@@ -287,8 +365,14 @@ fn run_lab(id: &str) {
         text(&out.stderr)
     );
     // The enforcement is real: the same credentials may not write.
-    let out = env.script("aws ecs create-cluster --cluster-name not-allowed --profile checker");
-    assert!(!out.status.success(), "{id}: a write with the checker policy must be denied");
+    let out = env.script(
+        "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY aws ecs create-cluster --cluster-name not-allowed --profile checker",
+    );
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("AccessDenied"),
+        "{id}: a write with the checker policy must be denied: {}",
+        text(&out.stderr)
+    );
 }
 
 macro_rules! lab_tests {
@@ -315,14 +399,208 @@ lab_tests! {
     lab_10_auto_scaling => "auto-scaling",
 }
 
+fn stderr_has(out: &Output, code: i32, want: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains(want),
+        "want {want:?} in: {}",
+        text(&out.stderr)
+    );
+}
+
+/// The rules for a real account, tested against the sandbox posing as one (its STS says
+/// 123456789012): a fake allow-list refuses every write; the real one lets setup write
+/// tagged resources and cleanup delete only those; faults are one line and exit 2.
+#[test]
+fn real_account_safety_rules() {
+    let env = Env::new("safety");
+    env.fresh();
+    std::fs::write(
+        env.work.path().join("aws-credentials"),
+        "[learner]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = example\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.work.path().join("aws-config"),
+        "[profile learner]\nregion = us-east-1\n[profile nocreds]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let as_account = |args: &[&str]| {
+        env.cmd(Path::new(BIN))
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &env.endpoint)
+            .output()
+            .unwrap()
+    };
+    let use_aws = |account: &str| {
+        let out = as_account(&[
+            "sandbox",
+            "use",
+            "aws",
+            "--profile",
+            "learner",
+            "--region",
+            "us-east-1",
+            "--account",
+            account,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+
+    // A fake allow-list: the credentials' account is not it, so nothing may be written.
+    assert!(use_aws("111111111111").contains("setup and cleanup will refuse"));
+    let out = as_account(&["lab", "start", "task-definition"]);
+    stderr_has(
+        &out,
+        2,
+        "refusing to write: these credentials are for account 123456789012, not the allow-listed 111111111111",
+    );
+    stderr_has(&as_account(&["lab", "cleanup"]), 2, "refusing to write");
+    let listed = env.script("aws ecs list-clusters --query 'length(clusterArns)'; aws iam list-roles --query 'length(Roles)'");
+    assert_eq!(
+        text(&listed.stdout).split_whitespace().collect::<Vec<_>>(),
+        ["0", "0"],
+        "nothing was created"
+    );
+
+    // Billable labs ask first; without a yes nothing starts.
+    let out = as_account(&["lab", "start", "alb-service"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("billable"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // The allow-listed account: setup writes, tagged; cleanup deletes only what is tagged.
+    // (In an account, the learner pushes the lab's image with docker; here push-image does.)
+    use_aws("123456789012");
+    assert!(
+        env.ecsdrill(&["sandbox", "push-image", "web:v1"])
+            .status
+            .success()
+    );
+    let out = as_account(&["lab", "start", "task-definition"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("setup: created"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mine = env.script(
+        "aws ecs create-cluster --cluster-name mine >/dev/null
+         aws logs untag-log-group --log-group-name /ecs/drill --tags ecsdrill:lab
+         aws iam list-role-tags --role-name ecsdrill-exec --query 'Tags[0].Key' --output text",
+    );
+    assert!(mine.status.success(), "{}", text(&mine.stderr));
+    assert_eq!(
+        text(&mine.stdout).trim(),
+        "ecsdrill:lab",
+        "setup tags what it creates"
+    );
+    let out = as_account(&["lab", "cleanup"]);
+    let said = text(&out.stdout);
+    assert!(said.contains("deleted role ecsdrill-exec"), "{said}");
+    assert!(said.contains("left alone: log group /ecs/drill"), "{said}");
+    let left = env.script(
+        "aws ecs describe-clusters --clusters mine --query 'clusters[0].status' --output text
+         aws logs describe-log-groups --log-group-name-prefix /ecs/drill --query 'length(logGroups)'
+         aws iam list-roles --query 'length(Roles)'",
+    );
+    assert_eq!(
+        text(&left.stdout).split_whitespace().collect::<Vec<_>>(),
+        ["ACTIVE", "1", "0"]
+    );
+
+    // Faults: no credentials, a bad region, the sandbox down; each one line with the fix.
+    let out = as_account(&[
+        "sandbox",
+        "use",
+        "aws",
+        "--profile",
+        "nocreds",
+        "--region",
+        "us-east-1",
+        "--account",
+        "123456789012",
+    ]);
+    stderr_has(&out, 2, "no AWS credentials for profile `nocreds`");
+    assert!(text(&out.stderr).contains("aws sso login --profile nocreds"));
+    let out = as_account(&[
+        "sandbox",
+        "use",
+        "aws",
+        "--profile",
+        "learner",
+        "--region",
+        "useast1",
+        "--account",
+        "123456789012",
+    ]);
+    stderr_has(&out, 2, "is not an AWS region name");
+
+    // Access denied names the action.
+    let deny = env.script(
+        "aws iam create-user --user-name nobody >/dev/null
+         aws iam create-access-key --user-name nobody --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text",
+    );
+    let keys = text(&deny.stdout);
+    let mut it = keys.split_whitespace();
+    std::fs::write(
+        env.work.path().join("aws-credentials"),
+        format!(
+            "[learner]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            it.next().unwrap(),
+            it.next().unwrap()
+        ),
+    )
+    .unwrap();
+    http_post(&env.endpoint, "/moto-api/reset-auth", "0");
+    let out = as_account(&["lab", "check", "task-definition"]);
+    stderr_has(&out, 2, "access denied: you may not call ");
+    assert!(
+        text(&out.stderr).contains("ecsdrill-checker-policy.json"),
+        "{}",
+        text(&out.stderr)
+    );
+    http_post(&env.endpoint, "/moto-api/reset-auth", "inf");
+
+    env.cmd(Path::new(BIN))
+        .args(["sandbox", "use", "local"])
+        .output()
+        .unwrap();
+    env.ecsdrill(&["sandbox", "down"]);
+    let out = env.ecsdrill(&["lab", "check", "task-definition"]);
+    stderr_has(&out, 2, "the local sandbox is not running");
+    assert!(text(&out.stderr).contains("ecsdrill sandbox up"));
+}
+
 #[test]
 fn every_lab_has_a_reference_solution_test() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let src = std::fs::read_to_string(dir.join("tests/labs.rs")).unwrap();
     for entry in std::fs::read_dir(dir.join("sandbox/labs")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let id = name.trim_end_matches(".yaml").split_once('-').unwrap().1.to_string();
-        assert!(src.contains(&format!("=> \"{id}\"")), "no test for lab {id}");
-        assert!(dir.join(format!("tests/labs/{id}.yaml")).exists(), "no tests/labs/{id}.yaml");
+        let id = name
+            .trim_end_matches(".yaml")
+            .split_once('-')
+            .unwrap()
+            .1
+            .to_string();
+        assert!(
+            src.contains(&format!("=> \"{id}\"")),
+            "no test for lab {id}"
+        );
+        assert!(
+            dir.join(format!("tests/labs/{id}.yaml")).exists(),
+            "no tests/labs/{id}.yaml"
+        );
     }
 }

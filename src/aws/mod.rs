@@ -14,6 +14,7 @@ use anyhow::Result;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::config::{Credentials, Region};
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
@@ -95,23 +96,29 @@ pub enum Failure {
 }
 
 impl Failure {
-    pub fn from_sdk<E, R>(action: &str, err: SdkError<E, R>) -> Failure
+    pub fn from_sdk<E>(action: &str, err: SdkError<E, HttpResponse>) -> Failure
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         let text = DisplayErrorContext(&err).to_string();
         match &err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
-                let code = e.code().unwrap_or("");
+                let status = se.raw().status().as_u16();
+                let code = match e.code() {
+                    Some(c) => c,
+                    // An error body the SDK cannot read (moto answers IAM denials in XML).
+                    None if status == 403 => "AccessDenied",
+                    None => "",
+                };
                 let message = e.message().unwrap_or("").to_string();
                 classify(action, code, &message, &text)
             }
             SdkError::TimeoutError(_) => Failure::Unreachable(format!("{action} timed out")),
             _ => {
                 let lower = text.to_lowercase();
-                if lower.contains("sso") && (lower.contains("expired") || lower.contains("refresh")) {
+                if lower.contains("sso") && (lower.contains("expired") || lower.contains("refresh"))
+                {
                     Failure::Expired(text)
                 } else if lower.contains("credentials") || lower.contains("no providers in chain") {
                     Failure::NoCredentials(text)
@@ -140,7 +147,10 @@ pub fn classify(action: &str, code: &str, message: &str, full: &str) -> Failure 
         }
     };
     match code {
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError"
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthorizationError"
         | "UnauthorizedAccess" => Failure::AccessDenied {
             action: action.into(),
             message: msg(),
@@ -148,11 +158,16 @@ pub fn classify(action: &str, code: &str, message: &str, full: &str) -> Failure 
         "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "TokenRefreshRequired" => {
             Failure::Expired(msg())
         }
-        "UnrecognizedClientException" | "InvalidClientTokenId" | "SignatureDoesNotMatch"
-        | "InvalidSignatureException" | "IncompleteSignature" | "MissingAuthenticationToken" => {
-            Failure::BadCredentials(msg())
-        }
-        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded"
+        "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "InvalidSignatureException"
+        | "IncompleteSignature"
+        | "MissingAuthenticationToken" => Failure::BadCredentials(msg()),
+        "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
         | "SlowDown" => Failure::Throttled(msg()),
         "InternalFailure" | "NotImplemented" | "InternalError" | "ServiceUnavailable" => {
             Failure::Unsupported {
@@ -308,7 +323,11 @@ impl Aws {
     }
 
     /// Makes every read of a lab, concurrently within each wave.
-    pub fn read_all(&self, lab: &Lab, vars: &Vars) -> Result<BTreeMap<String, ReadResult>, Failure> {
+    pub fn read_all(
+        &self,
+        lab: &Lab,
+        vars: &Vars,
+    ) -> Result<BTreeMap<String, ReadResult>, Failure> {
         self.block_on(read_all(&self.clients, lab, vars))
     }
 
@@ -491,7 +510,12 @@ mod tests {
             let got = format!("{:?}", classify("ecs:DescribeServices", code, "m", "m"));
             assert!(got.starts_with(want), "{code}: {got}");
         }
-        let f = classify("ecs:DescribeTaskDefinition", "ClientException", "Unable to describe task definition.", "");
+        let f = classify(
+            "ecs:DescribeTaskDefinition",
+            "ClientException",
+            "Unable to describe task definition.",
+            "",
+        );
         assert!(matches!(f, Failure::NotFound(_)));
     }
 
@@ -517,32 +541,46 @@ mod tests {
 
     #[test]
     fn the_checker_policy_is_read_only_and_enough_for_every_read() {
-        let policy: Value =
-            serde_json::from_str(include_str!("../../sandbox/aws/ecsdrill-checker-policy.json")).unwrap();
+        let policy: Value = serde_json::from_str(include_str!(
+            "../../sandbox/aws/ecsdrill-checker-policy.json"
+        ))
+        .unwrap();
         let allowed = actions(&policy);
         for a in &allowed {
             let name = a.split_once(':').unwrap().1;
             assert!(
-                ["Describe", "List", "Get"].iter().any(|p| name.starts_with(p)) && !a.contains('*'),
+                ["Describe", "List", "Get"]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+                    && !a.contains('*'),
                 "{a} is not a read"
             );
         }
         for op in crate::lab::ops::READ_OPS {
-            assert!(allowed.iter().any(|a| a == op.action), "{} is not allowed", op.action);
+            assert!(
+                allowed.iter().any(|a| a == op.action),
+                "{} is not allowed",
+                op.action
+            );
         }
     }
 
     #[test]
     fn the_learner_policy_allows_every_call_setup_and_cleanup_make() {
-        let policy: Value =
-            serde_json::from_str(include_str!("../../sandbox/aws/ecsdrill-learner-policy.json")).unwrap();
+        let policy: Value = serde_json::from_str(include_str!(
+            "../../sandbox/aws/ecsdrill-learner-policy.json"
+        ))
+        .unwrap();
         let allowed = actions(&policy);
         let src = include_str!("setup.rs");
         let mut n = 0;
         for part in src.split("self.fail(\"").skip(1) {
             let action = part.split('"').next().unwrap();
             n += 1;
-            assert!(allowed.iter().any(|p| matches(p, action)), "{action} is not in the learner policy");
+            assert!(
+                allowed.iter().any(|p| matches(p, action)),
+                "{action} is not in the learner policy"
+            );
         }
         assert!(n > 15, "found only {n} calls");
     }

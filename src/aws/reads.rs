@@ -38,7 +38,12 @@ impl Intercept for Capture {
 
 impl Capture {
     fn json(&self) -> Result<Value, Failure> {
-        let body = self.0.lock().ok().and_then(|mut s| s.take()).unwrap_or_default();
+        let body = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_default();
         if body.is_empty() {
             return Ok(json!({}));
         }
@@ -75,19 +80,31 @@ impl P<'_> {
 }
 
 /// Makes one read. `action` is one of `READ_OPS`.
-pub async fn read(c: &Clients, action: &str, params: &Map<String, Value>) -> Result<Value, Failure> {
+pub async fn read(
+    c: &Clients,
+    action: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, Failure> {
     let p = P(params);
     match action {
         "ecs:ListClusters" => raw_json!(action, c.ecs.list_clusters()),
-        "ecs:DescribeClusters" => raw_json!(action, c.ecs.describe_clusters().set_clusters(p.l("clusters"))),
+        "ecs:DescribeClusters" => raw_json!(
+            action,
+            c.ecs.describe_clusters().set_clusters(p.l("clusters"))
+        ),
         "ecs:ListServices" => raw_json!(action, c.ecs.list_services().set_cluster(p.s("cluster"))),
         "ecs:DescribeServices" => raw_json!(
             action,
-            c.ecs.describe_services().set_cluster(p.s("cluster")).set_services(p.l("services"))
+            c.ecs
+                .describe_services()
+                .set_cluster(p.s("cluster"))
+                .set_services(p.l("services"))
         ),
         "ecs:DescribeTaskDefinition" => raw_json!(
             action,
-            c.ecs.describe_task_definition().set_task_definition(p.s("taskDefinition"))
+            c.ecs
+                .describe_task_definition()
+                .set_task_definition(p.s("taskDefinition"))
         ),
         "ecs:ListTaskDefinitions" => raw_json!(
             action,
@@ -109,20 +126,29 @@ pub async fn read(c: &Clients, action: &str, params: &Map<String, Value>) -> Res
         ),
         "ecs:DescribeTasks" => raw_json!(
             action,
-            c.ecs.describe_tasks().set_cluster(p.s("cluster")).set_tasks(p.l("tasks"))
+            c.ecs
+                .describe_tasks()
+                .set_cluster(p.s("cluster"))
+                .set_tasks(p.l("tasks"))
         ),
         "ecr:DescribeRepositories" => raw_json!(
             action,
-            c.ecr.describe_repositories().set_repository_names(p.l("repositoryNames"))
+            c.ecr
+                .describe_repositories()
+                .set_repository_names(p.l("repositoryNames"))
         ),
         "ecr:DescribeImages" => {
             let ids = params.get("imageIds").and_then(Value::as_array).map(|ids| {
                 ids.iter()
                     .map(|id| {
                         aws_sdk_ecr::types::ImageIdentifier::builder()
-                            .set_image_tag(id.get("imageTag").and_then(Value::as_str).map(Into::into))
+                            .set_image_tag(
+                                id.get("imageTag").and_then(Value::as_str).map(Into::into),
+                            )
                             .set_image_digest(
-                                id.get("imageDigest").and_then(Value::as_str).map(Into::into),
+                                id.get("imageDigest")
+                                    .and_then(Value::as_str)
+                                    .map(Into::into),
                             )
                             .build()
                     })
@@ -130,12 +156,18 @@ pub async fn read(c: &Clients, action: &str, params: &Map<String, Value>) -> Res
             });
             raw_json!(
                 action,
-                c.ecr.describe_images().set_repository_name(p.s("repositoryName")).set_image_ids(ids)
+                c.ecr
+                    .describe_images()
+                    .set_repository_name(p.s("repositoryName"))
+                    .set_image_ids(ids)
             )
         }
         "ssm:GetParameter" => raw_json!(
             action,
-            c.ssm.get_parameter().set_name(p.s("Name")).with_decryption(false)
+            c.ssm
+                .get_parameter()
+                .set_name(p.s("Name"))
+                .with_decryption(false)
         ),
         "secretsmanager:DescribeSecret" => raw_json!(
             action,
@@ -143,7 +175,9 @@ pub async fn read(c: &Clients, action: &str, params: &Map<String, Value>) -> Res
         ),
         "logs:DescribeLogGroups" => raw_json!(
             action,
-            c.logs.describe_log_groups().set_log_group_name_prefix(p.s("logGroupNamePrefix"))
+            c.logs
+                .describe_log_groups()
+                .set_log_group_name_prefix(p.s("logGroupNamePrefix"))
         ),
         "application-autoscaling:DescribeScalableTargets" => raw_json!(
             action,
@@ -170,18 +204,27 @@ pub async fn read(c: &Clients, action: &str, params: &Map<String, Value>) -> Res
                 .set_scalable_dimension(p.s("ScalableDimension").map(|s| s.as_str().into()))
         ),
         "sts:GetCallerIdentity" => {
-            let out = c.sts.get_caller_identity().send().await.map_err(|e| Failure::from_sdk(action, e))?;
+            let out = c
+                .sts
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| Failure::from_sdk(action, e))?;
             Ok(json!({"UserId": out.user_id(), "Account": out.account(), "Arn": out.arn()}))
         }
         _ if action.starts_with("iam:") => iam(c, action, &p).await,
         _ if action.starts_with("elasticloadbalancing:") => elbv2(c, action, &p).await,
-        _ => Err(Failure::Other(format!("`{action}` is not a read ecsdrill knows"))),
+        _ => Err(Failure::Other(format!(
+            "`{action}` is not a read ecsdrill knows"
+        ))),
     }
 }
 
 /// IAM answers policy documents URL-encoded; the CLI shows them as JSON objects.
 pub fn policy_document(raw: &str) -> Value {
-    let decoded = urlencoding::decode(raw).map(|s| s.into_owned()).unwrap_or_else(|_| raw.to_string());
+    let decoded = urlencoding::decode(raw)
+        .map(|s| s.into_owned())
+        .unwrap_or_else(|_| raw.to_string());
     serde_json::from_str(&decoded)
         .or_else(|_| serde_json::from_str(raw))
         .unwrap_or(Value::String(decoded))
@@ -201,7 +244,13 @@ fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
 async fn iam(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
     match action {
         "iam:GetRole" => {
-            let out = c.iam.get_role().set_role_name(p.s("RoleName")).send().await.map_err(|e| Failure::from_sdk(action, e))?;
+            let out = c
+                .iam
+                .get_role()
+                .set_role_name(p.s("RoleName"))
+                .send()
+                .await
+                .map_err(|e| Failure::from_sdk(action, e))?;
             let Some(r) = out.role() else {
                 return Ok(json!({}));
             };
@@ -262,7 +311,9 @@ async fn iam(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
                 "PolicyDocument": policy_document(out.policy_document()),
             }))
         }
-        _ => Err(Failure::Other(format!("`{action}` is not a read ecsdrill knows"))),
+        _ => Err(Failure::Other(format!(
+            "`{action}` is not a read ecsdrill knows"
+        ))),
     }
 }
 
@@ -270,7 +321,13 @@ async fn elbv2(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
     let s = |v: Option<&str>| json!(v);
     match action {
         "elasticloadbalancing:DescribeLoadBalancers" => {
-            let out = c.elbv2.describe_load_balancers().set_names(p.l("Names")).send().await.map_err(|e| Failure::from_sdk(action, e))?;
+            let out = c
+                .elbv2
+                .describe_load_balancers()
+                .set_names(p.l("Names"))
+                .send()
+                .await
+                .map_err(|e| Failure::from_sdk(action, e))?;
             let list: Vec<Value> = out
                 .load_balancers()
                 .iter()
@@ -281,15 +338,30 @@ async fn elbv2(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
                         ("LoadBalancerName", s(lb.load_balancer_name())),
                         ("Scheme", s(lb.scheme().map(|x| x.as_str()))),
                         ("VpcId", s(lb.vpc_id())),
-                        ("State", lb.state().map_or(Value::Null, |st| obj([
-                            ("Code", s(st.code().map(|x| x.as_str()))),
-                            ("Reason", s(st.reason())),
-                        ]))),
+                        (
+                            "State",
+                            lb.state().map_or(Value::Null, |st| {
+                                obj([
+                                    ("Code", s(st.code().map(|x| x.as_str()))),
+                                    ("Reason", s(st.reason())),
+                                ])
+                            }),
+                        ),
                         ("Type", s(lb.r#type().map(|x| x.as_str()))),
-                        ("AvailabilityZones", Value::Array(lb.availability_zones().iter().map(|z| obj([
-                            ("ZoneName", s(z.zone_name())),
-                            ("SubnetId", s(z.subnet_id())),
-                        ])).collect())),
+                        (
+                            "AvailabilityZones",
+                            Value::Array(
+                                lb.availability_zones()
+                                    .iter()
+                                    .map(|z| {
+                                        obj([
+                                            ("ZoneName", s(z.zone_name())),
+                                            ("SubnetId", s(z.subnet_id())),
+                                        ])
+                                    })
+                                    .collect(),
+                            ),
+                        ),
                         ("SecurityGroups", json!(lb.security_groups())),
                         ("IpAddressType", s(lb.ip_address_type().map(|x| x.as_str()))),
                     ])
@@ -316,18 +388,35 @@ async fn elbv2(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
                         ("Protocol", s(tg.protocol().map(|x| x.as_str()))),
                         ("Port", json!(tg.port())),
                         ("VpcId", s(tg.vpc_id())),
-                        ("HealthCheckProtocol", s(tg.health_check_protocol().map(|x| x.as_str()))),
+                        (
+                            "HealthCheckProtocol",
+                            s(tg.health_check_protocol().map(|x| x.as_str())),
+                        ),
                         ("HealthCheckPort", s(tg.health_check_port())),
                         ("HealthCheckEnabled", json!(tg.health_check_enabled())),
-                        ("HealthCheckIntervalSeconds", json!(tg.health_check_interval_seconds())),
-                        ("HealthCheckTimeoutSeconds", json!(tg.health_check_timeout_seconds())),
+                        (
+                            "HealthCheckIntervalSeconds",
+                            json!(tg.health_check_interval_seconds()),
+                        ),
+                        (
+                            "HealthCheckTimeoutSeconds",
+                            json!(tg.health_check_timeout_seconds()),
+                        ),
                         ("HealthyThresholdCount", json!(tg.healthy_threshold_count())),
-                        ("UnhealthyThresholdCount", json!(tg.unhealthy_threshold_count())),
+                        (
+                            "UnhealthyThresholdCount",
+                            json!(tg.unhealthy_threshold_count()),
+                        ),
                         ("HealthCheckPath", s(tg.health_check_path())),
-                        ("Matcher", tg.matcher().map_or(Value::Null, |m| obj([
-                            ("HttpCode", s(m.http_code())),
-                            ("GrpcCode", s(m.grpc_code())),
-                        ]))),
+                        (
+                            "Matcher",
+                            tg.matcher().map_or(Value::Null, |m| {
+                                obj([
+                                    ("HttpCode", s(m.http_code())),
+                                    ("GrpcCode", s(m.grpc_code())),
+                                ])
+                            }),
+                        ),
                         ("LoadBalancerArns", json!(tg.load_balancer_arns())),
                         ("TargetType", s(tg.target_type().map(|x| x.as_str()))),
                         ("IpAddressType", s(tg.ip_address_type().map(|x| x.as_str()))),
@@ -349,17 +438,27 @@ async fn elbv2(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
                 .iter()
                 .map(|d| {
                     obj([
-                        ("Target", d.target().map_or(Value::Null, |t| obj([
-                            ("Id", s(t.id())),
-                            ("Port", json!(t.port())),
-                            ("AvailabilityZone", s(t.availability_zone())),
-                        ]))),
+                        (
+                            "Target",
+                            d.target().map_or(Value::Null, |t| {
+                                obj([
+                                    ("Id", s(t.id())),
+                                    ("Port", json!(t.port())),
+                                    ("AvailabilityZone", s(t.availability_zone())),
+                                ])
+                            }),
+                        ),
                         ("HealthCheckPort", s(d.health_check_port())),
-                        ("TargetHealth", d.target_health().map_or(Value::Null, |h| obj([
-                            ("State", s(h.state().map(|x| x.as_str()))),
-                            ("Reason", s(h.reason().map(|x| x.as_str()))),
-                            ("Description", s(h.description())),
-                        ]))),
+                        (
+                            "TargetHealth",
+                            d.target_health().map_or(Value::Null, |h| {
+                                obj([
+                                    ("State", s(h.state().map(|x| x.as_str()))),
+                                    ("Reason", s(h.reason().map(|x| x.as_str()))),
+                                    ("Description", s(h.description())),
+                                ])
+                            }),
+                        ),
                     ])
                 })
                 .collect();
@@ -382,17 +481,29 @@ async fn elbv2(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
                         ("LoadBalancerArn", s(l.load_balancer_arn())),
                         ("Port", json!(l.port())),
                         ("Protocol", s(l.protocol().map(|x| x.as_str()))),
-                        ("DefaultActions", Value::Array(l.default_actions().iter().map(|a| obj([
-                            ("Type", s(a.r#type().map(|x| x.as_str()))),
-                            ("TargetGroupArn", s(a.target_group_arn())),
-                            ("Order", json!(a.order())),
-                        ])).collect())),
+                        (
+                            "DefaultActions",
+                            Value::Array(
+                                l.default_actions()
+                                    .iter()
+                                    .map(|a| {
+                                        obj([
+                                            ("Type", s(a.r#type().map(|x| x.as_str()))),
+                                            ("TargetGroupArn", s(a.target_group_arn())),
+                                            ("Order", json!(a.order())),
+                                        ])
+                                    })
+                                    .collect(),
+                            ),
+                        ),
                     ])
                 })
                 .collect();
             Ok(json!({"Listeners": list}))
         }
-        _ => Err(Failure::Other(format!("`{action}` is not a read ecsdrill knows"))),
+        _ => Err(Failure::Other(format!(
+            "`{action}` is not a read ecsdrill knows"
+        ))),
     }
 }
 
@@ -412,7 +523,11 @@ mod tests {
         // The dispatcher's match arms, read from this file, cover the table exactly.
         let src = include_str!("reads.rs");
         for op in crate::lab::ops::READ_OPS {
-            assert!(src.contains(&format!("\"{}\" =>", op.action)), "{} is not dispatched", op.action);
+            assert!(
+                src.contains(&format!("\"{}\" =>", op.action)),
+                "{} is not dispatched",
+                op.action
+            );
         }
     }
 }

@@ -28,10 +28,15 @@ fn created(kind: &str, name: impl Into<String>) -> Option<Created> {
 const ECS_TASKS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 impl Aws {
-    fn fail<E, R>(&self, action: &str) -> impl Fn(aws_sdk_ecs::error::SdkError<E, R>) -> anyhow::Error + '_
+    fn fail<E>(
+        &self,
+        action: &str,
+    ) -> impl Fn(
+        aws_sdk_ecs::error::SdkError<E, aws_sdk_ecs::config::http::HttpResponse>,
+    ) -> anyhow::Error
+    + '_
     where
         E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         let action = action.to_string();
         move |e| self.explain(Failure::from_sdk(&action, e)).into()
@@ -86,7 +91,11 @@ impl Aws {
                             .ecr
                             .describe_images()
                             .repository_name(repository)
-                            .image_ids(aws_sdk_ecr::types::ImageIdentifier::builder().image_tag(tag).build())
+                            .image_ids(
+                                aws_sdk_ecr::types::ImageIdentifier::builder()
+                                    .image_tag(tag)
+                                    .build(),
+                            )
                             .send()
                             .await
                             .is_ok();
@@ -106,8 +115,13 @@ impl Aws {
                 if existed {
                     return Ok(None);
                 }
-                let arn = x(&format!("arn:aws:ecr:${{region}}:${{account}}:repository/{repository}"));
-                let tag = aws_sdk_ecr::types::Tag::builder().key(TAG_KEY).value(lab_id).build()?;
+                let arn = x(&format!(
+                    "arn:aws:ecr:${{region}}:${{account}}:repository/{repository}"
+                ));
+                let tag = aws_sdk_ecr::types::Tag::builder()
+                    .key(TAG_KEY)
+                    .value(lab_id)
+                    .build()?;
                 c.ecr
                     .tag_resource()
                     .resource_arn(&arn)
@@ -125,7 +139,11 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("ecs:DescribeClusters"))?;
-                if out.clusters().iter().any(|cl| cl.status() == Some("ACTIVE")) {
+                if out
+                    .clusters()
+                    .iter()
+                    .any(|cl| cl.status() == Some("ACTIVE"))
+                {
                     return Ok(None);
                 }
                 c.ecs
@@ -145,7 +163,11 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("logs:DescribeLogGroups"))?;
-                if out.log_groups().iter().any(|g| g.log_group_name() == Some(name)) {
+                if out
+                    .log_groups()
+                    .iter()
+                    .any(|g| g.log_group_name() == Some(name))
+                {
                     return Ok(None);
                 }
                 c.logs
@@ -165,7 +187,10 @@ impl Aws {
                 if c.iam.get_role().role_name(name).send().await.is_ok() {
                     return Ok(None);
                 }
-                let tag = aws_sdk_iam::types::Tag::builder().key(TAG_KEY).value(lab_id).build()?;
+                let tag = aws_sdk_iam::types::Tag::builder()
+                    .key(TAG_KEY)
+                    .value(lab_id)
+                    .build()?;
                 c.iam
                     .create_role()
                     .role_name(name)
@@ -203,7 +228,10 @@ impl Aws {
                 if c.ssm.get_parameter().name(name).send().await.is_ok() {
                     return Ok(None);
                 }
-                let tag = aws_sdk_ssm::types::Tag::builder().key(TAG_KEY).value(lab_id).build()?;
+                let tag = aws_sdk_ssm::types::Tag::builder()
+                    .key(TAG_KEY)
+                    .value(lab_id)
+                    .build()?;
                 let kind = if *secure {
                     aws_sdk_ssm::types::ParameterType::SecureString
                 } else {
@@ -313,7 +341,11 @@ impl Aws {
                     .task_definition(task_definition)
                     .desired_count(*desired_count)
                     .launch_type(LaunchType::Fargate)
-                    .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+                    .network_configuration(
+                        NetworkConfiguration::builder()
+                            .awsvpc_configuration(vpc)
+                            .build(),
+                    )
                     .deployment_configuration(
                         DeploymentConfiguration::builder()
                             .deployment_circuit_breaker(
@@ -352,7 +384,9 @@ impl Aws {
                 if let (Some(sb), Target::Local) = (sandbox, &self.target) {
                     sb.control("/_ecsdrill/clock", &json!({"advance": seconds}))?;
                 } else {
-                    eprintln!("setup: wait about {seconds} s for the scenario to develop before you start");
+                    eprintln!(
+                        "setup: wait about {seconds} s for the scenario to develop before you start"
+                    );
                 }
                 Ok(None)
             }
@@ -431,7 +465,12 @@ impl Aws {
                 let Ok(out) = out else {
                     return Ok(Deleted::Gone);
                 };
-                if out.task_definition().and_then(|t| t.status()).map(|s| s.as_str()) == Some("INACTIVE") {
+                if out
+                    .task_definition()
+                    .and_then(|t| t.status())
+                    .map(|s| s.as_str())
+                    == Some("INACTIVE")
+                {
                     return Ok(Deleted::Gone);
                 }
                 if !tagged_ecs(out.tags()) {
@@ -471,7 +510,11 @@ impl Aws {
                 let Ok(tags) = c.iam.list_role_tags().role_name(&r.name).send().await else {
                     return Ok(Deleted::Gone);
                 };
-                if !tags.tags().iter().any(|t| t.key() == TAG_KEY && t.value() == lab_id) {
+                if !tags
+                    .tags()
+                    .iter()
+                    .any(|t| t.key() == TAG_KEY && t.value() == lab_id)
+                {
                     return Ok(Deleted::NotTagged);
                 }
                 let attached = c
@@ -525,7 +568,11 @@ impl Aws {
                 else {
                     return Ok(Deleted::Gone);
                 };
-                if !tags.tag_list().iter().any(|t| t.key() == TAG_KEY && t.value() == lab_id) {
+                if !tags
+                    .tag_list()
+                    .iter()
+                    .any(|t| t.key() == TAG_KEY && t.value() == lab_id)
+                {
                     return Ok(Deleted::NotTagged);
                 }
                 c.ssm
@@ -538,7 +585,12 @@ impl Aws {
             }
             "log_group" => {
                 #[allow(deprecated)]
-                let Ok(tags) = c.logs.list_tags_log_group().log_group_name(&r.name).send().await
+                let Ok(tags) = c
+                    .logs
+                    .list_tags_log_group()
+                    .log_group_name(&r.name)
+                    .send()
+                    .await
                 else {
                     return Ok(Deleted::Gone);
                 };
@@ -554,7 +606,12 @@ impl Aws {
                 Ok(Deleted::Deleted)
             }
             "repository" => {
-                let Ok(out) = c.ecr.describe_repositories().repository_names(&r.name).send().await
+                let Ok(out) = c
+                    .ecr
+                    .describe_repositories()
+                    .repository_names(&r.name)
+                    .send()
+                    .await
                 else {
                     return Ok(Deleted::Gone);
                 };
@@ -571,7 +628,11 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("ecr:ListTagsForResource"))?;
-                if !tags.tags().iter().any(|t| t.key() == TAG_KEY && t.value() == lab_id) {
+                if !tags
+                    .tags()
+                    .iter()
+                    .any(|t| t.key() == TAG_KEY && t.value() == lab_id)
+                {
                     return Ok(Deleted::NotTagged);
                 }
                 c.ecr

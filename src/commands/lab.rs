@@ -149,7 +149,11 @@ fn check_files(app: &App, paths: &[std::path::PathBuf]) -> Result<ExitCode> {
     };
     match result {
         Ok(set) => {
-            let checks: usize = set.labs.iter().map(|l| l.checks.len() + l.questions.len()).sum();
+            let checks: usize = set
+                .labs
+                .iter()
+                .map(|l| l.checks.len() + l.questions.len())
+                .sum();
             println!("{} labs, {checks} checks and questions: ok", set.labs.len());
             Ok(ExitCode::SUCCESS)
         }
@@ -205,7 +209,11 @@ fn list(store: &Store, target: &Target, json: bool) -> Result<ExitCode> {
             lab_state(of(l.id())),
             l.minutes,
             l.title,
-            if l.cost.is_some() { " (billable in AWS)" } else { "" }
+            if l.cost.is_some() {
+                " (billable in AWS)"
+            } else {
+                ""
+            }
         );
     }
     println!("start one with `ecsdrill lab start ID`");
@@ -217,7 +225,10 @@ fn confirm(question: &str) -> Result<bool> {
     std::io::stdout().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn start(app: &App, store: &Store, target: &Target, id: &str, yes: bool) -> Result<ExitCode> {
@@ -236,19 +247,22 @@ fn start(app: &App, store: &Store, target: &Target, id: &str, yes: bool) -> Resu
         );
     }
     let conn = connect(target)?;
+    if let (Target::Aws { account, .. }, Some(cost)) = (target, &lab.cost) {
+        println!(
+            "This lab leads to billable resources in account {account}:\n{}",
+            cost.trim()
+        );
+        if !yes && !confirm("Start it?")? {
+            println!("not started; nothing was created");
+            return Ok(ExitCode::from(1));
+        }
+    }
     if !lab.setup.is_empty() {
         may_write(&conn, target)?;
-        if let (Target::Aws { account, .. }, Some(cost)) = (target, &lab.cost) {
-            println!("This lab creates billable resources in account {account}:\n{cost}");
-            if !yes && !confirm("Create them?")? {
-                println!("nothing was created");
-                return Ok(ExitCode::from(1));
-            }
-        }
         for action in &lab.setup {
-            let made = conn
-                .aws
-                .apply(lab.id(), &action.value, &conn.vars, conn.sandbox.as_ref())?;
+            let made =
+                conn.aws
+                    .apply(lab.id(), &action.value, &conn.vars, conn.sandbox.as_ref())?;
             if let Some(c) = made {
                 store.record_lab_resource(
                     lab.id(),
@@ -260,8 +274,6 @@ fn start(app: &App, store: &Store, target: &Target, id: &str, yes: bool) -> Resu
                 eprintln!("setup: created {} {}", c.kind.replace('_', " "), c.name);
             }
         }
-    } else if let (Target::Aws { .. }, Some(cost)) = (target, &lab.cost) {
-        println!("Note: what you create in this lab is billable:\n{cost}");
     }
     store.lab_started(lab.id(), &target.key(), app.clock.now().timestamp_millis())?;
     store.set_setting(&current_key(target), lab.id())?;
@@ -271,7 +283,12 @@ fn start(app: &App, store: &Store, target: &Target, id: &str, yes: bool) -> Resu
 
 fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str]) {
     let md = |t: &str| crate::ui::markdown_text(t, app.color);
-    println!("# {} ({} min, in {})", lab.title, lab.minutes, target.describe());
+    println!(
+        "# {} ({} min, in {})",
+        lab.title,
+        lab.minutes,
+        target.describe()
+    );
     if !missing_prereqs.is_empty() {
         println!("(recommended first: {})", missing_prereqs.join(", "));
     }
@@ -296,13 +313,20 @@ fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str]) {
     );
 }
 
-fn resolve<'a>(set: &'a LabSet, store: &Store, target: &Target, id: Option<&str>) -> Result<&'a Lab> {
+fn resolve<'a>(
+    set: &'a LabSet,
+    store: &Store,
+    target: &Target,
+    id: Option<&str>,
+) -> Result<&'a Lab> {
     match id {
         Some(id) => find(set, id),
         None => match store.setting(&current_key(target))? {
             Some(id) => find(set, &id),
             None => Err(UserError::env("no lab started yet")
-                .with_hint("start one with `ecsdrill lab start ID` (`ecsdrill lab list` shows them)")
+                .with_hint(
+                    "start one with `ecsdrill lab start ID` (`ecsdrill lab list` shows them)",
+                )
                 .into()),
         },
     }
@@ -335,17 +359,26 @@ fn check(
     let mut replies = parse_answers(answers)?;
     for k in replies.keys() {
         if !lab.questions.iter().any(|q| &q.value.id.value == k) {
-            return Err(UserError::env(format!("lab `{}` has no question `{k}`", lab.id()))
-                .with_hint(format!(
-                    "its questions are: {}",
-                    lab.questions.iter().map(|q| q.value.id.value.as_str()).collect::<Vec<_>>().join(", ")
-                ))
-                .into());
+            return Err(
+                UserError::env(format!("lab `{}` has no question `{k}`", lab.id()))
+                    .with_hint(format!(
+                        "its questions are: {}",
+                        lab.questions
+                            .iter()
+                            .map(|q| q.value.id.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .into(),
+            );
         }
     }
     let conn = connect(target)?;
-    let results = conn.aws.read_all(lab, &conn.vars).map_err(|f| conn.aws.explain(f))?;
-    let mut outcomes: Vec<Outcome> = evaluate_checks(lab, &results);
+    let results = conn
+        .aws
+        .read_all(lab, &conn.vars)
+        .map_err(|f| conn.aws.explain(f))?;
+    let mut outcomes: Vec<Outcome> = evaluate_checks(lab, &results, &conn.vars);
     // Ask what was not answered on the command line, when someone can answer.
     if !json {
         let stdin = std::io::stdin();
@@ -384,17 +417,26 @@ fn check(
         detail: serde_json::to_string(&outcomes)?,
     })?;
     if json {
-        let out = json!({"lab": lab.id(), "passed": passed, "target": target.key(), "checks": outcomes});
+        let out =
+            json!({"lab": lab.id(), "passed": passed, "target": target.key(), "checks": outcomes});
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         let (ok, bad) = if app.color {
-            (console::style("✓").green().to_string(), console::style("✗").red().to_string())
+            (
+                console::style("✓").green().to_string(),
+                console::style("✗").red().to_string(),
+            )
         } else {
             ("PASS".to_string(), "FAIL".to_string())
         };
         println!("{} in {}:", lab.title, target.describe());
         for o in &outcomes {
-            println!("{} {}: {}", if o.passed { &ok } else { &bad }, o.id, o.message);
+            println!(
+                "{} {}: {}",
+                if o.passed { &ok } else { &bad },
+                o.id,
+                o.message
+            );
         }
         println!("{n_passed} of {} passed", outcomes.len());
         if passed {
@@ -408,7 +450,9 @@ fn check(
                 );
             }
         } else {
-            println!("fix what failed and run `ecsdrill lab check` again; `ecsdrill lab hint` helps");
+            println!(
+                "fix what failed and run `ecsdrill lab check` again; `ecsdrill lab hint` helps"
+            );
         }
     }
     Ok(if passed {
@@ -455,8 +499,14 @@ fn status(store: &Store, target: &Target) -> Result<ExitCode> {
     }
     let current = store.setting(&current_key(target))?;
     for p in &progress {
-        let title = set.get(&p.lab).map_or("(no longer built in)", |l| l.title.as_str());
-        let mark = if current.as_deref() == Some(p.lab.as_str()) { "*" } else { " " };
+        let title = set
+            .get(&p.lab)
+            .map_or("(no longer built in)", |l| l.title.as_str());
+        let mark = if current.as_deref() == Some(p.lab.as_str()) {
+            "*"
+        } else {
+            " "
+        };
         println!(
             "{mark} {:<18} {:<8} {} checks run, {} hints  {title}",
             p.lab,
@@ -468,7 +518,13 @@ fn status(store: &Store, target: &Target) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cleanup(app: &App, store: &Store, target: &Target, conn: &Conn, lab: Option<&str>) -> Result<ExitCode> {
+fn cleanup(
+    app: &App,
+    store: &Store,
+    target: &Target,
+    conn: &Conn,
+    lab: Option<&str>,
+) -> Result<ExitCode> {
     let _ = app;
     let resources = store.lab_resources(&target.key(), lab)?;
     if resources.is_empty() {
@@ -492,7 +548,11 @@ fn cleanup(app: &App, store: &Store, target: &Target, conn: &Conn, lab: Option<&
                 store.forget_lab_resource(r.id)?;
             }
             Deleted::NotTagged => {
-                println!("left alone: {what} (it no longer carries the tag {}={})", crate::lab::TAG_KEY, r.lab);
+                println!(
+                    "left alone: {what} (it no longer carries the tag {}={})",
+                    crate::lab::TAG_KEY,
+                    r.lab
+                );
                 store.forget_lab_resource(r.id)?;
             }
             Deleted::Failed(e) => {
@@ -520,14 +580,18 @@ pub fn use_target(app: &App, t: &UseTarget) -> Result<ExitCode> {
             subnets,
         } => {
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(UserError::env(format!("`{account}` is not an AWS account id"))
-                    .with_hint("an account id is 12 digits, e.g. --account 123456789012")
-                    .into());
+                return Err(
+                    UserError::env(format!("`{account}` is not an AWS account id"))
+                        .with_hint("an account id is 12 digits, e.g. --account 123456789012")
+                        .into(),
+                );
             }
             if !valid_region(region) {
-                return Err(UserError::env(format!("`{region}` is not an AWS region name"))
-                    .with_hint("e.g. --region us-east-1 or --region eu-west-1")
-                    .into());
+                return Err(
+                    UserError::env(format!("`{region}` is not an AWS region name"))
+                        .with_hint("e.g. --region us-east-1 or --region eu-west-1")
+                        .into(),
+                );
             }
             Target::Aws {
                 profile: profile.clone(),
@@ -553,7 +617,9 @@ pub fn use_target(app: &App, t: &UseTarget) -> Result<ExitCode> {
             "checks only read; setup and cleanup write only in the account above, and tag what they create `{}`",
             crate::lab::TAG_KEY
         );
-        println!("policies for your user: sandbox/aws/ecsdrill-checker-policy.json (read-only) and ecsdrill-learner-policy.json");
+        println!(
+            "policies for your user: sandbox/aws/ecsdrill-checker-policy.json (read-only) and ecsdrill-learner-policy.json"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -561,8 +627,14 @@ pub fn use_target(app: &App, t: &UseTarget) -> Result<ExitCode> {
 fn valid_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

@@ -171,7 +171,12 @@ pub fn check_format_version(v: &Option<Spanned<u32>>, rep: &mut Reporter) -> boo
 pub fn check_format_version_of(v: &Option<Spanned<u32>>, reads: u32, rep: &mut Reporter) -> bool {
     match v {
         None => {
-            rep.push(1, 1, format!("missing `format_version` (this build reads {reads})"), false);
+            rep.push(
+                1,
+                1,
+                format!("missing `format_version` (this build reads {reads})"),
+                false,
+            );
             false
         }
         Some(v) if v.value != reads => {
@@ -181,7 +186,10 @@ pub fn check_format_version_of(v: &Option<Spanned<u32>>, reads: u32, rep: &mut R
                     v.value
                 )
             } else {
-                format!("unknown format_version {} (this build reads {reads})", v.value)
+                format!(
+                    "unknown format_version {} (this build reads {reads})",
+                    v.value
+                )
             };
             rep.error(v.referenced, msg);
             false

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{AnswerKind, Expect, Lab, Question};
+use super::{AnswerKind, Expect, Lab, Question, Vars};
 use crate::grade::{normalize, parse_number};
 
 /// What one read returned.
@@ -14,7 +14,9 @@ use crate::grade::{normalize, parse_number};
 pub enum ReadResult {
     Found(Value),
     /// The resource is not there; `detail` is the service's own words.
-    Missing { detail: String },
+    Missing {
+        detail: String,
+    },
     /// A read this one depends on was missing, so it was not made.
     Skipped,
 }
@@ -89,7 +91,11 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn missing_message(lab: &Lab, read: &str, results: &BTreeMap<String, ReadResult>) -> Option<String> {
+fn missing_message(
+    lab: &Lab,
+    read: &str,
+    results: &BTreeMap<String, ReadResult>,
+) -> Option<String> {
     let r = lab.reads.get(read)?;
     match results.get(read)? {
         ReadResult::Found(_) => None,
@@ -111,8 +117,25 @@ fn missing_message(lab: &Lab, read: &str, results: &BTreeMap<String, ReadResult>
     }
 }
 
+/// `${account}`, `${region}` and `${ecr}` in an expectation's values.
+fn expand(expect: &Expect, vars: &Vars) -> Expect {
+    let x = |v: &Value| vars.expand_json(v);
+    match expect {
+        Expect::Equals(v) => Expect::Equals(x(v)),
+        Expect::NotEquals(v) => Expect::NotEquals(x(v)),
+        Expect::Contains(v) => Expect::Contains(x(v)),
+        Expect::NotContains(v) => Expect::NotContains(x(v)),
+        Expect::OneOf(vs) => Expect::OneOf(vs.iter().map(x).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Every check of the lab, in file order.
-pub fn evaluate_checks(lab: &Lab, results: &BTreeMap<String, ReadResult>) -> Vec<Outcome> {
+pub fn evaluate_checks(
+    lab: &Lab,
+    results: &BTreeMap<String, ReadResult>,
+    vars: &Vars,
+) -> Vec<Outcome> {
     lab.checks
         .iter()
         .map(|c| {
@@ -135,7 +158,7 @@ pub fn evaluate_checks(lab: &Lab, results: &BTreeMap<String, ReadResult>) -> Vec
                 };
             };
             match query(&c.query.value, data) {
-                Ok(found) if meets(&c.expect.value, &found) => Outcome {
+                Ok(found) if meets(&expand(&c.expect.value, vars), &found) => Outcome {
                     id,
                     passed: true,
                     message: c.title.clone(),
@@ -176,8 +199,7 @@ pub fn answer_matches(kind: AnswerKind, expected: &Value, reply: &str) -> bool {
     let text_matches = |want: &str| {
         let want = normalize(want);
         want == reply_norm
-            || (want.chars().count() >= 12
-                && crate::grade::edit_distance(&want, &reply_norm) <= 1)
+            || (want.chars().count() >= 12 && crate::grade::edit_distance(&want, &reply_norm) <= 1)
     };
     match kind {
         AnswerKind::Number => match (expected.as_f64(), parse_number(reply)) {
@@ -186,7 +208,9 @@ pub fn answer_matches(kind: AnswerKind, expected: &Value, reply: &str) -> bool {
         },
         AnswerKind::Text => expected.as_str().is_some_and(text_matches),
         AnswerKind::ErrorName => expected.as_str().is_some_and(|s| {
-            text_matches(s) || s.split_once(':').is_some_and(|(name, _)| text_matches(name))
+            text_matches(s)
+                || s.split_once(':')
+                    .is_some_and(|(name, _)| text_matches(name))
         }),
         AnswerKind::Tail => expected.as_str().is_some_and(|s| {
             text_matches(s)
@@ -281,29 +305,66 @@ mod tests {
 
     #[test]
     fn queries_are_jmespath() {
-        let data = json!({"services": [{"deployments": [{"status": "PRIMARY"}, {"status": "ACTIVE"}]}]});
-        assert_eq!(query("length(services[0].deployments)", &data).unwrap(), json!(2));
+        let data =
+            json!({"services": [{"deployments": [{"status": "PRIMARY"}, {"status": "ACTIVE"}]}]});
         assert_eq!(
-            query("services[0].deployments[?status=='PRIMARY'] | [0].status", &data).unwrap(),
+            query("length(services[0].deployments)", &data).unwrap(),
+            json!(2)
+        );
+        assert_eq!(
+            query(
+                "services[0].deployments[?status=='PRIMARY'] | [0].status",
+                &data
+            )
+            .unwrap(),
             json!("PRIMARY")
         );
     }
 
     #[test]
     fn answers() {
-        let reason = json!("CannotPullContainerError: pull image manifest has been retried 5 time(s): 403");
-        assert!(answer_matches(AnswerKind::ErrorName, &reason, "cannotpullcontainererror"));
-        assert!(answer_matches(AnswerKind::ErrorName, &reason, reason.as_str().unwrap()));
-        assert!(!answer_matches(AnswerKind::ErrorName, &reason, "ResourceInitializationError"));
-        assert!(answer_matches(AnswerKind::Text, &json!("Essential container in task exited"), "essential container in task exitd"));
+        let reason =
+            json!("CannotPullContainerError: pull image manifest has been retried 5 time(s): 403");
+        assert!(answer_matches(
+            AnswerKind::ErrorName,
+            &reason,
+            "cannotpullcontainererror"
+        ));
+        assert!(answer_matches(
+            AnswerKind::ErrorName,
+            &reason,
+            reason.as_str().unwrap()
+        ));
+        assert!(!answer_matches(
+            AnswerKind::ErrorName,
+            &reason,
+            "ResourceInitializationError"
+        ));
+        assert!(answer_matches(
+            AnswerKind::Text,
+            &json!("Essential container in task exited"),
+            "essential container in task exitd"
+        ));
         assert!(!answer_matches(AnswerKind::Text, &json!("x"), ""));
         assert!(answer_matches(AnswerKind::Number, &json!(4), "4"));
-        assert!(!answer_matches(AnswerKind::Number, &json!(4), "four and a half"));
+        assert!(!answer_matches(
+            AnswerKind::Number,
+            &json!(4),
+            "four and a half"
+        ));
         assert!(answer_matches(AnswerKind::AnyOf, &json!([3, 4]), "4"));
         let arn = json!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:2");
         assert!(answer_matches(AnswerKind::Tail, &arn, "web:2"));
-        assert!(answer_matches(AnswerKind::Tail, &arn, arn.as_str().unwrap()));
+        assert!(answer_matches(
+            AnswerKind::Tail,
+            &arn,
+            arn.as_str().unwrap()
+        ));
         assert!(!answer_matches(AnswerKind::Tail, &arn, "web:3"));
-        assert!(answer_matches(AnswerKind::AnyOf, &json!(["web:2"]), "web:2"));
+        assert!(answer_matches(
+            AnswerKind::AnyOf,
+            &json!(["web:2"]),
+            "web:2"
+        ));
     }
 }

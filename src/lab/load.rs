@@ -79,11 +79,17 @@ fn lint(
             out: &mut out,
         };
         if !seen.insert(lab.id()) {
-            rep.error(lab.id.referenced, format!("lab id `{}` is used twice", lab.id()));
+            rep.error(
+                lab.id.referenced,
+                format!("lab id `{}` is used twice", lab.id()),
+            );
         }
         for p in &lab.prerequisites {
             if !ids.contains(&p.value) {
-                rep.error(p.referenced, format!("unknown prerequisite lab `{}`", p.value));
+                rep.error(
+                    p.referenced,
+                    format!("unknown prerequisite lab `{}`", p.value),
+                );
             }
         }
     }
@@ -103,7 +109,10 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
     if !valid_id(lab.id()) {
         rep.error(
             at,
-            format!("lab id `{}` must be lowercase letters, digits and dashes", lab.id()),
+            format!(
+                "lab id `{}` must be lowercase letters, digits and dashes",
+                lab.id()
+            ),
         );
     }
     let stem = Path::new(path)
@@ -111,12 +120,19 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
         .and_then(|s| s.to_str())
         .unwrap_or("");
     let stem = stem.split_once('-').map_or(stem, |(n, rest)| {
-        if n.bytes().all(|b| b.is_ascii_digit()) { rest } else { stem }
+        if n.bytes().all(|b| b.is_ascii_digit()) {
+            rest
+        } else {
+            stem
+        }
     });
     if stem != lab.id() {
         rep.error(
             at,
-            format!("lab id `{}` does not match its file name `{stem}`", lab.id()),
+            format!(
+                "lab id `{}` does not match its file name `{stem}`",
+                lab.id()
+            ),
         );
     }
     if lab.topics.is_empty() {
@@ -126,7 +142,10 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
         if topics.is_some_and(|known| !known.contains(&t.value)) {
             rep.error(
                 t.referenced,
-                format!("unknown topic `{}` (topics are listed in decks/topics.yaml)", t.value),
+                format!(
+                    "unknown topic `{}` (topics are listed in decks/topics.yaml)",
+                    t.value
+                ),
             );
         }
     }
@@ -159,26 +178,39 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
     for c in &lab.checks {
         let c = &c.value;
         if !valid_id(&c.id.value) || !ids.insert(c.id.value.clone()) {
-            rep.error(c.id.referenced, format!("check id `{}` is invalid or used twice", c.id.value));
+            rep.error(
+                c.id.referenced,
+                format!("check id `{}` is invalid or used twice", c.id.value),
+            );
         }
         if !lab.reads.contains_key(&c.read.value) {
-            rep.error(c.read.referenced, format!("unknown read `{}`", c.read.value));
+            rep.error(
+                c.read.referenced,
+                format!("unknown read `{}`", c.read.value),
+            );
         }
         lint_query(&c.query.value, c.query.referenced, rep);
     }
     for q in &lab.questions {
         let q = &q.value;
         if !valid_id(&q.id.value) || !ids.insert(q.id.value.clone()) {
-            rep.error(q.id.referenced, format!("question id `{}` is invalid or used twice", q.id.value));
+            rep.error(
+                q.id.referenced,
+                format!("question id `{}` is invalid or used twice", q.id.value),
+            );
         }
         if !lab.reads.contains_key(&q.read.value) {
-            rep.error(q.read.referenced, format!("unknown read `{}`", q.read.value));
+            rep.error(
+                q.read.referenced,
+                format!("unknown read `{}`", q.read.value),
+            );
         }
         lint_query(&q.query.value, q.query.referenced, rep);
     }
     for a in &lab.setup {
         if let SetupAction::PushImage { behavior, .. } = &a.value {
-            if !["healthy", "crash", "oom", "slow-start", "no-health"].contains(&behavior.as_str()) {
+            if !["healthy", "crash", "oom", "slow-start", "no-health"].contains(&behavior.as_str())
+            {
                 rep.error(
                     a.referenced,
                     format!("unknown image behaviour `{behavior}`: healthy, crash, oom, slow-start or no-health"),
@@ -190,7 +222,10 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
 
 fn lint_query(q: &str, at: Location, rep: &mut Reporter) {
     if let Err(e) = jmespath::compile(q) {
-        rep.error(at, format!("JMESPath does not parse: {}", first_line(&e.to_string())));
+        rep.error(
+            at,
+            format!("JMESPath does not parse: {}", first_line(&e.to_string())),
+        );
     }
 }
 
@@ -204,7 +239,10 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
     for (name, read) in &lab.reads {
         let r = &read.value;
         if !valid_id(name) && !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            rep.error(read.referenced, format!("read name `{name}`: use lowercase letters and `_`"));
+            rep.error(
+                read.referenced,
+                format!("read name `{name}`: use lowercase letters and `_`"),
+            );
         }
         let Some(op) = read_op(&r.action.value) else {
             rep.error(
@@ -226,18 +264,29 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
             match op.params.iter().find(|(p, _)| p == k) {
                 None => rep.error(
                     v.referenced,
-                    format!("`{}` takes no parameter `{k}` (it takes: {})", op.action, names(op.params)),
+                    format!(
+                        "`{}` takes no parameter `{k}` (it takes: {})",
+                        op.action,
+                        names(op.params)
+                    ),
                 ),
                 Some((_, kind)) if !fits(*kind, &v.value) => rep.error(
                     v.referenced,
-                    format!("parameter `{k}` of `{}` must be {}", op.action, kind_name(*kind)),
+                    format!(
+                        "parameter `{k}` of `{}` must be {}",
+                        op.action,
+                        kind_name(*kind)
+                    ),
                 ),
                 _ => {}
             }
         }
         for (k, src) in &r.with {
             if !op.params.iter().any(|(p, _)| p == k) {
-                rep.error(src.referenced, format!("`{}` takes no parameter `{k}`", op.action));
+                rep.error(
+                    src.referenced,
+                    format!("`{}` takes no parameter `{k}`", op.action),
+                );
             }
             match src.value.split_once('|') {
                 Some((from, expr)) if lab.reads.contains_key(from.trim()) => {
@@ -251,14 +300,20 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
         }
         for req in op.required {
             if !given.contains(req) {
-                rep.error(read.referenced, format!("`{}` needs the parameter `{req}`", op.action));
+                rep.error(
+                    read.referenced,
+                    format!("`{}` needs the parameter `{req}`", op.action),
+                );
             }
         }
         if let Some(m) = &r.missing_when {
             lint_query(&m.value, m.referenced, rep);
         }
         if depends_on(lab, name, name, 0) {
-            rep.error(read.referenced, format!("read `{name}` depends on itself through `with`"));
+            rep.error(
+                read.referenced,
+                format!("read `{name}` depends on itself through `with`"),
+            );
         }
     }
 }
@@ -299,7 +354,11 @@ fn names(params: &[(&str, Param)]) -> String {
     if params.is_empty() {
         return "none".into();
     }
-    params.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
+    params
+        .iter()
+        .map(|(p, _)| *p)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads in the order they can run: every read after the reads its `with` uses.
@@ -344,7 +403,10 @@ mod tests {
     use super::*;
 
     fn topics() -> BTreeSet<String> {
-        ["ecr-vs-ecs", "cluster", "task"].iter().map(|s| s.to_string()).collect()
+        ["ecr-vs-ecs", "cluster", "task"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     const GOOD: &str = r#"format_version: 1
@@ -386,7 +448,10 @@ checks:
     fn a_good_lab_passes_and_reads_run_in_waves() {
         let set = lint(&[("labs/tiny.yaml".into(), GOOD.into())], Some(&topics())).unwrap();
         let lab = set.get("tiny").unwrap();
-        assert_eq!(read_waves(lab), vec![vec!["cluster", "names"], vec!["services"]]);
+        assert_eq!(
+            read_waves(lab),
+            vec![vec!["cluster", "names"], vec!["services"]]
+        );
     }
 
     fn errors(text: &str) -> Vec<String> {
@@ -399,23 +464,62 @@ checks:
     #[test]
     fn bad_labs_are_located() {
         let cases = [
-            (GOOD.replace("ecs:DescribeClusters", "ecs:DeleteCluster"), "labs/tiny.yaml:14:13: error: `ecs:DeleteCluster` is not a read"),
-            (GOOD.replace("topics: [cluster]", "topics: [clusterz]"), "labs/tiny.yaml:4:10: error: unknown topic `clusterz`"),
-            (GOOD.replace("clusters: [drill]", "clusterz: [drill]"), "takes no parameter `clusterz`"),
-            (GOOD.replace("clusters: [drill]", "clusters: drill"), "must be a list of strings"),
-            (GOOD.replace("read: cluster\n", "read: clusterz\n"), "unknown read `clusterz`"),
-            (GOOD.replace("\"clusters[0].status\"", "\"clusters[0.status\""), "JMESPath does not parse"),
-            (GOOD.replace("names | serviceArns", "nope | serviceArns"), "`with` takes"),
-            (GOOD.replace("names | serviceArns", "services | serviceArns"), "depends on itself"),
-            (GOOD.replace("id: tiny", "id: other"), "does not match its file name"),
-            (GOOD.replace("format_version: 1", "format_version: 9"), "newer than this build"),
-            (GOOD.replace("aws ecs create-cluster", "rm -rf /; aws"), "starts with `aws `"),
+            (
+                GOOD.replace("ecs:DescribeClusters", "ecs:DeleteCluster"),
+                "labs/tiny.yaml:14:13: error: `ecs:DeleteCluster` is not a read",
+            ),
+            (
+                GOOD.replace("topics: [cluster]", "topics: [clusterz]"),
+                "labs/tiny.yaml:4:10: error: unknown topic `clusterz`",
+            ),
+            (
+                GOOD.replace("clusters: [drill]", "clusterz: [drill]"),
+                "takes no parameter `clusterz`",
+            ),
+            (
+                GOOD.replace("clusters: [drill]", "clusters: drill"),
+                "must be a list of strings",
+            ),
+            (
+                GOOD.replace("read: cluster\n", "read: clusterz\n"),
+                "unknown read `clusterz`",
+            ),
+            (
+                GOOD.replace("\"clusters[0].status\"", "\"clusters[0.status\""),
+                "JMESPath does not parse",
+            ),
+            (
+                GOOD.replace("names | serviceArns", "nope | serviceArns"),
+                "`with` takes",
+            ),
+            (
+                GOOD.replace("names | serviceArns", "services | serviceArns"),
+                "depends on itself",
+            ),
+            (
+                GOOD.replace("id: tiny", "id: other"),
+                "does not match its file name",
+            ),
+            (
+                GOOD.replace("format_version: 1", "format_version: 9"),
+                "newer than this build",
+            ),
+            (
+                GOOD.replace("aws ecs create-cluster", "rm -rf /; aws"),
+                "starts with `aws `",
+            ),
             (GOOD.replace("{equals: ACTIVE}", "{equal: ACTIVE}"), "equal"),
-            (GOOD.replace("    missing: \"No cluster.\"\n", ""), "missing"),
+            (
+                GOOD.replace("    missing: \"No cluster.\"\n", ""),
+                "missing",
+            ),
         ];
         for (text, want) in cases {
             let got = errors(&text);
-            assert!(got.iter().any(|e| e.contains(want)), "want {want:?}, got {got:?}");
+            assert!(
+                got.iter().any(|e| e.contains(want)),
+                "want {want:?}, got {got:?}"
+            );
         }
     }
 }
