@@ -11,6 +11,8 @@ rows), then measures, with the two sides of every comparison interleaved in one 
 - peak memory (max RSS) of a 30-answer review on the large collection;
 - `stats` over the 1,000,000-row review log;
 - that quiz commands start no async runtime (thread count during a review);
+- `lab check` of a lab with 11 checks and questions, whole process, against one call of the
+  `aws` CLI (`aws ecs describe-services`), interleaved, on the same sandbox;
 - the local sandbox: first install into an empty directory, `ecsdrill sandbox up` until the
   server answers, describe-services latency (median of 50 calls from a client, after a
   lab-sized workload) and the server's memory after that workload.
@@ -131,6 +133,50 @@ def measure_sandbox(work, env):
     return {"install": install, "up": ups, "describe": describe, "rss": rss, "raw": raw}
 
 
+LAB = "alb-service"
+
+
+def measure_lab_check(work, env, runs):
+    """`lab check` of the ALB lab (11 checks and questions over 5 reads, two of them
+    depending on others) after its reference solution, interleaved with one
+    `aws ecs describe-services` of the aws CLI against the same sandbox."""
+    senv = dict(env, ECSDRILL_SANDBOX_HOME=os.path.join(work, "sandbox"), ECSDRILL_DB=os.path.join(work, "lab.db"))
+    venv = os.path.join(work, "sandbox", "venv")
+    # The venv has PyYAML (moto's dependency): read the reference solution with it.
+    sol = json.loads(subprocess.run(
+        [os.path.join(venv, "bin", "python"), "-c",
+         "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+         os.path.join(ROOT, "tests", "labs", f"{LAB}.yaml")],
+        capture_output=True, text=True, check=True).stdout)
+    subprocess.run([BIN, "sandbox", "up", "--clock", "manual"], env=senv, check=True, stdout=subprocess.DEVNULL)
+    try:
+        out = subprocess.run([BIN, "sandbox", "env"], env=senv, capture_output=True, text=True, check=True).stdout
+        aws_env = dict(senv)
+        for line in out.splitlines():
+            k, _, v = line.removeprefix("export ").partition("=")
+            aws_env[k] = v.strip("'")
+        aws_env["PATH"] = os.path.dirname(BIN) + ":" + aws_env["PATH"]
+        aws_env.update(AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        subprocess.run([BIN, "lab", "start", LAB], env=senv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["bash", "-euo", "pipefail", "-c", sol["solution"]], env=aws_env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        answers = [x for k, v in sol.get("answers", {}).items() for x in ("--answer", f"{k}={v}")]
+        check_cmd = [BIN, "lab", "check", LAB, "--json", *answers]
+        r = subprocess.run(check_cmd, env=senv, capture_output=True, text=True)
+        verdict = json.loads(r.stdout)
+        assert r.returncode == 0 and verdict["passed"], r.stdout + r.stderr
+        n_checks = len(verdict["checks"])
+        describe_cmd = [os.path.join(venv, "bin", "aws"), "ecs", "describe-services", "--cluster", "drill",
+                        "--services", "web-alb"]
+        checks, describes = [], []
+        for _ in range(runs):
+            checks.append(wall_ms(check_cmd, senv))
+            describes.append(wall_ms(describe_cmd, aws_env))
+    finally:
+        subprocess.run([BIN, "sandbox", "down"], env=senv, stdout=subprocess.DEVNULL)
+    return {"check": checks, "describe": describes, "n_checks": n_checks}
+
+
 def summary(xs):
     return statistics.median(xs), min(xs), max(xs)
 
@@ -202,6 +248,8 @@ def main():
         stats = [wall_ms(stats_cmd, env) for _ in range(10)]
         threads = threads_during_review(empty_args, env)
         sandbox = None if a.no_sandbox else measure_sandbox(work, env)
+        print(f"lab check against aws describe-services, {min(a.runs, 30)} interleaved runs each...", flush=True)
+        lab = None if a.no_sandbox else measure_lab_check(work, env, min(a.runs, 30))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -220,6 +268,13 @@ def main():
             ("`ecsdrill sandbox up` after install, until the server answers", "≤ 2 s", summary(sandbox["up"]), "s", statistics.median(sandbox["up"]) <= 2),
             ("describe-services (3 services), median of 50 calls after a lab workload", "≤ 20 ms median", (sandbox["describe"],) * 3, "ms", sandbox["describe"] <= 20),
             ("Sandbox server memory after a lab-sized workload", "≤ 300 MB", (sandbox["rss"],) * 3, "MB", sandbox["rss"] <= 300),
+        ]
+    if lab:
+        c, d = summary(lab["check"]), summary(lab["describe"])
+        rows += [
+            (f"`ecsdrill lab check {LAB} --json` ({lab['n_checks']} checks and questions), whole process", "≤ 60 ms median", c, "ms", c[0] <= 60),
+            ("One `aws ecs describe-services` of the aws CLI, same sandbox, interleaved", "(reference)", d, "ms", True),
+            ("lab check / describe-services (medians)", "≤ 0.2", (c[0] / d[0],) * 3, "×", c[0] / d[0] <= 0.2),
         ]
     lines = [
         "# Performance",
@@ -242,8 +297,11 @@ def main():
         " the process (the crash-safety tests kill it with SIGKILL); a power cut can lose the last commits but never corrupts the file.",
         f"- Peak-memory runs: {min(saved)}-{max(saved)} answers each (30 cards, wrong ones shown again).",
         f"- Quiz commands start no async runtime: {threads} threads while a review waits for input (main and the"
-        " Ctrl-C handler). tokio and the AWS SDK are linked in, but only `sandbox` (and later `lab`) commands"
-        " build their one current-thread runtime (src/aws.rs).",
+        " Ctrl-C handler). tokio and the AWS SDK are linked in, but only `sandbox` and `lab` commands"
+        " build their one current-thread runtime (src/aws/mod.rs).",
+        *( ["- `lab check` makes each wave of reads concurrently on that runtime (reads that use another read's"
+            " answer wait for it), so its time is one process start, the SDK set-up and two rounds of calls;"
+            " the aws CLI pays a Python start-up per call."] if lab else []),
         "",
         *( [f"- Sandbox: figures for install, describe and memory are single runs (min = max = median);"
             f" `sandbox up` over {len(sandbox['up'])} runs. The describe figure is measured with boto3 inside the"

@@ -7,8 +7,9 @@
 //! - memory score = 5 × the mean retrievability of the topic's cards now (a card never
 //!   reviewed counts 0, so coverage matters as much as retention).
 //! - `recall` needs a score of at least 3.5 with at least 80% of the topic's cards seen.
-//! - `application` and `mastery` need the topic's labs passed; without lab evidence a topic
-//!   stays at `recall` at most.
+//! - `application` needs `recall` and every lab of the topic passed (a lab counts for each
+//!   topic it lists); a topic no lab covers stays at `recall` at most.
+//! - `mastery` needs `application`, a score of at least 4.5 and 90% of the cards seen.
 
 use serde::Serialize;
 
@@ -33,6 +34,15 @@ impl Level {
 }
 
 pub const RECALL_SCORE: f64 = 3.5;
+pub const MASTERY_SCORE: f64 = 4.5;
+pub const MASTERY_COVERAGE: f64 = 0.9;
+
+/// The labs that cover a topic, and which of them the learner has passed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabEvidence {
+    pub labs: Vec<String>,
+    pub passed: Vec<String>,
+}
 pub const RECALL_COVERAGE: f64 = 0.8;
 /// A card counts as "likely remembered" above this retrievability.
 pub const LIKELY_REMEMBERED: f64 = 0.8;
@@ -46,10 +56,18 @@ pub struct TopicMastery {
     pub score: f64,
     pub level: Level,
     pub explanation: String,
+    /// The labs that cover the topic, and those passed.
+    pub labs: Vec<String>,
+    pub labs_passed: Vec<String>,
 }
 
 /// `retrievability` holds one entry per card of the topic (0 for unseen cards).
-pub fn topic_mastery(id: &str, retrievability: &[f64], seen: usize) -> TopicMastery {
+pub fn topic_mastery(
+    id: &str,
+    retrievability: &[f64],
+    seen: usize,
+    labs: &LabEvidence,
+) -> TopicMastery {
     let cards = retrievability.len();
     let mean = if cards == 0 {
         0.0
@@ -66,10 +84,19 @@ pub fn topic_mastery(id: &str, retrievability: &[f64], seen: usize) -> TopicMast
     } else {
         seen as f64 / cards as f64
     };
-    let level = if score >= RECALL_SCORE && coverage >= RECALL_COVERAGE {
-        Level::Recall
-    } else {
-        Level::Exposure
+    let recall = score >= RECALL_SCORE && coverage >= RECALL_COVERAGE;
+    let missing_labs: Vec<&str> = labs
+        .labs
+        .iter()
+        .filter(|l| !labs.passed.contains(l))
+        .map(String::as_str)
+        .collect();
+    let applied = !labs.labs.is_empty() && missing_labs.is_empty();
+    let level = match (recall, applied) {
+        (true, true) if score >= MASTERY_SCORE && coverage >= MASTERY_COVERAGE => Level::Mastery,
+        (true, true) => Level::Application,
+        (true, false) => Level::Recall,
+        (false, _) => Level::Exposure,
     };
     let mut why =
         format!("memory: {likely} of {cards} cards likely remembered today ({seen} seen)");
@@ -81,7 +108,24 @@ pub fn topic_mastery(id: &str, retrievability: &[f64], seen: usize) -> TopicMast
         Level::Exposure => why.push_str(&format!("; recall needs a score of {RECALL_SCORE}")),
         _ => {}
     }
-    why.push_str("; no lab passed yet, so application is out of reach");
+    if labs.labs.is_empty() {
+        why.push_str("; no lab covers this topic yet, so recall is its top level");
+    } else if missing_labs.is_empty() {
+        why.push_str(&format!("; labs passed: {}", labs.labs.join(", ")));
+        if level == Level::Application {
+            why.push_str(&format!(
+                "; mastery needs a score of {MASTERY_SCORE} with {:.0}% of the cards seen",
+                MASTERY_COVERAGE * 100.0
+            ));
+        }
+    } else {
+        why.push_str(&format!(
+            "; application needs the lab{} {} (`ecsdrill lab start {}`)",
+            if missing_labs.len() == 1 { "" } else { "s" },
+            missing_labs.join(", "),
+            missing_labs[0]
+        ));
+    }
     TopicMastery {
         id: id.to_string(),
         cards,
@@ -90,6 +134,8 @@ pub fn topic_mastery(id: &str, retrievability: &[f64], seen: usize) -> TopicMast
         score,
         level,
         explanation: why,
+        labs: labs.labs.clone(),
+        labs_passed: labs.passed.clone(),
     }
 }
 
@@ -138,13 +184,49 @@ mod tests {
             },
         ];
         for c in cases {
-            let m = topic_mastery("t", &c.r, c.seen);
+            let m = topic_mastery("t", &c.r, c.seen, &LabEvidence::default());
             assert_eq!((m.score, m.level), (c.score, c.level), "{:?}", c.r);
         }
-        let m = topic_mastery("t", &[0.9, 0.5, 0.0], 2);
+        let m = topic_mastery("t", &[0.9, 0.5, 0.0], 2, &LabEvidence::default());
         assert_eq!(
             m.explanation,
-            "memory: 1 of 3 cards likely remembered today (2 seen); see 1 more cards to reach recall; no lab passed yet, so application is out of reach"
+            "memory: 1 of 3 cards likely remembered today (2 seen); see 1 more cards to reach recall; no lab covers this topic yet, so recall is its top level"
+        );
+    }
+
+    #[test]
+    fn labs_lift_recall_to_application_and_mastery() {
+        let labs = |passed: &[&str]| LabEvidence {
+            labs: vec!["crash-loop".into(), "cannot-pull".into()],
+            passed: passed.iter().map(|s| s.to_string()).collect(),
+        };
+        let strong = vec![0.95; 10];
+        let fair = vec![0.8; 10];
+        assert_eq!(
+            topic_mastery("t", &strong, 10, &labs(&[])).level,
+            Level::Recall
+        );
+        let one = topic_mastery("t", &strong, 10, &labs(&["crash-loop"]));
+        assert_eq!(one.level, Level::Recall);
+        assert!(
+            one.explanation.ends_with(
+                "application needs the lab cannot-pull (`ecsdrill lab start cannot-pull`)"
+            ),
+            "{}",
+            one.explanation
+        );
+        assert_eq!(
+            topic_mastery("t", &strong, 10, &labs(&["crash-loop", "cannot-pull"])).level,
+            Level::Mastery
+        );
+        assert_eq!(
+            topic_mastery("t", &fair, 10, &labs(&["crash-loop", "cannot-pull"])).level,
+            Level::Application
+        );
+        // Labs without memory do not skip the ladder.
+        assert_eq!(
+            topic_mastery("t", &[0.0; 10], 0, &labs(&["crash-loop", "cannot-pull"])).level,
+            Level::Exposure
         );
     }
 }

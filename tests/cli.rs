@@ -505,6 +505,57 @@ fn a_bad_user_deck_stops_the_review_before_anything_is_written() {
 }
 
 #[test]
+fn the_builtin_labs_pass_the_linter() {
+    let env = Env::new();
+    let out = env.run(DAY0, &["lab", "check-files"], "");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("10 labs"),
+        "{}",
+        text(&out.stdout)
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/labs");
+    let out = env.run(DAY0, &["lab", "check-files", dir.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn every_bad_lab_fixture_reports_its_location() {
+    let dir = Path::new(FIXTURES).join("bad-labs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12);
+    let env = Env::new();
+    for f in files {
+        let body = std::fs::read_to_string(&f).unwrap();
+        let expect = body
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("# expect: ")
+            .expect("an # expect: header");
+        let (loc, fragment) = expect.split_once(' ').unwrap();
+        let out = env.run(DAY0, &["lab", "check-files", f.to_str().unwrap()], "");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", f.display());
+        let want = format!("{}:{loc}: error: {}", f.display(), fragment.trim());
+        assert!(
+            err.contains(&want),
+            "{}\nwanted: {want}\ngot: {err}",
+            f.display()
+        );
+    }
+}
+
+#[test]
 fn a_user_deck_overrides_a_builtin_card_by_id() {
     let env = Env::new();
     let decks = env.path().join("mydecks");

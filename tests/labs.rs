@@ -321,6 +321,25 @@ fn run_lab(id: &str) {
         .find(|l| l["id"] == id)
         .unwrap();
     assert_eq!(row["status"], "passed");
+    // A passed lab is evidence for each of its topics.
+    let stats = env.ecsdrill(&["stats", "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    for t in row["topics"].as_array().unwrap() {
+        let topic = stats["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| &x["id"] == t)
+            .unwrap();
+        assert!(
+            topic["labs_passed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l == id),
+            "{id}: stats for {t} should count the lab: {topic}"
+        );
+    }
 
     // The same checks, read-only: IAM enforced, the checker policy only, as an AWS account.
     enforce_read_only(&env, "123456789012");

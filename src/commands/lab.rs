@@ -159,10 +159,10 @@ fn check_files(app: &App, paths: &[std::path::PathBuf]) -> Result<ExitCode> {
         }
         Err(diags) => {
             for d in &diags {
-                println!("{d}");
+                eprintln!("{d}");
             }
             let n = diags.iter().filter(|d| !d.warning).count();
-            println!("{n} error{}", if n == 1 { "" } else { "s" });
+            eprintln!("{n} error{}", if n == 1 { "" } else { "s" });
             Ok(ExitCode::from(1))
         }
     }
@@ -293,7 +293,7 @@ fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str]) {
         println!("(recommended first: {})", missing_prereqs.join(", "));
     }
     println!("\n{}\n", md(&lab.intro));
-    for (n, step) in lab.steps.iter().enumerate() {
+    for (n, step) in lab.steps.iter().map(|s| &s.value).enumerate() {
         println!("## Step {}: {}\n", n + 1, step.title);
         println!("{}\n", md(&step.text));
         if !step.try_commands.is_empty() {
@@ -478,7 +478,7 @@ fn hint(store: &Store, target: &Target, id: Option<&str>) -> Result<ExitCode> {
                 n + 1,
                 hints.len(),
                 step + 1,
-                lab.steps[*step].title
+                lab.steps[*step].value.title
             );
         }
         None => println!(

@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::cli::StatsArgs;
 use crate::clock::{day_start, study_day, to_ms};
 use crate::deck::Catalog;
-use crate::mastery::{TopicMastery, topic_mastery};
+use crate::mastery::{LabEvidence, TopicMastery, topic_mastery};
 use crate::sched::{CardState, Phase, Scheduler};
 use crate::store::Store;
 
@@ -94,15 +94,32 @@ pub fn report(
             None => entry.0.push(0.0),
         }
     }
+    let passed = store.labs_passed()?;
+    let labs = crate::lab::load_labs(None)
+        .map(|s| s.labs)
+        .unwrap_or_default();
     let topics = catalog
         .topics
         .iter()
         .map(|t| {
             let (r, s) = by_topic.remove(t.id.as_str()).unwrap_or_default();
+            let covering: Vec<String> = labs
+                .iter()
+                .filter(|l| l.topics().any(|x| x == t.id))
+                .map(|l| l.id().to_string())
+                .collect();
+            let evidence = LabEvidence {
+                passed: passed
+                    .iter()
+                    .filter(|p| covering.contains(p))
+                    .cloned()
+                    .collect(),
+                labs: covering,
+            };
             TopicStats {
                 id: t.id.clone(),
                 title: t.title.clone(),
-                mastery: topic_mastery(&t.id, &r, s),
+                mastery: topic_mastery(&t.id, &r, s, &evidence),
             }
         })
         .collect();

@@ -160,6 +160,22 @@ fn locate_named_key(text: &str, message: &str) -> Option<(u64, u64)> {
             return Some((n as u64 + 1, column as u64));
         }
     }
+    // "unknown variant `foo`": the value, as `key: foo` or a flow map's `{foo: ...}`.
+    for (n, line) in text.lines().enumerate() {
+        for pat in [format!(": {key}"), format!("{{{key}:")] {
+            if let Some(i) = line.find(&pat) {
+                let at = i + pat.find(key).unwrap_or(0);
+                let end = at + key.len();
+                let whole = line[end..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric() && c != '-' && c != '_');
+                if whole {
+                    return Some((n as u64 + 1, at as u64 + 1));
+                }
+            }
+        }
+    }
     None
 }
 

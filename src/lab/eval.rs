@@ -91,6 +91,10 @@ fn show(v: &Value) -> String {
     }
 }
 
+fn missing_text(r: &super::Read) -> String {
+    r.missing.clone().unwrap_or_default()
+}
+
 fn missing_message(
     lab: &Lab,
     read: &str,
@@ -99,8 +103,8 @@ fn missing_message(
     let r = lab.reads.get(read)?;
     match results.get(read)? {
         ReadResult::Found(_) => None,
-        ReadResult::Missing { detail } if detail.is_empty() => Some(r.value.missing.clone()),
-        ReadResult::Missing { detail } => Some(format!("{} ({detail})", r.value.missing)),
+        ReadResult::Missing { detail } if detail.is_empty() => Some(missing_text(&r.value)),
+        ReadResult::Missing { detail } => Some(format!("{} ({detail})", missing_text(&r.value))),
         ReadResult::Skipped => {
             // Name the first missing read this one depends on.
             let dep = r
@@ -110,8 +114,8 @@ fn missing_message(
                 .map(|s| s.value.split('|').next().unwrap_or("").trim().to_string())
                 .find(|d| !matches!(results.get(d), Some(ReadResult::Found(_))));
             Some(match dep {
-                Some(d) => missing_message(lab, &d, results).unwrap_or(r.value.missing.clone()),
-                None => r.value.missing.clone(),
+                Some(d) => missing_message(lab, &d, results).unwrap_or(missing_text(&r.value)),
+                None => missing_text(&r.value),
             })
         }
     }
@@ -161,13 +165,17 @@ pub fn evaluate_checks(
                 Ok(found) if meets(&expand(&c.expect.value, vars), &found) => Outcome {
                     id,
                     passed: true,
-                    message: c.title.clone(),
+                    message: c.title.clone().unwrap_or_default(),
                     question: false,
                 },
                 Ok(found) => Outcome {
                     id,
                     passed: false,
-                    message: format!("{} (found: {})", c.fail, show(&found)),
+                    message: format!(
+                        "{} (found: {})",
+                        c.fail.as_deref().unwrap_or_default(),
+                        show(&found)
+                    ),
                     question: false,
                 },
                 Err(e) => Outcome {

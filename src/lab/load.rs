@@ -153,10 +153,18 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
         rep.error(at, "a lab needs at least one step");
     }
     for step in &lab.steps {
+        if step.value.text.trim().is_empty() {
+            rep.error(
+                step.referenced,
+                format!("step `{}` has no text", step.value.title),
+            );
+        }
+        let step_at = step.referenced;
+        let step = &step.value;
         for cmd in &step.try_commands {
             if !(cmd.starts_with("aws ") || cmd.starts_with("ecsdrill ")) {
                 rep.error(
-                    at,
+                    step_at,
                     format!(
                         "step `{}`: a command to try starts with `aws ` or `ecsdrill `, not `{cmd}`",
                         step.title
@@ -308,6 +316,12 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
         }
         if let Some(m) = &r.missing_when {
             lint_query(&m.value, m.referenced, rep);
+        }
+        if r.missing.as_deref().is_none_or(|t| t.trim().is_empty()) {
+            rep.error(
+                read.referenced,
+                format!("read `{name}` needs a `missing` text: which resource is missing and how to create it"),
+            );
         }
         if depends_on(lab, name, name, 0) {
             rep.error(

@@ -38,7 +38,7 @@ pub struct Lab {
     pub intro: String,
     #[serde(default)]
     pub setup: Vec<Spanned<SetupAction>>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<Spanned<Step>>,
     #[serde(default)]
     pub reads: BTreeMap<String, Spanned<Read>>,
     #[serde(default)]
@@ -75,21 +75,22 @@ pub struct Read {
     pub with: BTreeMap<String, Spanned<String>>,
     /// JMESPath that is true when the answer means "not there" (e.g. ECS `failures`).
     pub missing_when: Option<Spanned<String>>,
-    /// What to tell the learner when the resource does not exist, and how to create it.
-    pub missing: String,
+    /// What to tell the learner when the resource does not exist, and how to create it
+    /// (required; optional here only so that its absence is reported at the read).
+    pub missing: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     pub id: Spanned<String>,
-    /// What is verified, in a few words; the message of a passed check.
-    pub title: String,
+    /// What is verified, in a few words; the message of a passed check (required).
+    pub title: Option<String>,
     pub read: Spanned<String>,
     pub query: Spanned<String>,
     pub expect: Spanned<Expect>,
-    /// What is wrong and how to fix it; the message of a failed check.
-    pub fail: String,
+    /// What is wrong and how to fix it; the message of a failed check (required).
+    pub fail: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone, PartialEq)]
@@ -221,7 +222,7 @@ impl Lab {
         self.steps
             .iter()
             .enumerate()
-            .flat_map(|(i, s)| s.hints.iter().map(move |h| (i, h.as_str())))
+            .flat_map(|(i, s)| s.value.hints.iter().map(move |h| (i, h.as_str())))
     }
 
     pub fn needs_local_sandbox(&self) -> bool {
