@@ -42,10 +42,31 @@ pub fn run(app: &App) -> Result<ExitCode> {
             )?;
         }
     }
+    if let Some(lab) = suggested_lab(&store.labs_passed()?) {
+        writeln!(
+            out,
+            "Suggested lab: {} ({} min): `ecsdrill lab start {}`",
+            lab.title,
+            lab.minutes,
+            lab.id()
+        )?;
+    }
     if r.due_now + r.new_available_today as usize > 0 {
         writeln!(out, "Next: `ecsdrill review`")?;
     } else {
         writeln!(out, "All done for today. Next review: tomorrow.")?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first lab of the learning path not passed yet whose prerequisites are passed.
+fn suggested_lab(passed: &[String]) -> Option<crate::lab::Lab> {
+    let set = crate::lab::load_labs(None).ok()?;
+    set.labs.into_iter().find(|l| {
+        !passed.iter().any(|p| p == l.id())
+            && l
+                .prerequisites
+                .iter()
+                .all(|q| passed.iter().any(|p| *p == q.value))
+    })
 }
