@@ -103,6 +103,9 @@ fn synth(args: &[String]) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&db);
     drop(Store::open(&db)?);
     let mut conn = Connection::open(&db)?;
+    // One transaction for a million rows: a cache large enough that SQLite never spills
+    // half-built index pages into the WAL again and again (a small cache grew it to tens of GB).
+    conn.pragma_update(None, "cache_size", -1_000_000)?;
     let tx = conn.transaction()?;
     let mut rng = SplitMix64::new(42);
     tx.execute("INSERT INTO session (id, started_ms, ended_ms, mode, answered, correct, end_reason) VALUES (1, ?1, ?1, 'review', 0, 0, 'done')", params![NOW_MS - 730 * DAY_MS])?;

@@ -206,7 +206,7 @@ fn failed_ids(v: &serde_json::Value) -> Vec<String> {
 
 /// Sets up a read-only IAM user in the sandbox and turns IAM enforcement on; labs then
 /// run against the sandbox as if it were an AWS account (`sandbox use aws`).
-fn enforce_read_only(env: &Env, account: &str) {
+fn enforce_read_only(env: &Env) {
     let policy =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/aws/ecsdrill-checker-policy.json");
     let script = format!(
@@ -230,7 +230,6 @@ aws iam create-access-key --user-name checker --query 'AccessKey.[AccessKeyId,Se
         "[profile checker]\nregion = us-east-1\n",
     )
     .unwrap();
-    let _ = account;
     let out = http_post(&&env.endpoint, "/moto-api/reset-auth", "0");
     assert!(
         out.starts_with("HTTP/1.1 200") || out.starts_with("HTTP/1.0 200"),
@@ -342,7 +341,7 @@ fn run_lab(id: &str) {
     }
 
     // The same checks, read-only: IAM enforced, the checker policy only, as an AWS account.
-    enforce_read_only(&env, "123456789012");
+    enforce_read_only(&env);
     let out = env
         .cmd(Path::new(BIN))
         .args([

@@ -122,7 +122,7 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
             let lab = find(&set, id)?;
             let conn = connect(&target)?;
             may_write(&conn, &target)?;
-            cleanup(app, &store, &target, &conn, Some(lab.id()))?;
+            cleanup(&store, &target, &conn, Some(lab.id()))?;
             store.forget_lab(lab.id(), &target.key())?;
             println!("forgot your progress in `{}`; starting it again", lab.id());
             start(app, &store, &target, id, false)
@@ -130,7 +130,7 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
         LabCommand::Cleanup => {
             let conn = connect(&target)?;
             may_write(&conn, &target)?;
-            cleanup(app, &store, &target, &conn, None)
+            cleanup(&store, &target, &conn, None)
         }
         LabCommand::CheckFiles { .. } => unreachable!("handled above"),
     }
@@ -518,14 +518,7 @@ fn status(store: &Store, target: &Target) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cleanup(
-    app: &App,
-    store: &Store,
-    target: &Target,
-    conn: &Conn,
-    lab: Option<&str>,
-) -> Result<ExitCode> {
-    let _ = app;
+fn cleanup(store: &Store, target: &Target, conn: &Conn, lab: Option<&str>) -> Result<ExitCode> {
     let resources = store.lab_resources(&target.key(), lab)?;
     if resources.is_empty() {
         println!("nothing to clean up in {}", target.describe());
