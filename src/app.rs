@@ -104,7 +104,7 @@ impl App {
     /// The scheduler with this learner's FSRS parameters if `optimize` stored any.
     pub fn scheduler(&self, store: &Store) -> Result<Scheduler> {
         let params: Vec<f32> = store
-            .setting("fsrs_parameters")?
+            .setting(crate::commands::optimize::PARAMS_KEY)?
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
         Ok(Scheduler::new(&params, SchedConfig::default())?)

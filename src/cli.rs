@@ -39,6 +39,12 @@ pub enum Command {
     /// List, check or export decks
     #[command(subcommand)]
     Decks(DecksCommand),
+    /// Fit the FSRS memory model to your own review log (log loss and RMSE before and after)
+    Optimize {
+        /// Go back to the default parameters
+        #[arg(long)]
+        reset: bool,
+    },
     /// Hands-on labs with the real `aws` CLI, checked against the sandbox's live state
     #[command(subcommand)]
     Lab(LabCommand),

@@ -13,6 +13,7 @@ pub mod grade;
 pub mod interrupt;
 pub mod lab;
 pub mod mastery;
+pub mod optimize;
 pub mod queue;
 pub mod rng;
 pub mod sandbox;

@@ -504,6 +504,28 @@ impl Store {
             .map_err(|e| explain(&self.path, e))
     }
 
+    /// Every answer as (card, time, rating), by card then time: the optimiser's input.
+    pub fn review_history(&self) -> Result<Vec<(String, i64, u32)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT card_id, reviewed_ms, rating FROM review_log ORDER BY card_id, reviewed_ms",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn delete_setting(&self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM setting WHERE key = ?1", params![key])
+            .map(|_| ())
+            .map_err(|e| explain(&self.path, e))
+    }
+
     pub fn reviews_total(&self) -> Result<i64> {
         self.conn
             .query_row("SELECT COUNT(*) FROM review_log", [], |r| r.get(0))

@@ -505,6 +505,26 @@ fn a_bad_user_deck_stops_the_review_before_anything_is_written() {
 }
 
 #[test]
+fn optimize_says_how_many_reviews_are_missing_and_reset_restores_defaults() {
+    let env = Env::new();
+    // A few days of reviews: far from enough to fit.
+    let mut day = DAY0.to_string();
+    for _ in 0..3 {
+        let out = env.run(&day, &["review", "--limit", "5"], &"3\n".repeat(60));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        day = day.replacen("-22T", "-23T", 1);
+    }
+    let out = env.run(DAY0, &["optimize"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("optimize needs 400"), "{err}");
+    assert!(err.contains("more)"), "{err}");
+    let out = env.run(DAY0, &["optimize", "--reset"], "");
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("default parameters"));
+}
+
+#[test]
 fn the_builtin_labs_pass_the_linter() {
     let env = Env::new();
     let out = env.run(DAY0, &["lab", "check-files"], "");

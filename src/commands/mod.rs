@@ -3,6 +3,7 @@
 pub mod decks;
 pub mod doctor;
 pub mod lab;
+pub mod optimize;
 pub mod review;
 pub mod sandbox;
 pub mod stats;
