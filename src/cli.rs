@@ -39,6 +39,8 @@ pub enum Command {
     /// List, check or export decks
     #[command(subcommand)]
     Decks(DecksCommand),
+    /// A recall test across topics: scores out of 5, level, solid and fuzzy, calibration
+    Assess(AssessArgs),
     /// Fit the FSRS memory model to your own review log (log loss and RMSE before and after)
     Optimize {
         /// Go back to the default parameters
@@ -81,6 +83,22 @@ pub struct ReviewArgs {
     /// Practise without rescheduling: answers are logged, due dates stay as they are
     #[arg(long)]
     pub cram: bool,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct AssessArgs {
+    /// Only this topic (repeatable); one topic gets more questions
+    #[arg(long, value_name = "T")]
+    pub topic: Vec<String>,
+    /// Only cards of this deck (repeatable)
+    #[arg(long, value_name = "D")]
+    pub deck: Vec<String>,
+    /// Every past assessment and the trend per topic
+    #[arg(long)]
+    pub history: bool,
+    /// The result as JSON on stdout (questions go to stderr)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,7 @@
 //! dispatches; benchmarks and fuzz targets use these modules directly.
 
 pub mod app;
+pub mod assess;
 pub mod aws;
 pub mod cli;
 pub mod clock;

@@ -26,6 +26,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Review(args)) => commands::review::run(&app, args),
         Some(Command::Stats(args)) => commands::stats::run(&app, args),
         Some(Command::Decks(cmd)) => commands::decks::run(&app, cmd),
+        Some(Command::Assess(args)) => commands::assess::run(&app, args),
         Some(Command::Optimize { reset }) => commands::optimize::run(&app, *reset),
         Some(Command::Lab(cmd)) => commands::lab::run(&app, cmd),
         Some(Command::Sandbox(SandboxCommand::Use(t))) => commands::lab::use_target(&app, t),

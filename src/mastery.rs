@@ -6,7 +6,10 @@
 //! Rules:
 //! - memory score = 5 × the mean retrievability of the topic's cards now (a card never
 //!   reviewed counts 0, so coverage matters as much as retention).
-//! - `recall` needs a score of at least 3.5 with at least 80% of the topic's cards seen.
+//! - with a self-assessment of the topic in the last 30 days, the score is the mean of the
+//!   memory score and the assessment score (both out of 5); otherwise the memory score.
+//! - `recall` needs a score of at least 3.5 with at least 80% of the topic's cards seen, or
+//!   with a recent assessment score of at least 4 (the test covered the topic).
 //! - `application` needs `recall` and every lab of the topic passed (a lab counts for each
 //!   topic it lists); a topic no lab covers stays at `recall` at most.
 //! - `mastery` needs `application`, a score of at least 4.5 and 90% of the cards seen.
@@ -61,11 +64,16 @@ pub struct TopicMastery {
     pub labs_passed: Vec<String>,
 }
 
-/// `retrievability` holds one entry per card of the topic (0 for unseen cards).
+/// How far back an assessment counts as evidence.
+pub const ASSESSMENT_DAYS: i64 = 30;
+
+/// `retrievability` holds one entry per card of the topic (0 for unseen cards);
+/// `assessment` is the topic's latest self-assessment score of the last 30 days.
 pub fn topic_mastery(
     id: &str,
     retrievability: &[f64],
     seen: usize,
+    assessment: Option<f64>,
     labs: &LabEvidence,
 ) -> TopicMastery {
     let cards = retrievability.len();
@@ -74,7 +82,12 @@ pub fn topic_mastery(
     } else {
         retrievability.iter().sum::<f64>() / cards as f64
     };
-    let score = (mean * 5.0 * 10.0).round() / 10.0;
+    let memory = mean * 5.0;
+    let combined = match assessment {
+        Some(a) => (memory + a) / 2.0,
+        None => memory,
+    };
+    let score = (combined * 10.0).round() / 10.0;
     let likely = retrievability
         .iter()
         .filter(|&&r| r >= LIKELY_REMEMBERED)
@@ -84,7 +97,8 @@ pub fn topic_mastery(
     } else {
         seen as f64 / cards as f64
     };
-    let recall = score >= RECALL_SCORE && coverage >= RECALL_COVERAGE;
+    let assessed_well = assessment.is_some_and(|a| a >= 4.0);
+    let recall = score >= RECALL_SCORE && (coverage >= RECALL_COVERAGE || assessed_well);
     let missing_labs: Vec<&str> = labs
         .labs
         .iter()
@@ -100,8 +114,13 @@ pub fn topic_mastery(
     };
     let mut why =
         format!("memory: {likely} of {cards} cards likely remembered today ({seen} seen)");
+    if let Some(a) = assessment {
+        why.push_str(&format!(
+            "; last assessment {a:.1}/5 (the score averages it with memory)"
+        ));
+    }
     match level {
-        Level::Exposure if coverage < RECALL_COVERAGE => {
+        Level::Exposure if coverage < RECALL_COVERAGE && !assessed_well => {
             let need = ((RECALL_COVERAGE * cards as f64).ceil() as usize).saturating_sub(seen);
             why.push_str(&format!("; see {need} more cards to reach recall"));
         }
@@ -184,10 +203,10 @@ mod tests {
             },
         ];
         for c in cases {
-            let m = topic_mastery("t", &c.r, c.seen, &LabEvidence::default());
+            let m = topic_mastery("t", &c.r, c.seen, None, &LabEvidence::default());
             assert_eq!((m.score, m.level), (c.score, c.level), "{:?}", c.r);
         }
-        let m = topic_mastery("t", &[0.9, 0.5, 0.0], 2, &LabEvidence::default());
+        let m = topic_mastery("t", &[0.9, 0.5, 0.0], 2, None, &LabEvidence::default());
         assert_eq!(
             m.explanation,
             "memory: 1 of 3 cards likely remembered today (2 seen); see 1 more cards to reach recall; no lab covers this topic yet, so recall is its top level"
@@ -203,10 +222,10 @@ mod tests {
         let strong = vec![0.95; 10];
         let fair = vec![0.8; 10];
         assert_eq!(
-            topic_mastery("t", &strong, 10, &labs(&[])).level,
+            topic_mastery("t", &strong, 10, None, &labs(&[])).level,
             Level::Recall
         );
-        let one = topic_mastery("t", &strong, 10, &labs(&["crash-loop"]));
+        let one = topic_mastery("t", &strong, 10, None, &labs(&["crash-loop"]));
         assert_eq!(one.level, Level::Recall);
         assert!(
             one.explanation.ends_with(
@@ -216,16 +235,48 @@ mod tests {
             one.explanation
         );
         assert_eq!(
-            topic_mastery("t", &strong, 10, &labs(&["crash-loop", "cannot-pull"])).level,
+            topic_mastery(
+                "t",
+                &strong,
+                10,
+                None,
+                &labs(&["crash-loop", "cannot-pull"])
+            )
+            .level,
             Level::Mastery
         );
         assert_eq!(
-            topic_mastery("t", &fair, 10, &labs(&["crash-loop", "cannot-pull"])).level,
+            topic_mastery("t", &fair, 10, None, &labs(&["crash-loop", "cannot-pull"])).level,
             Level::Application
         );
+        // An assessment counts half; a strong one stands in for coverage.
+        let few = [vec![0.95; 3], vec![0.0; 7]].concat();
+        let m = topic_mastery("t", &few, 3, Some(5.0), &labs(&[]));
+        assert_eq!((m.score, m.level), (3.2, Level::Exposure));
+        let m = topic_mastery(
+            "t",
+            &[vec![0.95; 6], vec![0.0; 4]].concat(),
+            6,
+            Some(4.5),
+            &labs(&[]),
+        );
+        assert_eq!(
+            (m.score, m.level),
+            (3.7, Level::Recall),
+            "{}",
+            m.explanation
+        );
+        assert!(m.explanation.contains("last assessment 4.5/5"));
         // Labs without memory do not skip the ladder.
         assert_eq!(
-            topic_mastery("t", &[0.0; 10], 0, &labs(&["crash-loop", "cannot-pull"])).level,
+            topic_mastery(
+                "t",
+                &[0.0; 10],
+                0,
+                None,
+                &labs(&["crash-loop", "cannot-pull"])
+            )
+            .level,
             Level::Exposure
         );
     }

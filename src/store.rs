@@ -116,6 +116,26 @@ const MIGRATIONS: &[&str] = &[
         created_ms INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 4: self-assessments: one row per test, one per topic in it (score out of 5 and the
+    // learner's confidence before it, when given).
+    r#"
+    CREATE TABLE assessment (
+        id INTEGER PRIMARY KEY,
+        taken_ms INTEGER NOT NULL,
+        overall REAL NOT NULL,
+        level TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE assessment_topic (
+        assessment_id INTEGER NOT NULL REFERENCES assessment(id),
+        topic TEXT NOT NULL,
+        score REAL NOT NULL,
+        confidence INTEGER,
+        asked INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        PRIMARY KEY (assessment_id, topic)
+    ) STRICT;
+    CREATE INDEX assessment_topic_topic ON assessment_topic(topic, assessment_id);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -137,6 +157,24 @@ pub struct LabCheckRun {
     pub checks_passed: i64,
     pub checks_total: i64,
     pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicResult {
+    pub topic: String,
+    pub score: f64,
+    pub confidence: Option<i64>,
+    pub asked: i64,
+    pub correct: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub taken_ms: i64,
+    pub overall: f64,
+    pub level: String,
+    pub topics: Vec<TopicResult>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -517,6 +555,119 @@ impl Store {
             .map_err(|e| explain(&self.path, e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| explain(&self.path, e))
+    }
+
+    pub fn record_assessment(
+        &self,
+        taken_ms: i64,
+        overall: f64,
+        level: &str,
+        topics: &[TopicResult],
+    ) -> Result<i64> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| explain(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO assessment (taken_ms, overall, level) VALUES (?1, ?2, ?3)",
+            params![taken_ms, overall, level],
+        )
+        .map_err(|e| explain(&self.path, e))?;
+        let id = tx.last_insert_rowid();
+        for t in topics {
+            tx.execute(
+                "INSERT INTO assessment_topic (assessment_id, topic, score, confidence, asked, correct)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, t.topic, t.score, t.confidence, t.asked, t.correct],
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| explain(&self.path, e))?;
+        Ok(id)
+    }
+
+    pub fn set_assessment_level(&self, id: i64, level: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE assessment SET level = ?2 WHERE id = ?1",
+                params![id, level],
+            )
+            .map(|_| ())
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Every assessment, oldest first, with its topics.
+    pub fn assessments(&self) -> Result<Vec<AssessmentRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, taken_ms, overall, level FROM assessment ORDER BY taken_ms, id")
+            .map_err(|e| explain(&self.path, e))?;
+        let mut rows: Vec<AssessmentRow> = stmt
+            .query_map([], |r| {
+                Ok(AssessmentRow {
+                    id: r.get(0)?,
+                    taken_ms: r.get(1)?,
+                    overall: r.get(2)?,
+                    level: r.get(3)?,
+                    topics: Vec::new(),
+                })
+            })
+            .map_err(|e| explain(&self.path, e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT assessment_id, topic, score, confidence, asked, correct FROM assessment_topic
+                 ORDER BY assessment_id, topic",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let topics = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    TopicResult {
+                        topic: r.get(1)?,
+                        score: r.get(2)?,
+                        confidence: r.get(3)?,
+                        asked: r.get(4)?,
+                        correct: r.get(5)?,
+                    },
+                ))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        for t in topics {
+            let (id, t) = t.map_err(|e| explain(&self.path, e))?;
+            if let Some(a) = rows.iter_mut().find(|a| a.id == id) {
+                a.topics.push(t);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The latest assessment score of each topic taken since `since_ms`.
+    pub fn recent_topic_scores(
+        &self,
+        since_ms: i64,
+    ) -> Result<std::collections::HashMap<String, f64>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.topic, t.score FROM assessment_topic t JOIN assessment a ON a.id = t.assessment_id
+                 WHERE a.taken_ms >= ?1 ORDER BY a.taken_ms, a.id",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(params![since_ms], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        let mut out = std::collections::HashMap::new();
+        for r in rows {
+            let (t, s) = r.map_err(|e| explain(&self.path, e))?;
+            out.insert(t, s);
+        }
+        Ok(out)
     }
 
     pub fn delete_setting(&self, key: &str) -> Result<()> {

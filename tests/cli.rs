@@ -504,6 +504,97 @@ fn a_bad_user_deck_stops_the_review_before_anything_is_written() {
     assert!(!env.db().exists());
 }
 
+fn assess_args() -> Vec<&'static str> {
+    vec![
+        "--plain",
+        "--decks",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decks"),
+        "assess",
+        "--topic",
+        "cluster",
+        "--deck",
+        "fixture",
+    ]
+}
+
+#[test]
+fn an_assessment_in_plain_mode_scores_calibrates_and_keeps_history() {
+    let env = Env::new();
+    // Over-confident and wrong on the choice card (an answer that reveals a misconception).
+    let mut wrong_choice = |card: &[String], prompt: &str| -> String {
+        if prompt.contains("confidence") {
+            return "5".into();
+        }
+        if prompt.contains("choose") {
+            let line = card
+                .iter()
+                .find(|l| l.contains(") wrong answer one"))
+                .unwrap();
+            return line.trim().chars().next().unwrap().to_string();
+        }
+        right_answer(card, prompt)
+    };
+    let (out, code) = drive(&env, DAY0, &assess_args(), &mut wrong_choice);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("[1/3] Clusters"), "{out}");
+    assert!(
+        out.contains("Self-Assessment: 3.3/5 · level: exposure"),
+        "{out}"
+    );
+    assert!(out.contains("(you said 5: over-confident)"), "{out}");
+    assert!(out.contains("not so: ECS stores"), "{out}");
+    assert!(out.contains("You start at exposure."), "{out}");
+    assert!(out.contains("Assess again on 2026-12-06."), "{out}");
+    // Every answer is a review too.
+    assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 3);
+    assert_eq!(env.count("SELECT COUNT(*) FROM assessment"), 1);
+
+    // A week later, all right, confidence skipped: solid, and the trend goes up.
+    let later = "2026-11-29T09:00:00+01:00";
+    let mut skip = |card: &[String], prompt: &str| -> String {
+        if prompt.contains("confidence") {
+            return String::new();
+        }
+        right_answer(card, prompt)
+    };
+    let (out, code) = drive(&env, later, &assess_args(), &mut skip);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Self-Assessment: 5.0/5"), "{out}");
+    assert!(out.contains("Solid on: Clusters"), "{out}");
+    assert!(out.contains("Staying at exposure."), "{out}");
+    let hist = env.run(later, &["assess", "--history"], "");
+    let h = text(&hist.stdout);
+    assert!(h.contains("cluster") && h.contains("3.3 → 5.0 up"), "{h}");
+    let hist = env.run(later, &["assess", "--history", "--json"], "");
+    let v: serde_json::Value = serde_json::from_slice(&hist.stdout).unwrap();
+    assert_eq!(v["assessments"].as_array().unwrap().len(), 2);
+
+    // --json: the result alone on stdout; the assessment also feeds `stats`.
+    let json_args = [&assess_args()[..], &["--json"]].concat();
+    let out = env.run(later, &json_args, "\na\nawsvpc\n1 2 3 4\n");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert!(
+        v["overall"].is_number() && v["next_step"].is_string(),
+        "{}",
+        text(&out.stdout)
+    );
+    let stats = env.run(later, &["stats", "--json"], "");
+    let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let cluster = s["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "cluster")
+        .unwrap();
+    assert!(
+        cluster["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("last assessment"),
+        "{cluster}"
+    );
+}
+
 #[test]
 fn optimize_says_how_many_reviews_are_missing_and_reset_restores_defaults() {
     let env = Env::new();

@@ -1,5 +1,6 @@
 //! One module per subcommand: each takes the `App` and its arguments and returns the exit code.
 
+pub mod assess;
 pub mod decks;
 pub mod doctor;
 pub mod lab;

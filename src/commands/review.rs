@@ -49,7 +49,7 @@ pub fn check_filters(meta: &CatalogMeta, topics: &[String], decks: &[String]) ->
 /// Opens the store with its catalog index in step with the decks. The decks are parsed
 /// only when they changed since the last session (or the database is new), and a bad
 /// deck stops everything before a new database file is created.
-fn open_synced(app: &App) -> Result<Store> {
+pub(crate) fn open_synced(app: &App) -> Result<Store> {
     let key = fingerprint(&app.load_options()).unwrap_or_default();
     let mut fresh = if app.db_path.exists() {
         None
@@ -199,38 +199,7 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         }
         let response_ms = asked_at.elapsed().as_millis() as i64;
         let slow = asked_at.elapsed().as_secs() >= grade::slow_after_secs(card.kind);
-        let verdict = match &resp.reply {
-            Reply::Choice(p) => grade::grade_choice(card, p),
-            Reply::Order(p) => grade::grade_order(card, p),
-            Reply::Typed(t) => grade::grade_typed_verdict(card, t),
-            Reply::Rated(r) => grade::Verdict {
-                correct: *r > 1,
-                note: None,
-                revealed: if *r == 1 {
-                    card.misconceptions.clone()
-                } else {
-                    vec![]
-                },
-            },
-            Reply::DontKnow | Reply::Quit => grade::Verdict {
-                correct: false,
-                note: None,
-                revealed: card.misconceptions.clone(),
-            },
-        };
-        let mut rating = match resp.reply {
-            Reply::Rated(r) => r,
-            _ => grade::auto_rating(verdict.correct, resp.used_hint, slow, resp.easy),
-        };
-        let option_notes: Vec<String> = match &resp.reply {
-            Reply::Choice(p) if !verdict.correct => p
-                .iter()
-                .filter_map(|&i| card.options.get(i))
-                .filter(|o| !o.correct)
-                .filter_map(|o| o.why.clone())
-                .collect(),
-            _ => Vec::new(),
-        };
+        let (verdict, mut rating, option_notes) = judge(card, &resp, slow);
         let revealed = verdict
             .revealed
             .iter()
@@ -337,4 +306,46 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Grades a reply: the verdict, the FSRS rating it earns, and the `why` notes of the wrong
+/// options picked. Shared by `review` and `assess`.
+pub(crate) fn judge(
+    card: &Card,
+    resp: &crate::ui::Response,
+    slow: bool,
+) -> (grade::Verdict, u8, Vec<String>) {
+    let verdict = match &resp.reply {
+        Reply::Choice(p) => grade::grade_choice(card, p),
+        Reply::Order(p) => grade::grade_order(card, p),
+        Reply::Typed(t) => grade::grade_typed_verdict(card, t),
+        Reply::Rated(r) => grade::Verdict {
+            correct: *r > 1,
+            note: None,
+            revealed: if *r == 1 {
+                card.misconceptions.clone()
+            } else {
+                vec![]
+            },
+        },
+        Reply::DontKnow | Reply::Quit => grade::Verdict {
+            correct: false,
+            note: None,
+            revealed: card.misconceptions.clone(),
+        },
+    };
+    let rating = match resp.reply {
+        Reply::Rated(r) => r,
+        _ => grade::auto_rating(verdict.correct, resp.used_hint, slow, resp.easy),
+    };
+    let option_notes: Vec<String> = match &resp.reply {
+        Reply::Choice(p) if !verdict.correct => p
+            .iter()
+            .filter_map(|&i| card.options.get(i))
+            .filter(|o| !o.correct)
+            .filter_map(|o| o.why.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
+    (verdict, rating, option_notes)
 }

@@ -95,6 +95,8 @@ pub fn report(
         }
     }
     let passed = store.labs_passed()?;
+    let assessed =
+        store.recent_topic_scores(to_ms(now - Duration::days(crate::mastery::ASSESSMENT_DAYS)))?;
     let labs = crate::lab::load_labs(None)
         .map(|s| s.labs)
         .unwrap_or_default();
@@ -119,7 +121,7 @@ pub fn report(
             TopicStats {
                 id: t.id.clone(),
                 title: t.title.clone(),
-                mastery: topic_mastery(&t.id, &r, s, &evidence),
+                mastery: topic_mastery(&t.id, &r, s, assessed.get(&t.id).copied(), &evidence),
             }
         })
         .collect();
@@ -144,7 +146,7 @@ pub fn report(
     })
 }
 
-fn bar(score: f64, width: usize) -> String {
+pub(crate) fn bar(score: f64, width: usize) -> String {
     let filled = ((score / 5.0) * width as f64).round() as usize;
     format!(
         "{}{}",
