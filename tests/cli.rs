@@ -9,6 +9,8 @@ use std::process::{Command, Output, Stdio};
 use rusqlite::Connection;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ecsdrill");
+use ecsdrill::store::SCHEMA_VERSION;
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const DAY0: &str = "2026-11-22T09:00:00+01:00";
 
@@ -733,7 +735,7 @@ fn a_newer_schema_is_refused_naming_both_versions() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        err.contains("schema version 99") && err.contains("up to 2"),
+        err.contains("schema version 99") && err.contains(&format!("up to {SCHEMA_VERSION}")),
         "{err}"
     );
     assert!(
@@ -766,7 +768,7 @@ fn a_version_1_database_migrates_keeping_its_history_and_a_backup() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, SCHEMA_VERSION);
     let logged: i64 = conn
         .query_row("SELECT COUNT(*) FROM review_log", [], |r| r.get(0))
         .unwrap();
@@ -1285,7 +1287,7 @@ fn doctor_finds_damage_and_restores_the_automatic_backup() {
     let ok = env.run(DAY0, &["--db", dbs, "doctor"], "");
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
     assert!(
-        text(&ok.stdout).contains(": ok, schema version 2"),
+        text(&ok.stdout).contains(&format!(": ok, schema version {SCHEMA_VERSION}")),
         "{}",
         text(&ok.stdout)
     );
@@ -1306,7 +1308,9 @@ fn doctor_finds_damage_and_restores_the_automatic_backup() {
     assert_eq!(diag.status.code(), Some(1), "{o}");
     assert!(o.contains("damaged: it is not an SQLite file"), "{o}");
     assert!(
-        o.contains("schema version 1 (this ecsdrill: 2), 2 answers logged"),
+        o.contains(&format!(
+            "schema version 1 (this ecsdrill: {SCHEMA_VERSION}), 2 answers logged"
+        )),
         "{o}"
     );
     let backup = o

@@ -230,7 +230,7 @@ aws iam create-access-key --user-name checker --query 'AccessKey.[AccessKeyId,Se
         "[profile checker]\nregion = us-east-1\n",
     )
     .unwrap();
-    let out = http_post(&&env.endpoint, "/moto-api/reset-auth", "0");
+    let out = http_post(&env.endpoint, "/moto-api/reset-auth", "0");
     assert!(
         out.starts_with("HTTP/1.1 200") || out.starts_with("HTTP/1.0 200"),
         "reset-auth: {out}"

@@ -64,8 +64,6 @@ fn suggested_lab(passed: &[String]) -> Option<crate::lab::Lab> {
     let set = crate::lab::load_labs(None).ok()?;
     set.labs.into_iter().find(|l| {
         !passed.iter().any(|p| p == l.id())
-            && l.prerequisites
-                .iter()
-                .all(|q| passed.iter().any(|p| *p == q.value))
+            && l.prerequisites.iter().all(|q| passed.contains(&q.value))
     })
 }

@@ -66,7 +66,7 @@ pub fn meets(expect: &Expect, found: &Value) -> bool {
         Expect::Contains(v) => contains(found, v),
         Expect::NotContains(v) => !found.is_null() && !contains(found, v),
         Expect::OneOf(vs) => vs.iter().any(|v| same(found, v)),
-        Expect::Exists(want) => !is_empty(found) == *want,
+        Expect::Exists(want) => is_empty(found) != *want,
     }
 }
 
