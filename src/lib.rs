@@ -5,6 +5,7 @@
 pub mod app;
 pub mod assess;
 pub mod aws;
+pub mod charts;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -135,6 +135,8 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (assessment_id, topic)
     ) STRICT;
     CREATE INDEX assessment_topic_topic ON assessment_topic(topic, assessment_id);
+    CREATE INDEX review_log_time_cover ON review_log(reviewed_ms, kind, rating);
+    CREATE INDEX review_log_revealed ON review_log(reviewed_ms) WHERE misconceptions != '';
     "#,
 ];
 
@@ -666,6 +668,84 @@ impl Store {
         for r in rows {
             let (t, s) = r.map_err(|e| explain(&self.path, e))?;
             out.insert(t, s);
+        }
+        Ok(out)
+    }
+
+    /// Answers per day since `since_ms`; a day starts at 4 a.m. at `offset_secs` from UTC.
+    /// Days are counted from 1970-01-01.
+    pub fn answers_per_day(&self, since_ms: i64, offset_secs: i64) -> Result<Vec<(i64, u32)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT (reviewed_ms + ?2 * 1000 - 14400000) / 86400000 AS d, COUNT(*) FROM review_log
+                 WHERE reviewed_ms >= ?1 GROUP BY d ORDER BY d",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(params![since_ms, offset_secs], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Answers on cards in the review phase between two times, and how many were recalled.
+    pub fn review_recall_between(&self, from_ms: i64, to_ms: i64) -> Result<(u32, u32)> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(rating > 1), 0) FROM review_log
+                 WHERE reviewed_ms >= ?1 AND reviewed_ms < ?2 AND kind = 'review'",
+                params![from_ms, to_ms],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Due times of every card past `new`, due before `until_ms`.
+    pub fn due_times_before(&self, until_ms: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT due_ms FROM card_state WHERE due_ms < ?1 AND phase != 'new'")
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map(params![until_ms], |r| r.get(0))
+            .map_err(|e| explain(&self.path, e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// Misconceptions an answer revealed that no right answer on the same card has
+    /// followed since: (misconception, card, when revealed), latest reveal first.
+    pub fn misconceptions_held(&self) -> Result<Vec<(String, String, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.misconceptions, r.card_id, r.reviewed_ms FROM review_log r
+                 WHERE r.misconceptions != '' AND NOT EXISTS (
+                    SELECT 1 FROM review_log l WHERE l.card_id = r.card_id
+                      AND l.reviewed_ms > r.reviewed_ms AND l.correct = 1)
+                 ORDER BY r.reviewed_ms DESC",
+            )
+            .map_err(|e| explain(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| explain(&self.path, e))?;
+        let mut out: Vec<(String, String, i64)> = Vec::new();
+        for row in rows {
+            let (list, card, at) = row.map_err(|e| explain(&self.path, e))?;
+            for m in list.split(',').filter(|m| !m.is_empty()) {
+                if !out.iter().any(|(x, _, _)| x == m) {
+                    out.push((m.to_string(), card.clone(), at));
+                }
+            }
         }
         Ok(out)
     }

@@ -550,6 +550,25 @@ fn an_assessment_in_plain_mode_scores_calibrates_and_keeps_history() {
     // Every answer is a review too.
     assert_eq!(env.count("SELECT COUNT(*) FROM review_log"), 3);
     assert_eq!(env.count("SELECT COUNT(*) FROM assessment"), 1);
+    let held = |now: &str| {
+        let out = env.run(
+            now,
+            &["--decks", &format!("{FIXTURES}/decks"), "stats", "--json"],
+            "",
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["misconceptions_held"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        held(DAY0),
+        ["ecs-stores-images"],
+        "the wrong answer's belief is held"
+    );
 
     // A week later, all right, confidence skipped: solid, and the trend goes up.
     let later = "2026-11-29T09:00:00+01:00";
@@ -564,6 +583,10 @@ fn an_assessment_in_plain_mode_scores_calibrates_and_keeps_history() {
     assert!(out.contains("Self-Assessment: 5.0/5"), "{out}");
     assert!(out.contains("Solid on: Clusters"), "{out}");
     assert!(out.contains("Staying at exposure."), "{out}");
+    assert!(
+        held(later).is_empty(),
+        "a right answer on that card since clears it"
+    );
     let hist = env.run(later, &["assess", "--history"], "");
     let h = text(&hist.stdout);
     assert!(h.contains("cluster") && h.contains("3.3 → 5.0 up"), "{h}");
@@ -861,8 +884,35 @@ fn stats_json_has_the_contract_fields() {
     let later = env.run("2026-11-24T09:00:00+01:00", &["stats", "--json"], "");
     let v: serde_json::Value = serde_json::from_slice(&later.stdout).unwrap();
     assert_eq!(v["streak_days"], 0);
+    // The charts' data: 8 answers today, due cards over 30 days, 6 months of retention.
+    assert_eq!(v["heatmap"][0]["date"], "2026-11-22");
+    assert_eq!(v["heatmap"][0]["reviews"], 8);
+    assert_eq!(v["due_next_30_days"].as_array().unwrap().len(), 30);
+    let due: u64 = v["due_next_30_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(due, 4, "the four cards fall due within 30 days");
+    assert_eq!(v["retention_by_month"].as_array().unwrap().len(), 6);
+    assert_eq!(v["retention_by_month"][5]["month"], "2026-11");
+    assert!(v["misconceptions_held"].as_array().unwrap().is_empty());
     let text_out = env.run(DAY0, &["stats"], "");
-    assert!(text(&text_out.stdout).contains("Topics (score out of 5, level):"));
+    let t = text(&text_out.stdout);
+    assert!(t.contains("Topics (score out of 5, level):"), "{t}");
+    assert!(t.contains("Reviews, last 26 weeks:\n"), "{t}");
+    assert!(
+        t.contains("Sun ·························▒")
+            || t.contains("Sun ·························█"),
+        "{t}"
+    );
+    assert!(t.contains("Cards due, next 30 days:\ntoday |"), "{t}");
+    assert!(t.contains("True retention by month"), "{t}");
+    assert!(
+        !t.contains('\u{1b}'),
+        "plain output has no colour codes: {t}"
+    );
 }
 
 #[test]

@@ -10,8 +10,9 @@ use chrono::{DateTime, Duration, FixedOffset};
 use serde::Serialize;
 
 use crate::app::App;
+use crate::charts::{self, MonthRetention};
 use crate::cli::StatsArgs;
-use crate::clock::{day_start, study_day, to_ms};
+use crate::clock::{day_start, from_ms, study_day, to_ms};
 use crate::deck::Catalog;
 use crate::mastery::{LabEvidence, TopicMastery, topic_mastery};
 use crate::sched::{CardState, Phase, Scheduler};
@@ -32,6 +33,29 @@ pub struct StatsReport {
     pub streak_days: u32,
     pub topics: Vec<TopicStats>,
     pub leeches: Vec<String>,
+    /// Answers per study day over the last 26 weeks (days without answers left out).
+    pub heatmap: Vec<DayCount>,
+    /// Cards due on each of the next 30 days; the first entry includes overdue cards.
+    pub due_next_30_days: Vec<u32>,
+    /// True retention per month, the last 6 months: answers on learned cards recalled.
+    pub retention_by_month: Vec<MonthRetention>,
+    /// Wrong beliefs an answer revealed and no right answer on that card has followed.
+    pub misconceptions_held: Vec<HeldMisconception>,
+}
+
+#[derive(Serialize)]
+pub struct DayCount {
+    pub date: String,
+    pub reviews: u32,
+}
+
+#[derive(Serialize)]
+pub struct HeldMisconception {
+    pub id: String,
+    pub wrong: String,
+    pub correct: String,
+    pub card: String,
+    pub revealed_at: String,
 }
 
 #[derive(Serialize)]
@@ -126,6 +150,51 @@ pub fn report(
         })
         .collect();
     let introduced = store.new_cards_since(to_ms(today))?;
+    let day0 = study_day(now);
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+    let offset = now.offset().local_minus_utc() as i64;
+    let since = day_start(day0 - Duration::days(7 * 26), now);
+    let heatmap = store
+        .answers_per_day(to_ms(since), offset)?
+        .into_iter()
+        .map(|(d, n)| DayCount {
+            date: (epoch + Duration::days(d)).format("%Y-%m-%d").to_string(),
+            reviews: n,
+        })
+        .collect();
+    let mut due_next_30_days = vec![0u32; 30];
+    for due in store.due_times_before(to_ms(day_start(day0 + Duration::days(30), now)))? {
+        let d = (study_day(from_ms(due, now)) - day0).num_days().max(0) as usize;
+        if let Some(slot) = due_next_30_days.get_mut(d) {
+            *slot += 1;
+        }
+    }
+    let mut retention_by_month = Vec::new();
+    for back in (0..6).rev() {
+        let first = month_start(day0, back);
+        let next = month_start(day0, back - 1);
+        let (reviews, recalled) = store
+            .review_recall_between(to_ms(day_start(first, now)), to_ms(day_start(next, now)))?;
+        retention_by_month.push(MonthRetention {
+            month: first.format("%Y-%m").to_string(),
+            reviews,
+            recalled,
+        });
+    }
+    let misconceptions_held = store
+        .misconceptions_held()?
+        .into_iter()
+        .filter_map(|(id, card, at)| {
+            let m = catalog.misconception(&id)?;
+            Some(HeldMisconception {
+                id,
+                wrong: m.wrong.clone(),
+                correct: m.correct.clone(),
+                card,
+                revealed_at: from_ms(at, now).format("%Y-%m-%d").to_string(),
+            })
+        })
+        .collect();
     Ok(StatsReport {
         cards_total: catalog.cards.len(),
         cards_seen: seen,
@@ -143,7 +212,19 @@ pub fn report(
         streak_days: streak(store, now)?,
         topics,
         leeches,
+        heatmap,
+        due_next_30_days,
+        retention_by_month,
+        misconceptions_held,
     })
+}
+
+/// The first day of the month `back` months before the one `day` is in (negative: later).
+fn month_start(day: chrono::NaiveDate, back: i32) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let months = day.year() * 12 + day.month0() as i32 - back;
+    chrono::NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1)
+        .expect("a valid month")
 }
 
 pub(crate) fn bar(score: f64, width: usize) -> String {
@@ -211,6 +292,51 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
             m.seen,
             m.cards
         )?;
+    }
+    let dates: Vec<(chrono::NaiveDate, u32)> = r
+        .heatmap
+        .iter()
+        .filter_map(|d| {
+            Some((
+                chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok()?,
+                d.reviews,
+            ))
+        })
+        .collect();
+    let now = app.clock.now();
+    writeln!(out)?;
+    writeln!(out, "Reviews, last 26 weeks:")?;
+    writeln!(
+        out,
+        "{}",
+        charts::heatmap(&dates, study_day(now), 26, app.color)
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Cards due, next 30 days:")?;
+    writeln!(out, "{}", charts::due_bars(&r.due_next_30_days, app.color))?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "True retention by month (answers on learned cards recalled):"
+    )?;
+    writeln!(
+        out,
+        "{}",
+        charts::retention_rows(&r.retention_by_month, r.desired_retention, app.color)
+    )?;
+    if !r.misconceptions_held.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Misconceptions still held (revealed, not yet answered right since):"
+        )?;
+        for m in &r.misconceptions_held {
+            writeln!(
+                out,
+                "  - {} (since {}; card {})",
+                m.wrong, m.revealed_at, m.card
+            )?;
+        }
     }
     if !r.leeches.is_empty() {
         writeln!(out)?;
