@@ -180,9 +180,11 @@ mod tests {
         let log = simulate(&fast_forgetter(), 300, 120, 7);
         assert!(log.len() > MIN_REVIEWS, "{}", log.len());
         let (items, ids) = items(&log);
-        let fitted = fit(items.clone(), ids).unwrap();
-        let before = evaluate(&fsrs::DEFAULT_PARAMETERS, &items).unwrap();
-        let after = evaluate(&fitted, &items).unwrap();
+        let fitted = fit(items, ids).unwrap();
+        // Judged on a fresh log of the same learner, not the one it was fitted to.
+        let (held_out, _) = super::items(&simulate(&fast_forgetter(), 300, 120, 8));
+        let before = evaluate(&fsrs::DEFAULT_PARAMETERS, &held_out).unwrap();
+        let after = evaluate(&fitted, &held_out).unwrap();
         assert!(
             after.log_loss < before.log_loss,
             "fitted {after:?} should beat defaults {before:?}"
