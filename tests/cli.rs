@@ -452,28 +452,28 @@ fn daily_new_card_limit_is_counted_across_sessions() {
     assert_eq!(v["new_available_today"].as_i64().unwrap(), 20 - new_seen);
 }
 
-#[test]
-fn every_bad_deck_gives_its_own_located_error() {
-    let dir = Path::new(FIXTURES).join("bad-decks");
+/// Every file of a fixture directory starts with `# expect: LINE:COL message`; the checker
+/// command must exit 1 and report exactly that location and message.
+fn each_fixture_reports_its_location(dir: &str, at_least: usize, command: &[&str]) {
+    let dir = Path::new(FIXTURES).join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert!(files.len() >= 15);
+    assert!(files.len() >= at_least);
     let env = Env::new();
     for f in files {
-        let first = std::fs::read_to_string(&f)
-            .unwrap()
+        let body = std::fs::read_to_string(&f).unwrap();
+        let expect = body
             .lines()
             .next()
             .unwrap()
-            .to_string();
-        let expect = first
             .strip_prefix("# expect: ")
             .expect("an # expect: header");
         let (loc, fragment) = expect.split_once(' ').unwrap();
-        let out = env.run(DAY0, &["decks", "check", f.to_str().unwrap()], "");
+        let args = [command, &[f.to_str().unwrap()]].concat();
+        let out = env.run(DAY0, &args, "");
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{}: {err}", f.display());
         let want = format!("{}:{loc}: error: {}", f.display(), fragment.trim());
@@ -483,6 +483,11 @@ fn every_bad_deck_gives_its_own_located_error() {
             f.display()
         );
     }
+}
+
+#[test]
+fn every_bad_deck_gives_its_own_located_error() {
+    each_fixture_reports_its_location("bad-decks", 15, &["decks", "check"]);
 }
 
 #[test]
@@ -662,33 +667,7 @@ fn the_builtin_labs_pass_the_linter() {
 
 #[test]
 fn every_bad_lab_fixture_reports_its_location() {
-    let dir = Path::new(FIXTURES).join("bad-labs");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert!(files.len() >= 12);
-    let env = Env::new();
-    for f in files {
-        let body = std::fs::read_to_string(&f).unwrap();
-        let expect = body
-            .lines()
-            .next()
-            .unwrap()
-            .strip_prefix("# expect: ")
-            .expect("an # expect: header");
-        let (loc, fragment) = expect.split_once(' ').unwrap();
-        let out = env.run(DAY0, &["lab", "check-files", f.to_str().unwrap()], "");
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{}: {err}", f.display());
-        let want = format!("{}:{loc}: error: {}", f.display(), fragment.trim());
-        assert!(
-            err.contains(&want),
-            "{}\nwanted: {want}\ngot: {err}",
-            f.display()
-        );
-    }
+    each_fixture_reports_its_location("bad-labs", 12, &["lab", "check-files"]);
 }
 
 #[test]
