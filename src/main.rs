@@ -37,6 +37,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => code,
@@ -61,4 +62,22 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `ecsdrill lab list | head -3`: when the reader goes away, `println!` panics with a
+/// broken pipe. That is not an error of ours or the user's: end quietly, as a pipe expects.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info)
+    }));
 }

@@ -895,6 +895,29 @@ fn stats_json_has_the_contract_fields() {
 }
 
 #[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let env = Env::new();
+    for args in [
+        &["lab", "list"][..],
+        &["stats"],
+        &["decks", "list"],
+        &["--help"],
+    ] {
+        let mut child = env
+            .cmd(DAY0, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn today_summary_without_a_command() {
     let env = Env::new();
     let out = env.run(DAY0, &[], "");
