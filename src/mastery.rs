@@ -26,6 +26,14 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level a stored name stands for (`exposure` for anything unknown).
+    pub fn from_name(name: &str) -> Level {
+        [Level::Recall, Level::Application, Level::Mastery]
+            .into_iter()
+            .find(|l| l.as_str() == name)
+            .unwrap_or(Level::Exposure)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Exposure => "exposure",

@@ -402,32 +402,34 @@ pub struct ClusterSummary {
 }
 
 /// The parameters of one read: its own (with `${...}` expanded) plus those `with` computes
-/// from earlier answers. `None` when a source is missing or gives nothing.
+/// from earlier answers. When it cannot be made, the result it stands for instead: skipped
+/// (a source read is not there) or missing (a source is there but gives nothing to ask about).
 fn read_params(
     lab: &Lab,
     name: &str,
     vars: &Vars,
     done: &BTreeMap<String, ReadResult>,
-) -> Option<serde_json::Map<String, Value>> {
+) -> Result<serde_json::Map<String, Value>, ReadResult> {
     let read = &lab.reads[name].value;
     let mut params: serde_json::Map<String, Value> = read
         .params
         .iter()
         .map(|(k, v)| (k.clone(), vars.expand_json(&v.value)))
         .collect();
-    for (k, src) in &read.with {
-        let (from, expr) = src.value.split_once('|')?;
-        let ReadResult::Found(data) = done.get(from.trim())? else {
-            return None;
+    let nothing = || ReadResult::Missing {
+        detail: String::new(),
+    };
+    for (param, from, expr) in read.sources() {
+        let Some(ReadResult::Found(data)) = done.get(from) else {
+            return Err(ReadResult::Skipped);
         };
-        let v = query(expr.trim(), data).ok()?;
-        let empty = v.is_null() || v.as_array().is_some_and(Vec::is_empty);
-        if empty {
-            return None;
+        let v = query(expr.unwrap_or("@"), data).map_err(|_| nothing())?;
+        if v.is_null() || v.as_array().is_some_and(Vec::is_empty) {
+            return Err(nothing());
         }
-        params.insert(k.clone(), v);
+        params.insert(param.to_string(), v);
     }
-    Some(params)
+    Ok(params)
 }
 
 async fn read_all(
@@ -439,22 +441,12 @@ async fn read_all(
     for wave in crate::lab::load::read_waves(lab) {
         let mut calls = Vec::new();
         for name in wave {
-            let Some(params) = read_params(lab, name, vars, &done) else {
-                let has_with = !lab.reads[name].value.with.is_empty();
-                let sources_found = lab.reads[name].value.with.values().all(|s| {
-                    let from = s.value.split('|').next().unwrap_or("").trim();
-                    matches!(done.get(from), Some(ReadResult::Found(_)))
-                });
-                let r = if has_with && sources_found {
-                    // The source is there but gives nothing to ask about.
-                    ReadResult::Missing {
-                        detail: String::new(),
-                    }
-                } else {
-                    ReadResult::Skipped
-                };
-                done.insert(name.to_string(), r);
-                continue;
+            let params = match read_params(lab, name, vars, &done) {
+                Ok(p) => p,
+                Err(instead) => {
+                    done.insert(name.to_string(), instead);
+                    continue;
+                }
             };
             let action = lab.reads[name].value.action.value.clone();
             calls.push(async move {

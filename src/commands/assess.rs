@@ -30,15 +30,6 @@ use crate::ui::interactive::InteractiveUi;
 use crate::ui::plain::PlainUi;
 use crate::ui::{Feedback, Question, Reply, Ui};
 
-fn level_from(s: &str) -> Level {
-    match s {
-        "recall" => Level::Recall,
-        "application" => Level::Application,
-        "mastery" => Level::Mastery,
-        _ => Level::Exposure,
-    }
-}
-
 pub fn run(app: &App, args: &AssessArgs) -> Result<ExitCode> {
     if args.history {
         return history(app, args.json);
@@ -250,14 +241,23 @@ pub fn run(app: &App, args: &AssessArgs) -> Result<ExitCode> {
         * 10.0)
         .round()
         / 10.0;
-    let previous = store.assessments()?.last().map(|a| level_from(&a.level));
+    let previous = store
+        .assessments()?
+        .last()
+        .map(|a| Level::from_name(&a.level));
     let id = store.record_assessment(to_ms(end), overall, "exposure", &topic_results)?;
-    let report = crate::commands::stats::report(&catalog, &store, &sched, end)?;
+    let topic_stats = crate::commands::stats::topic_stats(
+        &catalog,
+        &store,
+        &sched,
+        end,
+        &store.card_states()?,
+        &crate::commands::stats::builtin_labs(),
+    )?;
     let outcomes: Vec<TopicOutcome> = topic_results
         .iter()
         .map(|r| {
-            let m = report
-                .topics
+            let m = topic_stats
                 .iter()
                 .find(|t| t.id == r.topic)
                 .map(|t| &t.mastery);

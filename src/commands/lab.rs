@@ -111,7 +111,7 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
     let target = target(&store)?;
     match cmd {
         LabCommand::List { json } => list(&store, &target, *json),
-        LabCommand::Start { id, yes } => start(app, &store, &target, id, *yes),
+        LabCommand::Start { id, yes } => start(app, &store, &target, find(&labs()?, id)?, *yes),
         LabCommand::Check { id, json, answers } => {
             check(app, &store, &target, id.as_deref(), *json, answers)
         }
@@ -125,7 +125,7 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
             cleanup(&store, &target, &conn, Some(lab.id()))?;
             store.forget_lab(lab.id(), &target.key())?;
             println!("forgot your progress in `{}`; starting it again", lab.id());
-            start(app, &store, &target, id, false)
+            start(app, &store, &target, lab, false)
         }
         LabCommand::Cleanup => {
             let conn = connect(&target)?;
@@ -231,9 +231,7 @@ fn confirm(question: &str) -> Result<bool> {
     ))
 }
 
-fn start(app: &App, store: &Store, target: &Target, id: &str, yes: bool) -> Result<ExitCode> {
-    let set = labs()?;
-    let lab = find(&set, id)?;
+fn start(app: &App, store: &Store, target: &Target, lab: &Lab, yes: bool) -> Result<ExitCode> {
     let passed = store.labs_passed()?;
     let missing: Vec<&str> = lab
         .prerequisites

@@ -14,6 +14,7 @@ use crate::charts::{self, MonthRetention};
 use crate::cli::StatsArgs;
 use crate::clock::{day_start, from_ms, study_day, to_ms};
 use crate::deck::Catalog;
+use crate::lab::Lab;
 use crate::mastery::{LabEvidence, TopicMastery, topic_mastery};
 use crate::sched::{CardState, Phase, Scheduler};
 use crate::store::Store;
@@ -87,11 +88,22 @@ pub fn streak(store: &Store, now: DateTime<FixedOffset>) -> Result<u32> {
     Ok(n)
 }
 
+/// The built-in labs, the evidence for `application`; none if they do not load (the linter
+/// in the test suite keeps them loading).
+pub fn builtin_labs() -> Vec<Lab> {
+    crate::lab::load_labs(None)
+        .map(|s| s.labs)
+        .unwrap_or_default()
+}
+
+/// `labs` are the labs mastery counts (the built-in ones; a caller that cannot load them
+/// passes none, and no topic reaches `application`).
 pub fn report(
     catalog: &Catalog,
     store: &Store,
     sched: &Scheduler,
     now: DateTime<FixedOffset>,
+    labs: &[Lab],
 ) -> Result<StatsReport> {
     let states: HashMap<String, CardState> = store.card_states()?;
     let now_ms = to_ms(now);
@@ -101,54 +113,17 @@ pub fn report(
     let mut due_now = 0;
     let mut due_week = 0;
     let mut leeches = Vec::new();
-    let mut by_topic: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
     for card in &catalog.cards {
-        let entry = by_topic.entry(card.topic.as_str()).or_default();
-        match states.get(&card.id).filter(|s| s.phase != Phase::New) {
-            Some(s) => {
-                seen += 1;
-                entry.1 += 1;
-                entry.0.push(sched.retrievability(s, now_ms));
-                due_now += usize::from(s.due_ms <= now_ms);
-                due_week += usize::from(s.due_ms < week);
-                if s.leech {
-                    leeches.push(card.id.clone());
-                }
+        if let Some(s) = states.get(&card.id).filter(|s| s.phase != Phase::New) {
+            seen += 1;
+            due_now += usize::from(s.due_ms <= now_ms);
+            due_week += usize::from(s.due_ms < week);
+            if s.leech {
+                leeches.push(card.id.clone());
             }
-            None => entry.0.push(0.0),
         }
     }
-    let passed = store.labs_passed()?;
-    let assessed =
-        store.recent_topic_scores(to_ms(now - Duration::days(crate::mastery::ASSESSMENT_DAYS)))?;
-    let labs = crate::lab::load_labs(None)
-        .map(|s| s.labs)
-        .unwrap_or_default();
-    let topics = catalog
-        .topics
-        .iter()
-        .map(|t| {
-            let (r, s) = by_topic.remove(t.id.as_str()).unwrap_or_default();
-            let covering: Vec<String> = labs
-                .iter()
-                .filter(|l| l.topics().any(|x| x == t.id))
-                .map(|l| l.id().to_string())
-                .collect();
-            let evidence = LabEvidence {
-                passed: passed
-                    .iter()
-                    .filter(|p| covering.contains(p))
-                    .cloned()
-                    .collect(),
-                labs: covering,
-            };
-            TopicStats {
-                id: t.id.clone(),
-                title: t.title.clone(),
-                mastery: topic_mastery(&t.id, &r, s, assessed.get(&t.id).copied(), &evidence),
-            }
-        })
-        .collect();
+    let topics = topic_stats(catalog, store, sched, now, &states, labs)?;
     let introduced = store.new_cards_since(to_ms(today))?;
     let day0 = study_day(now);
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
@@ -219,6 +194,57 @@ pub fn report(
     })
 }
 
+/// Every topic's score and level from its cards' memory, recent assessments and labs.
+pub fn topic_stats(
+    catalog: &Catalog,
+    store: &Store,
+    sched: &Scheduler,
+    now: DateTime<FixedOffset>,
+    states: &HashMap<String, CardState>,
+    labs: &[Lab],
+) -> Result<Vec<TopicStats>> {
+    let now_ms = to_ms(now);
+    let mut by_topic: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
+    for card in &catalog.cards {
+        let entry = by_topic.entry(card.topic.as_str()).or_default();
+        match states.get(&card.id).filter(|s| s.phase != Phase::New) {
+            Some(s) => {
+                entry.1 += 1;
+                entry.0.push(sched.retrievability(s, now_ms));
+            }
+            None => entry.0.push(0.0),
+        }
+    }
+    let passed = store.labs_passed()?;
+    let assessed =
+        store.recent_topic_scores(to_ms(now - Duration::days(crate::mastery::ASSESSMENT_DAYS)))?;
+    Ok(catalog
+        .topics
+        .iter()
+        .map(|t| {
+            let (r, s) = by_topic.remove(t.id.as_str()).unwrap_or_default();
+            let covering: Vec<String> = labs
+                .iter()
+                .filter(|l| l.topics().any(|x| x == t.id))
+                .map(|l| l.id().to_string())
+                .collect();
+            let evidence = LabEvidence {
+                passed: passed
+                    .iter()
+                    .filter(|p| covering.contains(p))
+                    .cloned()
+                    .collect(),
+                labs: covering,
+            };
+            TopicStats {
+                id: t.id.clone(),
+                title: t.title.clone(),
+                mastery: topic_mastery(&t.id, &r, s, assessed.get(&t.id).copied(), &evidence),
+            }
+        })
+        .collect())
+}
+
 /// The first day of the month `back` months before the one `day` is in (negative: later).
 fn month_start(day: chrono::NaiveDate, back: i32) -> chrono::NaiveDate {
     use chrono::Datelike;
@@ -240,7 +266,7 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
     let catalog = app.catalog()?;
     let store = app.store()?;
     let sched = app.scheduler(&store)?;
-    let r = report(&catalog, &store, &sched, app.clock.now())?;
+    let r = report(&catalog, &store, &sched, app.clock.now(), &builtin_labs())?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &r)?;

@@ -13,7 +13,8 @@ pub fn run(app: &App) -> Result<ExitCode> {
     let store = app.store()?;
     let sched = app.scheduler(&store)?;
     let now = app.clock.now();
-    let r = report(&catalog, &store, &sched, now)?;
+    let labs = crate::commands::stats::builtin_labs();
+    let r = report(&catalog, &store, &sched, now, &labs)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "ecsdrill · {}", now.format("%A %-d %B %Y"))?;
     writeln!(
@@ -42,7 +43,7 @@ pub fn run(app: &App) -> Result<ExitCode> {
             )?;
         }
     }
-    if let Some(lab) = suggested_lab(&store.labs_passed()?) {
+    if let Some(lab) = suggested_lab(&labs, &store.labs_passed()?) {
         writeln!(
             out,
             "Suggested lab: {} ({} min): `ecsdrill lab start {}`",
@@ -60,9 +61,11 @@ pub fn run(app: &App) -> Result<ExitCode> {
 }
 
 /// The first lab of the learning path not passed yet whose prerequisites are passed.
-fn suggested_lab(passed: &[String]) -> Option<crate::lab::Lab> {
-    let set = crate::lab::load_labs(None).ok()?;
-    set.labs.into_iter().find(|l| {
+fn suggested_lab<'a>(
+    labs: &'a [crate::lab::Lab],
+    passed: &[String],
+) -> Option<&'a crate::lab::Lab> {
+    labs.iter().find(|l| {
         !passed.iter().any(|p| p == l.id())
             && l.prerequisites.iter().all(|q| passed.contains(&q.value))
     })

@@ -109,12 +109,11 @@ fn missing_message(
             // Name the first missing read this one depends on.
             let dep = r
                 .value
-                .with
-                .values()
-                .map(|s| s.value.split('|').next().unwrap_or("").trim().to_string())
-                .find(|d| !matches!(results.get(d), Some(ReadResult::Found(_))));
+                .sources()
+                .map(|(_, from, _)| from)
+                .find(|d| !matches!(results.get(*d), Some(ReadResult::Found(_))));
             Some(match dep {
-                Some(d) => missing_message(lab, &d, results).unwrap_or(missing_text(&r.value)),
+                Some(d) => missing_message(lab, d, results).unwrap_or(missing_text(&r.value)),
                 None => missing_text(&r.value),
             })
         }

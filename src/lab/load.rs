@@ -289,16 +289,17 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
                 _ => {}
             }
         }
-        for (k, src) in &r.with {
-            if !op.params.iter().any(|(p, _)| p == k) {
+        for (k, from, expr) in r.sources() {
+            let src = &r.with[k];
+            if !op.params.iter().any(|(p, _)| p == &k) {
                 rep.error(
                     src.referenced,
                     format!("`{}` takes no parameter `{k}`", op.action),
                 );
             }
-            match src.value.split_once('|') {
-                Some((from, expr)) if lab.reads.contains_key(from.trim()) => {
-                    lint_query(expr.trim(), src.referenced, rep)
+            match expr {
+                Some(expr) if lab.reads.contains_key(from) => {
+                    lint_query(expr, src.referenced, rep)
                 }
                 _ => rep.error(
                     src.referenced,
@@ -339,10 +340,9 @@ fn depends_on(lab: &Lab, start: &str, target: &str, depth: usize) -> bool {
     let Some(r) = lab.reads.get(start) else {
         return false;
     };
-    r.value.with.values().any(|src| {
-        let from = src.value.split('|').next().unwrap_or("").trim();
-        from == target || depends_on(lab, from, target, depth + 1)
-    })
+    r.value
+        .sources()
+        .any(|(_, from, _)| from == target || depends_on(lab, from, target, depth + 1))
 }
 
 fn fits(kind: Param, v: &serde_json::Value) -> bool {
@@ -386,10 +386,8 @@ pub fn read_waves(lab: &Lab) -> Vec<Vec<&str>> {
         .map(|(name, r)| {
             let deps = r
                 .value
-                .with
-                .values()
-                .map(|s| s.value.split('|').next().unwrap_or("").trim())
-                .filter_map(|d| lab.reads.get_key_value(d).map(|(k, _)| k.as_str()))
+                .sources()
+                .filter_map(|(_, from, _)| lab.reads.get_key_value(from).map(|(k, _)| k.as_str()))
                 .collect();
             (name.as_str(), deps)
         })

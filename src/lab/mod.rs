@@ -80,6 +80,19 @@ pub struct Read {
     pub missing: Option<String>,
 }
 
+impl Read {
+    /// Each `with` entry as (parameter, source read, JMESPath); the JMESPath is `None` when
+    /// the text has no `|` (the linter reports that).
+    pub fn sources(&self) -> impl Iterator<Item = (&str, &str, Option<&str>)> {
+        self.with
+            .iter()
+            .map(|(param, src)| match src.value.split_once('|') {
+                Some((from, expr)) => (param.as_str(), from.trim(), Some(expr.trim())),
+                None => (param.as_str(), src.value.trim(), None),
+            })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {

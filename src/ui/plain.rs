@@ -126,16 +126,7 @@ fn is_quit(line: &str) -> bool {
 /// Markdown as plain text: emphasis and code markers dropped, lists and paragraphs kept,
 /// nothing wrapped (a screen reader or a script gets whole lines).
 fn one_paragraph(text: &str) -> String {
-    let rendered = termimad::MadSkin::no_style()
-        .text(text.trim(), Some(2000))
-        .to_string();
-    rendered
-        .lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
+    super::markdown_text(text, false).trim().to_string()
 }
 
 fn instructions(q: &Question) -> &'static str {
