@@ -320,6 +320,39 @@ fn run_lab(id: &str) {
         .find(|l| l["id"] == id)
         .unwrap();
     assert_eq!(row["status"], "passed");
+    if id == "ecr-push" {
+        // Plain line mode asks each question on a `> ` line of its own, answered on stdin.
+        let order = ["repo-uri", "digest", "clusters"];
+        let input: String = order
+            .iter()
+            .map(|q| format!("{}\n", sol.answers[*q]))
+            .collect();
+        let mut child = env
+            .cmd(Path::new(BIN))
+            .args(["--plain", "lab", "check", id])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let o = text(&out.stdout);
+        assert!(out.status.success(), "{o}");
+        assert_eq!(
+            o.lines()
+                .filter(|l| *l == "> type the answer (Enter skips)")
+                .count(),
+            3,
+            "{o}"
+        );
+        assert!(o.contains("question (digest): What is the digest"), "{o}");
+    }
     // A passed lab is evidence for each of its topics.
     let stats = env.ecsdrill(&["stats", "--json"]);
     let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();

@@ -220,9 +220,21 @@ fn list(store: &Store, target: &Target, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn confirm(question: &str) -> Result<bool> {
-    print!("{question} [y/N]\n> ");
+/// A prompt line: in plain mode a whole `> ...` line (the line-mode contract), in a
+/// terminal `> ` with the cursor after it.
+fn prompt(plain: bool, what: &str) -> Result<()> {
+    if plain {
+        println!("> {what}");
+    } else {
+        print!("> ");
+    }
     std::io::stdout().flush()?;
+    Ok(())
+}
+
+fn confirm(plain: bool, question: &str) -> Result<bool> {
+    println!("{question} [y/N]");
+    prompt(plain, "y or n")?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(matches!(
@@ -250,7 +262,7 @@ fn start(app: &App, store: &Store, target: &Target, lab: &Lab, yes: bool) -> Res
             "This lab leads to billable resources in account {account}:\n{}",
             cost.trim()
         );
-        if !yes && !confirm("Start it?")? {
+        if !yes && !confirm(app.plain, "Start it?")? {
             println!("not started; nothing was created");
             return Ok(ExitCode::from(1));
         }
@@ -386,8 +398,8 @@ fn check(
             if replies.contains_key(&q.id.value) || expected_answer(q, &results).is_none() {
                 continue;
             }
-            print!("question ({}): {}\n> ", q.id.value, q.ask);
-            std::io::stdout().flush()?;
+            println!("question ({}): {}", q.id.value, q.ask);
+            prompt(app.plain, "type the answer (Enter skips)")?;
             let mut line = String::new();
             if input.read_line(&mut line)? == 0 {
                 println!();
