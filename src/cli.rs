@@ -47,6 +47,9 @@ pub enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Simulated learners study a year under ecsdrill, SM-2 (Anki) and Leitner: reviews
+    /// needed for the same retention
+    Simulate(SimulateArgs),
     /// Hands-on labs with the real `aws` CLI, checked against the sandbox's live state
     #[command(subcommand)]
     Lab(LabCommand),
@@ -97,6 +100,28 @@ pub struct AssessArgs {
     #[arg(long)]
     pub history: bool,
     /// The result as JSON on stdout (questions go to stderr)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Days to simulate
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(30..=3650))]
+    pub days: u32,
+    /// New cards a day
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub new_per_day: u32,
+    /// Simulated learners, each with its own memory parameters
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub learners: u32,
+    /// Seed for the learners and their answers
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also simulate `ecsdrill optimize` rerun every 60 days (much slower)
+    #[arg(long)]
+    pub with_optimize: bool,
+    /// Machine-readable output
     #[arg(long)]
     pub json: bool,
 }

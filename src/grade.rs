@@ -68,6 +68,12 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// Whether `a` becomes `b` in at most `max` edits. Strings whose lengths differ by more
+/// cannot, so a long reply never builds the quadratic table.
+pub fn within_edits(a: &str, b: &str, max: usize) -> bool {
+    a.chars().count().abs_diff(b.chars().count()) <= max && edit_distance(a, b) <= max
+}
+
 /// How many typos an accepted answer of this (compact) length tolerates.
 fn typo_allowance(len: usize) -> usize {
     match len {
@@ -114,7 +120,7 @@ pub fn grade_typed(card: &Card, reply: &str) -> TypedVerdict {
             continue; // numbers and versions must be exact
         }
         let allowed = typo_allowance(want.chars().count());
-        if allowed > 0 && edit_distance(&want, &got) <= allowed {
+        if allowed > 0 && within_edits(&want, &got, allowed) {
             return TypedVerdict::CloseEnough(c.to_string());
         }
     }

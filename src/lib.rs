@@ -20,5 +20,6 @@ pub mod queue;
 pub mod rng;
 pub mod sandbox;
 pub mod sched;
+pub mod simulate;
 pub mod store;
 pub mod ui;

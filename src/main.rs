@@ -28,6 +28,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Decks(cmd)) => commands::decks::run(&app, cmd),
         Some(Command::Assess(args)) => commands::assess::run(&app, args),
         Some(Command::Optimize { reset }) => commands::optimize::run(&app, *reset),
+        Some(Command::Simulate(args)) => commands::simulate::run(args),
         Some(Command::Lab(cmd)) => commands::lab::run(&app, cmd),
         Some(Command::Sandbox(SandboxCommand::Use(t))) => commands::lab::use_target(&app, t),
         Some(Command::Sandbox(cmd)) => commands::sandbox::run(cmd),

@@ -1389,3 +1389,56 @@ fn doctor_finds_damage_and_restores_the_automatic_backup() {
     let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert_eq!(v["reviews_total"], 2);
 }
+
+#[test]
+fn simulate_compares_schedulers_at_the_same_retention_and_is_seeded() {
+    let env = Env::new();
+    let args = [
+        "simulate",
+        "--learners",
+        "2",
+        "--days",
+        "90",
+        "--new-per-day",
+        "4",
+        "--json",
+    ];
+    let out = env.run(DAY0, &args, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let find = |label: &str, nth: usize| {
+        rows.iter()
+            .filter(|r| r["policy"]["scheduler"] == label)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no {label} row {nth}: {v}"))
+    };
+    let sm2 = find("sm2", 0);
+    let matched = find("ecsdrill", 1);
+    assert!(matched["final_retention"].as_f64() >= sm2["final_retention"].as_f64());
+    assert_eq!(
+        matched["policy"]["desired_retention"].as_f64().unwrap() as f32,
+        v["matched_desired_retention"].as_f64().unwrap() as f32
+    );
+    let saving = 1.0 - matched["reviews"].as_f64().unwrap() / sm2["reviews"].as_f64().unwrap();
+    assert!((saving - v["saving_vs_sm2"].as_f64().unwrap()).abs() < 1e-9);
+    for r in rows {
+        assert_eq!(r["cards"], 2 * 90 * 4, "{r}");
+        assert!(
+            r["reviews"].as_u64().unwrap() > r["cards"].as_u64().unwrap(),
+            "{r}"
+        );
+        let ret = r["final_retention"].as_f64().unwrap();
+        assert!((0.5..1.0).contains(&ret), "{r}");
+    }
+    let again = env.run(DAY0, &args, "");
+    assert_eq!(again.stdout, out.stdout, "same seed, same numbers");
+    let other = env.run(DAY0, &[&args[..], &["--seed", "2"]].concat(), "");
+    assert_ne!(other.stdout, out.stdout, "another seed, other learners");
+    let table = env.run(DAY0, &["simulate", "--learners", "1", "--days", "30"], "");
+    let table = text(&table.stdout);
+    assert!(
+        table.contains("SM-2 (Anki defaults)") && table.contains("reviews than SM-2"),
+        "{table}"
+    );
+}

@@ -7,5 +7,6 @@ pub mod lab;
 pub mod optimize;
 pub mod review;
 pub mod sandbox;
+pub mod simulate;
 pub mod stats;
 pub mod today;

@@ -135,6 +135,12 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<Catalog, Vec<Diagnostic>> {
     if !diags.is_empty() {
         return Err(diags);
     }
+    check_sources(sources)
+}
+
+/// Checks deck files already read, adding the embedded topics and misconceptions unless
+/// the files bring their own. The fuzz target for deck parsing enters here.
+pub fn check_sources(sources: Vec<Source>) -> Result<Catalog, Vec<Diagnostic>> {
     let has = |name: &str| sources.iter().any(|s| s.file_name() == name);
     let (has_topics, has_misc) = (has("topics.yaml"), has("misconceptions.yaml"));
     let mut all: Vec<Source> = embedded_sources()

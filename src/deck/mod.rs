@@ -10,7 +10,9 @@ pub(crate) mod raw;
 mod coverage;
 
 pub use cache::{fingerprint, load_cached};
-pub use load::{Catalog, LoadOptions, check_paths, load_catalog, read_dir_paths};
+pub use load::{
+    Catalog, LoadOptions, Source, check_paths, check_sources, load_catalog, read_dir_paths,
+};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -206,7 +206,7 @@ pub fn answer_matches(kind: AnswerKind, expected: &Value, reply: &str) -> bool {
     let text_matches = |want: &str| {
         let want = normalize(want);
         want == reply_norm
-            || (want.chars().count() >= 12 && crate::grade::edit_distance(&want, &reply_norm) <= 1)
+            || (want.chars().count() >= 12 && crate::grade::within_edits(&want, &reply_norm, 1))
     };
     match kind {
         AnswerKind::Number => match (expected.as_f64(), parse_number(reply)) {

@@ -53,8 +53,9 @@ pub fn check_lab_paths(
     Ok(lint(&files, topics))
 }
 
-/// Lints lab files; `topics` (the deck topic ids) is checked when given.
-fn lint(
+/// Lints lab files given as (path, text); `topics` (the deck topic ids) is checked when
+/// given. The fuzz target for lab files enters here.
+pub fn lint(
     files: &[(String, String)],
     topics: Option<&BTreeSet<String>>,
 ) -> Result<LabSet, Vec<Diagnostic>> {
