@@ -90,6 +90,12 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
         .find(|w| w.starts_with("http://127.0.0.1:"))
         .unwrap()
         .to_string();
+    let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    assert_eq!(
+        listeners(port),
+        ["0100007F"],
+        "the sandbox must listen on 127.0.0.1 only"
+    );
     let up2 = ecsdrill(&["sandbox", "up"]);
     assert!(text(&up2.stdout).contains(&format!("already running at {endpoint}")));
     let status: serde_json::Value =
@@ -319,4 +325,27 @@ fn simulation_end_to_end_suite_with_the_real_aws_cli() {
 unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+/// The local addresses (kernel hex) of every listening TCP socket on `port`, IPv4 and IPv6.
+fn listeners(port: u16) -> Vec<String> {
+    let mut found = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state)) = (cols.get(1), cols.get(3)) else {
+                continue;
+            };
+            let Some((addr, hex_port)) = local.split_once(':') else {
+                continue;
+            };
+            if *state == "0A" && u16::from_str_radix(hex_port, 16) == Ok(port) {
+                found.push(addr.to_string());
+            }
+        }
+    }
+    found
 }

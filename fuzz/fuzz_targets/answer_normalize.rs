@@ -4,7 +4,7 @@
 //! changes nothing; parsed choices and orders stay inside the options shown).
 #![no_main]
 
-use ecsdrill::deck::{Kind, sample_card};
+use ecsdrill::deck::{Card, Kind};
 use ecsdrill::grade::{self, TypedVerdict};
 use ecsdrill::lab::AnswerKind;
 use ecsdrill::lab::eval::answer_matches;
@@ -35,8 +35,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "order is not a permutation");
     }
 
-    let mut card = sample_card("fuzz", "t", Kind::Typed);
-    card.answer = Some(answer.to_string());
+    let card = typed_card(answer);
     let _ = grade::grade_typed(&card, reply);
     let exact = grade::grade_typed(&card, answer);
     let answerable = !grade::normalize(answer).is_empty() || grade::parse_number(answer).is_some();
@@ -59,3 +58,25 @@ fuzz_target!(|data: &[u8]| {
         assert!(answer_matches(AnswerKind::Text, &expected, answer));
     }
 });
+
+fn typed_card(answer: &str) -> Card {
+    Card {
+        id: "fuzz".into(),
+        deck: "fuzz".into(),
+        topic: "fuzz".into(),
+        kind: Kind::Typed,
+        stage: None,
+        prompt: "?".into(),
+        answer: Some(answer.to_string()),
+        accept: vec![],
+        tolerance: None,
+        options: vec![],
+        items: vec![],
+        explanation: "-".into(),
+        sources: vec![],
+        misconceptions: vec![],
+        hint: None,
+        as_of: None,
+        origin: "fuzz".into(),
+    }
+}

@@ -89,9 +89,17 @@ pub enum Failure {
     NoCredentials(String),
     Expired(String),
     BadCredentials(String),
-    AccessDenied { action: String, message: String },
+    AccessDenied {
+        action: String,
+        message: String,
+    },
     Throttled(String),
-    Unsupported { action: String, message: String },
+    /// An answer that is not an AWS response (not HTTP, or a body the SDK cannot read).
+    Garbled(String),
+    Unsupported {
+        action: String,
+        message: String,
+    },
     Other(String),
 }
 
@@ -100,7 +108,7 @@ impl Failure {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let text = DisplayErrorContext(&err).to_string();
+        let text = short_cause(&DisplayErrorContext(&err).to_string());
         match &err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
@@ -109,7 +117,15 @@ impl Failure {
                     Some(c) => c,
                     // An error body the SDK cannot read (moto answers IAM denials in XML).
                     None if status == 403 => "AccessDenied",
-                    None => "",
+                    None => {
+                        let body = se.raw().body().bytes().unwrap_or_default();
+                        let start: String = String::from_utf8_lossy(body)
+                            .chars()
+                            .take(40)
+                            .map(|c| if c.is_control() { ' ' } else { c })
+                            .collect();
+                        return Failure::Garbled(format!("HTTP {status}, body starting `{start}`"));
+                    }
                 };
                 let message = e.message().unwrap_or("").to_string();
                 classify(action, code, &message, &text)
@@ -128,13 +144,80 @@ impl Failure {
                         message: text,
                     }
                 } else if let SdkError::ResponseError(_) = &err {
-                    Failure::Other(text)
+                    Failure::Garbled(text)
+                } else if lower.contains("invalid http") || lower.contains("parse error") {
+                    Failure::Garbled(text)
                 } else {
                     Failure::Unreachable(text)
                 }
             }
         }
     }
+}
+
+/// The SDK's error text without the debug dump it appends: `dispatch failure: ... (Dispatch
+/// Failure(DispatchFailure { ... }))` becomes `dispatch failure: ...`.
+fn short_cause(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let cut = (0..bytes.len().saturating_sub(2)).find(|&i| {
+        bytes[i] == b' '
+            && bytes[i + 1] == b'('
+            && text[i + 2..]
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .is_some_and(|word| {
+                    word.starts_with(|c: char| c.is_ascii_uppercase())
+                        && text[i + 2 + word.len()..].starts_with('(')
+                })
+    });
+    text[..cut.unwrap_or(text.len())].trim().to_string()
+}
+
+/// Regions as of November 2026, to tell a mistyped region from an unreachable one.
+const KNOWN_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eusc-de-east-1",
+];
+
+pub fn is_known_region(region: &str) -> bool {
+    KNOWN_REGIONS.contains(&region)
 }
 
 /// Service error codes to what they mean for the learner.
@@ -248,6 +331,17 @@ impl Aws {
         })
     }
 
+    fn region(&self) -> &str {
+        match &self.target {
+            Target::Aws { region, .. } => region,
+            Target::Local => crate::sandbox::REGION,
+        }
+    }
+
+    fn region_is_known(&self) -> bool {
+        is_known_region(self.region())
+    }
+
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
@@ -259,15 +353,41 @@ impl Aws {
             Target::Local => String::new(),
         };
         let local = self.target == Target::Local;
+        if local && matches!(f, Failure::Unreachable(_) | Failure::Garbled(_)) {
+            // The server died under us (killed, crashed): say so, not "did not answer".
+            if let Ok(sandbox) = crate::sandbox::Sandbox::locate()
+                && sandbox.died()
+            {
+                return UserError::env("the local sandbox stopped while ecsdrill was talking to it; nothing was recorded")
+                    .with_hint(format!(
+                        "`ecsdrill sandbox up` restarts it, then run the command again; its log is {}",
+                        sandbox.log_file().display()
+                    ));
+            }
+        }
         match f {
             Failure::Unreachable(e) if local => UserError::env(format!(
                 "the sandbox at {} did not answer: {e}",
                 self.endpoint.as_deref().unwrap_or("?")
             ))
             .with_hint("start it with `ecsdrill sandbox up` (check it with `ecsdrill sandbox status`)"),
+            Failure::Unreachable(_) if !self.region_is_known() => {
+                let region = self.region();
+                UserError::env(format!("`{region}` is not an AWS region, and no endpoint answers for it"))
+                    .with_hint("name a region such as us-east-1 or eu-west-1: `ecsdrill sandbox use aws --profile P --region R --account ID`")
+            }
             Failure::Unreachable(e) => UserError::env(format!("AWS did not answer: {e}")).with_hint(
                 "check your network and the region (`ecsdrill sandbox use aws --region ...`)",
             ),
+            Failure::Garbled(e) if local => UserError::env(format!(
+                "the sandbox at {} answered something that is not an AWS response ({e})",
+                self.endpoint.as_deref().unwrap_or("?")
+            ))
+            .with_hint("restart it: `ecsdrill sandbox down`, then `ecsdrill sandbox up`"),
+            Failure::Garbled(e) => UserError::env(format!(
+                "the AWS endpoint answered something that is not an AWS response ({e})"
+            ))
+            .with_hint("check AWS_ENDPOINT_URL and any proxy (HTTPS_PROXY) between you and AWS"),
             Failure::NoCredentials(_) => {
                 UserError::env(format!("no AWS credentials for profile `{profile}`")).with_hint(
                     format!("run `aws configure --profile {profile}` or `aws sso login --profile {profile}`"),

@@ -48,7 +48,7 @@ impl Capture {
             return Ok(json!({}));
         }
         serde_json::from_slice(&body)
-            .map_err(|e| Failure::Other(format!("the answer was not JSON: {e}")))
+            .map_err(|e| Failure::Garbled(format!("the answer was not JSON: {e}")))
     }
 }
 

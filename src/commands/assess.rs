@@ -259,7 +259,7 @@ pub fn run(app: &App, args: &AssessArgs) -> Result<ExitCode> {
         .map(|r| {
             let m = topic_stats
                 .iter()
-                .find(|t| t.id == r.topic)
+                .find(|t| t.mastery.id == r.topic)
                 .map(|t| &t.mastery);
             TopicOutcome {
                 id: r.topic.clone(),

@@ -61,7 +61,6 @@ pub struct HeldMisconception {
 
 #[derive(Serialize)]
 pub struct TopicStats {
-    pub id: String,
     pub title: String,
     #[serde(flatten)]
     pub mastery: TopicMastery,
@@ -237,7 +236,6 @@ pub fn topic_stats(
                 labs: covering,
             };
             TopicStats {
-                id: t.id.clone(),
                 title: t.title.clone(),
                 mastery: topic_mastery(&t.id, &r, s, assessed.get(&t.id).copied(), &evidence),
             }

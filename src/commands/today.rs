@@ -39,7 +39,7 @@ pub fn run(app: &App) -> Result<ExitCode> {
             writeln!(
                 out,
                 "Weakest topic you have started: {} ({:.1}/5): `ecsdrill review --cram --topic {}`",
-                weak.title, weak.mastery.score, weak.id
+                weak.title, weak.mastery.score, weak.mastery.id
             )?;
         }
     }
