@@ -1551,3 +1551,38 @@ fn every_released_schema_migrates_keeping_all_its_history() {
         );
     }
 }
+
+#[test]
+fn a_truncated_database_is_named_with_the_way_out_and_left_as_it_is() {
+    let env = Env::new();
+    let db = env.path().join("progress.db");
+    std::fs::copy(Path::new(FIXTURES).join("db/schema-v3.db"), &db).unwrap();
+    let dbs = db.to_str().unwrap();
+    assert!(env.run(DAY0, &["--db", dbs, "stats"], "").status.success());
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(conn);
+    // A copy cut short, as by a full disk or an interrupted sync: the first pages survive.
+    let bytes = std::fs::read(&db).unwrap();
+    let cut = &bytes[..bytes.len() / 3];
+    std::fs::write(&db, cut).unwrap();
+    for args in [&["stats"][..], &["--plain", "review"][..]] {
+        let out = env.run(DAY0, &[&["--db", dbs][..], args].concat(), "1\n");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(dbs) && err.contains("ecsdrill doctor"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            cut,
+            "the damaged file was changed"
+        );
+    }
+    let diag = env.run(DAY0, &["--db", dbs, "doctor"], "");
+    let o = text(&diag.stdout);
+    assert_eq!(diag.status.code(), Some(1), "{o}");
+    assert!(o.contains("ecsdrill doctor --restore "), "{o}");
+}
