@@ -124,10 +124,24 @@ pub fn parse<T: for<'de> Deserialize<'de>>(text: &str, rep: &mut Reporter) -> Op
                 Some(loc) if loc.line() > 0 => (loc.line(), loc.column()),
                 _ => locate_named_key(text, &detail).unwrap_or((1, 1)),
             };
+            let (line, column) = inside_text(text, line, column);
             rep.push(line, column, strip_location(&detail), false);
             None
         }
     }
+}
+
+/// The parser can place an error at end of input one line past a file that does not end
+/// in a newline; point at the end of the last line instead. Lines break as YAML breaks
+/// them (`\n`, `\r\n` or a lone `\r`).
+fn inside_text(text: &str, line: u64, column: u64) -> (u64, u64) {
+    let lines: Vec<&str> = text.split("\r\n").flat_map(|l| l.split(['\n', '\r'])).collect();
+    let last = lines.len() as u64;
+    if line <= last {
+        return (line, column);
+    }
+    let end = lines.last().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (last, end)
 }
 
 fn first_line(s: &str) -> String {
@@ -696,6 +710,15 @@ pub fn misconceptions(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_error_past_the_end_points_at_the_last_line() {
+        let text = "id: bad\ntitle: [x]]";
+        assert_eq!(super::inside_text(text, 3, 1), (2, 12));
+        assert_eq!(super::inside_text(text, 2, 5), (2, 5));
+        assert_eq!(super::inside_text("a\rb\r\nc", 3, 1), (3, 1));
+        assert_eq!(super::inside_text("a\n", 2, 1), (2, 1), "after a final newline is inside");
+    }
+
     use super::*;
 
     #[test]
