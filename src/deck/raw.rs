@@ -155,10 +155,20 @@ fn strip_location(msg: &str) -> String {
         Some(i) if msg.starts_with("line ") => &msg[i + 2..],
         _ => msg,
     };
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+    // Sometimes twice: "simple key expected at line 3, column 1 at line 3, column 1".
+    let mut msg = msg;
+    while let Some(i) = msg.rfind(" at line ") {
+        let tail = &msg[i + " at line ".len()..];
+        let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+        let is_location = tail
+            .split_once(", column ")
+            .is_some_and(|(l, c)| digits(l) && digits(c));
+        if !is_location {
+            break;
+        }
+        msg = &msg[..i];
     }
+    msg.to_string()
 }
 
 /// "unknown field `foo`" carries no location: find the first `foo:` key in the text.
@@ -710,6 +720,15 @@ pub fn misconceptions(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_location_repeated_in_the_message_is_dropped() {
+        assert_eq!(
+            super::strip_location("simple key expected at line 3, column 1 at line 3, column 1"),
+            "simple key expected"
+        );
+        assert_eq!(super::strip_location("found at line breaks"), "found at line breaks");
+    }
+
     #[test]
     fn an_error_past_the_end_points_at_the_last_line() {
         let text = "id: bad\ntitle: [x]]";
