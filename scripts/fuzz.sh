@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the three cargo-fuzz targets one after another, each for SECONDS (default 600),
+# Runs the cargo-fuzz targets one after another (all three, or those named in the second
+# argument), each for SECONDS (default 600),
 # seeded from the built-in decks and labs and the malformed fixtures under tests/.
 # Needs the nightly toolchain and cargo-fuzz:
 #   rustup toolchain install nightly && cargo install cargo-fuzz --locked
@@ -29,7 +30,8 @@ for pair in 'awsvpc\0AWSVPC' 'awsvpc\0the awsvpc' '137\0$137.00' '50 %\050' \
   printf '%b' "$pair" > "fuzz/corpus/answer_normalize/seed-$i"; i=$((i + 1))
 done
 
-for target in deck_parse answer_normalize lab_parse; do
+TARGETS="${2:-deck_parse answer_normalize lab_parse}"
+for target in $TARGETS; do
   echo "== $target for ${SECONDS_EACH}s"
   (cd fuzz && cargo +nightly fuzz run -O "$target" -- \
       -max_total_time="$SECONDS_EACH" -max_len=65536 -print_final_stats=1) \

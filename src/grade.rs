@@ -3,7 +3,8 @@
 
 use crate::deck::{Card, Kind};
 
-/// Lowercase, punctuation to spaces, spaces collapsed, leading articles dropped.
+/// Lowercase, punctuation to spaces, spaces collapsed, leading articles dropped (all of
+/// them, so normalising twice changes nothing; a lone word is kept).
 pub fn normalize(s: &str) -> String {
     let mapped: String = s
         .chars()
@@ -15,9 +16,11 @@ pub fn normalize(s: &str) -> String {
             }
         })
         .collect();
-    let words: Vec<&str> = mapped.split_whitespace().collect();
-    let skip = usize::from(words.len() > 1 && matches!(words[0], "the" | "a" | "an"));
-    words[skip..].join(" ")
+    let mut words: &[&str] = &mapped.split_whitespace().collect::<Vec<_>>();
+    while words.len() > 1 && matches!(words[0], "the" | "a" | "an") {
+        words = &words[1..];
+    }
+    words.join(" ")
 }
 
 fn compact(s: &str) -> String {
@@ -323,6 +326,9 @@ mod tests {
             "task execution role"
         );
         assert_eq!(normalize("a"), "a");
+        // Found by fuzzing: every leading article goes, so normalising is idempotent.
+        assert_eq!(normalize("a$A..a....or"), "or");
+        assert_eq!(normalize(&normalize("the a task")), normalize("the a task"));
         assert_eq!(
             grade_typed(&typed("awsvpc", &[]), "AWS VPC"),
             TypedVerdict::Exact
