@@ -605,6 +605,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sdk_error_text_loses_its_debug_dump_only() {
+        let text = "dispatch failure: other: client error (SendRequest): connection closed before message completed (DispatchFailure(DispatchFailure { source: ConnectorError { kind: Other }}))";
+        assert_eq!(
+            short_cause(text),
+            "dispatch failure: other: client error (SendRequest): connection closed before message completed"
+        );
+        assert_eq!(short_cause("timed out (io)"), "timed out (io)");
+        assert!(is_known_region("eu-west-1") && !is_known_region("mars-north-1"));
+    }
+
+    #[test]
     fn error_codes_map_to_what_to_do() {
         let cases = [
             ("AccessDeniedException", "AccessDenied"),

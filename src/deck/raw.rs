@@ -135,7 +135,10 @@ pub fn parse<T: for<'de> Deserialize<'de>>(text: &str, rep: &mut Reporter) -> Op
 /// in a newline; point at the end of the last line instead. Lines break as YAML breaks
 /// them (`\n`, `\r\n` or a lone `\r`).
 fn inside_text(text: &str, line: u64, column: u64) -> (u64, u64) {
-    let lines: Vec<&str> = text.split("\r\n").flat_map(|l| l.split(['\n', '\r'])).collect();
+    let lines: Vec<&str> = text
+        .split("\r\n")
+        .flat_map(|l| l.split(['\n', '\r']))
+        .collect();
     let last = lines.len() as u64;
     if line <= last {
         return (line, column);
@@ -726,7 +729,10 @@ mod tests {
             super::strip_location("simple key expected at line 3, column 1 at line 3, column 1"),
             "simple key expected"
         );
-        assert_eq!(super::strip_location("found at line breaks"), "found at line breaks");
+        assert_eq!(
+            super::strip_location("found at line breaks"),
+            "found at line breaks"
+        );
     }
 
     #[test]
@@ -735,7 +741,11 @@ mod tests {
         assert_eq!(super::inside_text(text, 3, 1), (2, 12));
         assert_eq!(super::inside_text(text, 2, 5), (2, 5));
         assert_eq!(super::inside_text("a\rb\r\nc", 3, 1), (3, 1));
-        assert_eq!(super::inside_text("a\n", 2, 1), (2, 1), "after a final newline is inside");
+        assert_eq!(
+            super::inside_text("a\n", 2, 1),
+            (2, 1),
+            "after a final newline is inside"
+        );
     }
 
     use super::*;
