@@ -385,7 +385,7 @@ def main():
         "cards from `catalog_card(seen, ord)`, today's new-card count from `review_log(reviewed_ms)`, and a",
         "card's content is read when it is shown.",
         "",
-        "Reproduce: `python3 scripts/bench.py` (about two minutes; it needs Python 3 and builds everything itself).",
+        "Reproduce: `python3 scripts/bench.py` (about five minutes after the release build; it needs Python 3 and builds everything itself).",
     ]
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
