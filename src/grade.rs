@@ -46,7 +46,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
 }
 
 /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -1,11 +1,9 @@
 //! Fitting FSRS parameters to one learner's review log, and judging the fit. Pure: review
 //! rows go in, training items, parameters and their log loss come out; the command module
-//! reads the log and stores the result. Also holds a simulated learner with known
-//! parameters, which the tests and the benchmark use to prove a fit helps.
+//! reads the log and stores the result. The tests prove a fit helps on the log of a
+//! simulated learner with known parameters (`crate::simulate::review_log`).
 
-use fsrs::{ComputeParametersInput, FSRS, FSRSItem, FSRSReview, MemoryState};
-
-use crate::rng::SplitMix64;
+use fsrs::{ComputeParametersInput, FSRS, FSRSItem, FSRSReview};
 
 /// Below this many reviews (after the first of each card), a fit is mostly noise.
 pub const MIN_REVIEWS: usize = 400;
@@ -79,68 +77,6 @@ pub fn fit(items: Vec<FSRSItem>, card_ids: Vec<i64>) -> Result<Vec<f32>, String>
     .map_err(|e| e.to_string())
 }
 
-/// A learner whose memory follows `true_params`, reviewing `cards` cards as a scheduler
-/// with the default parameters asks (desired retention 0.9), for `days` days, from a seed.
-/// Recall happens with the true retrievability; ratings are Again (forgot), else mostly
-/// Good with some Hard and Easy.
-pub fn simulate(true_params: &[f32], cards: usize, days: i64, seed: u64) -> Vec<LoggedReview> {
-    let truth = FSRS::new(true_params).expect("valid parameters");
-    let scheduler = FSRS::new(&fsrs::DEFAULT_PARAMETERS).expect("defaults");
-    let decay = true_params
-        .get(20)
-        .copied()
-        .unwrap_or(fsrs::FSRS6_DEFAULT_DECAY);
-    let mut rng = SplitMix64::new(seed);
-    let mut log = Vec::new();
-    for card in 0..cards as i64 {
-        let mut day = card % 30; // new cards arrive over the first month
-        let mut true_state: Option<MemoryState> = None;
-        let mut sched_state: Option<MemoryState> = None;
-        let mut last = day;
-        while day < days {
-            let elapsed = (day - last) as u32;
-            let recalled = match true_state {
-                None => rng.next_f64() < 0.7,
-                Some(m) => {
-                    let r = fsrs::current_retrievability(m, elapsed as f32, decay);
-                    rng.next_f64() < r as f64
-                }
-            };
-            let rating = if !recalled {
-                1
-            } else {
-                let x = rng.next_f64();
-                if x < 0.15 {
-                    2
-                } else if x < 0.9 {
-                    3
-                } else {
-                    4
-                }
-            };
-            log.push(LoggedReview { card, day, rating });
-            let pick = |n: &fsrs::NextStates| match rating {
-                1 => n.again.clone(),
-                2 => n.hard.clone(),
-                3 => n.good.clone(),
-                _ => n.easy.clone(),
-            };
-            let t = truth
-                .next_states(true_state, 0.9, elapsed)
-                .expect("next states");
-            true_state = Some(pick(&t).memory);
-            let s = scheduler
-                .next_states(sched_state, 0.9, elapsed)
-                .expect("next states");
-            let next = pick(&s);
-            sched_state = Some(next.memory);
-            last = day;
-            day += (next.interval.round() as i64).max(1);
-        }
-    }
-    log
-}
-
 /// A learner who forgets faster than FSRS's default learner: initial stabilities a third
 /// of the defaults, the rest unchanged.
 pub fn fast_forgetter() -> Vec<f32> {
@@ -177,12 +113,13 @@ mod tests {
 
     #[test]
     fn a_fit_predicts_a_simulated_learner_better_than_the_defaults() {
-        let log = simulate(&fast_forgetter(), 300, 120, 7);
+        let log = crate::simulate::review_log(&fast_forgetter(), 120, 3, 7);
         assert!(log.len() > MIN_REVIEWS, "{}", log.len());
         let (items, ids) = items(&log);
         let fitted = fit(items, ids).unwrap();
         // Judged on a fresh log of the same learner, not the one it was fitted to.
-        let (held_out, _) = super::items(&simulate(&fast_forgetter(), 300, 120, 8));
+        let (held_out, _) =
+            super::items(&crate::simulate::review_log(&fast_forgetter(), 120, 3, 8));
         let before = evaluate(&fsrs::DEFAULT_PARAMETERS, &held_out).unwrap();
         let after = evaluate(&fitted, &held_out).unwrap();
         assert!(

@@ -176,6 +176,32 @@ pub fn run(
     new_per_day: u32,
     seed: u64,
 ) -> Outcome {
+    study(truth_params, policy, days, new_per_day, seed).0
+}
+
+/// The review log of such a learner under ecsdrill's defaults (desired retention 0.9),
+/// ordered by card and day as the optimiser reads it.
+pub fn review_log(
+    truth_params: &[f32],
+    days: u32,
+    new_per_day: u32,
+    seed: u64,
+) -> Vec<LoggedReview> {
+    let policy = Policy::Ecsdrill {
+        desired_retention: 0.9,
+    };
+    let mut log = study(truth_params, policy, days, new_per_day, seed).1;
+    log.sort_by_key(|r| (r.card, r.day));
+    log
+}
+
+fn study(
+    truth_params: &[f32],
+    policy: Policy,
+    days: u32,
+    new_per_day: u32,
+    seed: u64,
+) -> (Outcome, Vec<LoggedReview>) {
     let truth = FSRS::new(truth_params).expect("learner parameters are valid");
     let decay = truth_params
         .get(20)
@@ -252,14 +278,15 @@ pub fn run(
         known_sum += known_on(&cards, day + 1, decay);
     }
     let cards_n = cards.len() as f64;
-    Outcome {
+    let outcome = Outcome {
         reviews,
         cards: cards.len() as u64,
         days,
         final_retention: known_on(&cards, days, decay) / cards_n.max(1.0),
         mean_known: known_sum / f64::from(days.max(1)),
         review_pass_rate: review_passes as f64 / (review_count as f64).max(1.0),
-    }
+    };
+    (outcome, log)
 }
 
 /// Sum of true retrievability over the cards, on `day`.

@@ -30,6 +30,8 @@ enum Mode {
     Expired,
     /// STS works, every other call is throttled.
     Throttled,
+    /// STS works, every other call is denied by IAM.
+    Denied,
     /// HTTP 200 whose body is not an AWS response.
     Garbage,
     /// Bytes that are not HTTP at all.
@@ -133,6 +135,15 @@ fn serve(
             Mode::Die => {
                 if let Some(pid) = victim.lock().unwrap().take() {
                     unsafe { kill(pid as i32, 9) };
+                    // A killed server's sockets close only once it has exited: wait for that
+                    // (a dead child's command line reads empty) before dropping the connection.
+                    let cmdline = format!("/proc/{pid}/cmdline");
+                    for _ in 0..400 {
+                        if std::fs::read(&cmdline).map_or(true, |c| c.is_empty()) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
                 }
                 dead.store(true, Ordering::SeqCst);
                 return; // the connection drops with the request unanswered
@@ -167,14 +178,22 @@ fn serve(
                 "application/x-amz-json-1.1",
                 json_error("ThrottlingException", "Rate exceeded"),
             ),
-            Mode::Healthy | Mode::Throttled if sts => (
+            Mode::Denied if !sts => (
+                400,
+                "application/x-amz-json-1.1",
+                json_error(
+                    "AccessDeniedException",
+                    "User: arn:aws:iam::210987654321:user/learner is not authorized to perform: ecs:DescribeTaskDefinition",
+                ),
+            ),
+            Mode::Healthy | Mode::Throttled | Mode::Denied if sts => (
                 200,
                 "text/xml",
                 format!(
                     "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::{ACCOUNT}:user/learner</Arn><UserId>AIDAFAKE</UserId><Account>{ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
                 ),
             ),
-            Mode::Healthy | Mode::Throttled => {
+            Mode::Healthy | Mode::Throttled | Mode::Denied => {
                 (200, "application/x-amz-json-1.1", "{}".to_string())
             }
         };
@@ -437,6 +456,22 @@ fn aws_errors_give_one_line_with_the_fix_and_write_nothing() {
     aws.set(Mode::Garbage);
     let line = env.fails_cleanly(&["lab", "check", "task-definition"], Some(&aws.endpoint));
     assert!(line.contains("not an AWS response"), "{line}");
+
+    aws.set(Mode::Denied);
+    let line = env.fails_cleanly(&["lab", "check", "task-definition"], Some(&aws.endpoint));
+    assert!(
+        line.contains("access denied: you may not call ecs:"),
+        "{line}"
+    );
+
+    // The saved profile loses its keys: no credentials.
+    std::fs::write(env.path("aws-credentials"), "[learner]\n").unwrap();
+    aws.set(Mode::Healthy);
+    let line = env.fails_cleanly(&["lab", "check", "task-definition"], Some(&aws.endpoint));
+    assert!(
+        line.contains("no AWS credentials for profile `learner`"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -489,18 +489,21 @@ fn real_account_safety_rules() {
             .output()
             .unwrap()
     };
-    let use_aws = |account: &str| {
-        let out = as_account(&[
+    let use_target = |profile: &str, region: &str, account: &str| {
+        as_account(&[
             "sandbox",
             "use",
             "aws",
             "--profile",
-            "learner",
+            profile,
             "--region",
-            "us-east-1",
+            region,
             "--account",
             account,
-        ]);
+        ])
+    };
+    let use_aws = |account: &str| {
+        let out = use_target("learner", "us-east-1", account);
         assert!(out.status.success(), "{}", text(&out.stderr));
         text(&out.stdout)
     };
@@ -571,30 +574,10 @@ fn real_account_safety_rules() {
     );
 
     // Faults: no credentials, a bad region, the sandbox down; each one line with the fix.
-    let out = as_account(&[
-        "sandbox",
-        "use",
-        "aws",
-        "--profile",
-        "nocreds",
-        "--region",
-        "us-east-1",
-        "--account",
-        "123456789012",
-    ]);
+    let out = use_target("nocreds", "us-east-1", "123456789012");
     stderr_has(&out, 2, "no AWS credentials for profile `nocreds`");
     assert!(text(&out.stderr).contains("aws sso login --profile nocreds"));
-    let out = as_account(&[
-        "sandbox",
-        "use",
-        "aws",
-        "--profile",
-        "learner",
-        "--region",
-        "useast1",
-        "--account",
-        "123456789012",
-    ]);
+    let out = use_target("learner", "useast1", "123456789012");
     stderr_has(&out, 2, "is not an AWS region name");
 
     // Access denied names the action.

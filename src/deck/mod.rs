@@ -13,6 +13,7 @@ pub use cache::{fingerprint, load_cached};
 pub use load::{
     Catalog, LoadOptions, Source, check_paths, check_sources, load_catalog, read_dir_paths,
 };
+pub use raw::yaml_lines;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

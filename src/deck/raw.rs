@@ -131,14 +131,17 @@ pub fn parse<T: for<'de> Deserialize<'de>>(text: &str, rep: &mut Reporter) -> Op
     }
 }
 
-/// The parser can place an error at end of input one line past a file that does not end
-/// in a newline; point at the end of the last line instead. Lines break as YAML breaks
-/// them (`\n`, `\r\n` or a lone `\r`).
-fn inside_text(text: &str, line: u64, column: u64) -> (u64, u64) {
-    let lines: Vec<&str> = text
-        .split("\r\n")
+/// A text's lines as YAML breaks them: at `\n`, `\r\n` or a lone `\r`.
+pub fn yaml_lines(text: &str) -> Vec<&str> {
+    text.split("\r\n")
         .flat_map(|l| l.split(['\n', '\r']))
-        .collect();
+        .collect()
+}
+
+/// The parser can place an error at end of input one line past a file that does not end
+/// in a newline; point at the end of the last line instead.
+fn inside_text(text: &str, line: u64, column: u64) -> (u64, u64) {
+    let lines = yaml_lines(text);
     let last = lines.len() as u64;
     if line <= last {
         return (line, column);
@@ -723,14 +726,16 @@ pub fn misconceptions(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_location_repeated_in_the_message_is_dropped() {
         assert_eq!(
-            super::strip_location("simple key expected at line 3, column 1 at line 3, column 1"),
+            strip_location("simple key expected at line 3, column 1 at line 3, column 1"),
             "simple key expected"
         );
         assert_eq!(
-            super::strip_location("found at line breaks"),
+            strip_location("found at line breaks"),
             "found at line breaks"
         );
     }
@@ -738,17 +743,15 @@ mod tests {
     #[test]
     fn an_error_past_the_end_points_at_the_last_line() {
         let text = "id: bad\ntitle: [x]]";
-        assert_eq!(super::inside_text(text, 3, 1), (2, 12));
-        assert_eq!(super::inside_text(text, 2, 5), (2, 5));
-        assert_eq!(super::inside_text("a\rb\r\nc", 3, 1), (3, 1));
+        assert_eq!(inside_text(text, 3, 1), (2, 12));
+        assert_eq!(inside_text(text, 2, 5), (2, 5));
+        assert_eq!(inside_text("a\rb\r\nc", 3, 1), (3, 1));
         assert_eq!(
-            super::inside_text("a\n", 2, 1),
+            inside_text("a\n", 2, 1),
             (2, 1),
             "after a final newline is inside"
         );
     }
-
-    use super::*;
 
     #[test]
     fn unknown_field_is_located_by_key() {
