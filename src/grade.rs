@@ -45,6 +45,111 @@ pub fn parse_number(s: &str) -> Option<f64> {
     first.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A number written in words, the whole reply: `two`, `twenty five`, `twenty-five`,
+/// `a hundred`, `three hundred and ten`, `two thousand`, `zero`, and `none`/`nothing`
+/// for 0. A unit may follow (`two tasks`, `zero dollars`), another number may not (`two
+/// or three` is not 2).
+pub fn parse_number_words(s: &str) -> Option<f64> {
+    let norm = normalize(s);
+    let words: Vec<&str> = norm.split_whitespace().collect();
+    if let [only] = words[..] {
+        if matches!(only, "none" | "nothing") {
+            return Some(0.0);
+        }
+    }
+    let mut total: u64 = 0; // the thousands, once `thousand` is read
+    let mut group: u64 = 0; // what is below a thousand
+    let mut any = false;
+    let mut zero = false;
+    let mut used = 0;
+    for (i, &w) in words.iter().enumerate() {
+        let tens_open = group % 100 == 0;
+        let ones_open = tens_open || (group % 100 >= 20 && group % 10 == 0);
+        let fits = match (word_value(w), w) {
+            _ if zero => false,
+            (Some(0), _) => {
+                zero = !any;
+                !any
+            }
+            (Some(v), _) if v >= 10 => tens_open,
+            (Some(_), _) => ones_open,
+            (None, "hundred") => group < 10,
+            (None, "thousand") => total == 0 && group < 1000,
+            // `three hundred and ten`
+            (None, "and") => {
+                any && tens_open
+                    && words
+                        .get(i + 1)
+                        .and_then(|n| word_value(n))
+                        .is_some_and(|v| v > 0)
+            }
+            _ => false,
+        };
+        if !fits {
+            break;
+        }
+        match (word_value(w), w) {
+            (Some(v), _) => group += v,
+            (None, "hundred") => group = group.max(1) * 100,
+            (None, "thousand") => {
+                total = group.max(1) * 1000;
+                group = 0;
+            }
+            _ => {}
+        }
+        any = true;
+        used = i + 1;
+    }
+    if !any {
+        return None;
+    }
+    let unit_only = words[used..].iter().all(|w| {
+        w.chars().all(char::is_alphabetic)
+            && word_value(w).is_none()
+            && !matches!(
+                *w,
+                "or" | "to" | "and" | "point" | "plus" | "minus" | "hundred" | "thousand"
+            )
+    });
+    unit_only.then_some((total + group) as f64)
+}
+
+fn word_value(w: &str) -> Option<u64> {
+    const ONES: &str = "zero one two three four five six seven eight nine ten eleven twelve \
+        thirteen fourteen fifteen sixteen seventeen eighteen nineteen";
+    const TENS: &str = "twenty thirty forty fifty sixty seventy eighty ninety";
+    if let Some(i) = ONES.split_whitespace().position(|o| o == w) {
+        return Some(i as u64);
+    }
+    let tens = TENS.split_whitespace().position(|t| t == w)?;
+    Some((tens as u64 + 2) * 10)
+}
+
+/// Whether the card asks for an amount of money: its topic is cost, or its prompt or
+/// answers name a currency. Only then is `free` an answer (0).
+fn asks_for_money(card: &Card) -> bool {
+    let texts = std::iter::once(card.prompt.as_str())
+        .chain(card.answer.as_deref())
+        .chain(card.accept.iter().map(String::as_str));
+    card.topic == "cost"
+        || texts.into_iter().any(|t| {
+            let lower = t.to_lowercase();
+            lower.contains('$')
+                || lower.contains('€')
+                || lower.contains("dollar")
+                || lower.contains("usd")
+                || lower.contains("euro")
+        })
+}
+
+/// A reply that means no money at all.
+fn is_free(reply: &str) -> bool {
+    matches!(
+        normalize(reply).as_str(),
+        "free" | "for free" | "free of charge" | "no charge" | "it is free" | "it s free"
+    )
+}
+
 /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -102,12 +207,21 @@ pub fn grade_typed(card: &Card, reply: &str) -> TypedVerdict {
         .collect();
     if let Some(expected) = parse_number(answer) {
         let tolerance = card.tolerance.unwrap_or(1e-9);
-        if let Some(got) = parse_number(reply) {
-            return if (got - expected).abs() <= tolerance {
-                TypedVerdict::Exact
-            } else {
-                TypedVerdict::Wrong
-            };
+        let got = parse_number(reply)
+            .or_else(|| parse_number_words(reply))
+            .or_else(|| (is_free(reply) && asks_for_money(card)).then_some(0.0));
+        if let Some(got) = got {
+            if (got - expected).abs() <= tolerance {
+                return TypedVerdict::Exact;
+            }
+            // An accepted variant may still match as text (`30 April 2026`).
+            if !candidates
+                .iter()
+                .skip(1)
+                .any(|c| compact(c) == compact(reply))
+            {
+                return TypedVerdict::Wrong;
+            }
         }
     }
     let got = compact(reply);
@@ -391,6 +505,115 @@ mod tests {
         assert_eq!(parse_number("50%"), Some(50.0));
         assert_eq!(parse_number("ten"), None);
         assert_eq!(parse_number("5 or 6"), None);
+    }
+
+    #[test]
+    fn number_words_parse() {
+        let cases = [
+            ("two", Some(2.0)),
+            ("Two.", Some(2.0)),
+            ("zero", Some(0.0)),
+            ("none", Some(0.0)),
+            ("nothing", Some(0.0)),
+            ("twelve", Some(12.0)),
+            ("twenty", Some(20.0)),
+            ("twenty five", Some(25.0)),
+            ("twenty-five", Some(25.0)),
+            ("thirty", Some(30.0)),
+            ("forty two", Some(42.0)),
+            ("fifty", Some(50.0)),
+            ("sixty", Some(60.0)),
+            ("a hundred", Some(100.0)),
+            ("hundred", Some(100.0)),
+            ("one hundred and five", Some(105.0)),
+            ("three hundred ten", Some(310.0)),
+            ("two thousand and forty eight", Some(2048.0)),
+            ("two tasks", Some(2.0)),
+            ("zero dollars", Some(0.0)),
+            ("two or three", None),
+            ("two to three", None),
+            ("five twenty", None),
+            ("twenty twenty", None),
+            ("zero five", None),
+            ("eleven two", None),
+            ("two 3", None),
+            ("none of them", None),
+            ("free", None),
+            ("tasks", None),
+            ("", None),
+        ];
+        for (reply, want) in cases {
+            assert_eq!(parse_number_words(reply), want, "{reply:?}");
+        }
+    }
+
+    #[test]
+    fn number_words_are_right_for_number_answers() {
+        let two = typed("2", &[]);
+        assert_eq!(grade_typed(&two, "two"), TypedVerdict::Exact);
+        assert_eq!(grade_typed(&two, "Two tasks"), TypedVerdict::Exact);
+        assert_eq!(grade_typed(&two, "three"), TypedVerdict::Wrong);
+        assert_eq!(grade_typed(&two, "two or three"), TypedVerdict::Wrong);
+        let zero = typed("0", &[]);
+        for reply in ["zero", "none", "nothing", "0"] {
+            assert_eq!(grade_typed(&zero, reply), TypedVerdict::Exact, "{reply}");
+        }
+        assert_eq!(
+            grade_typed(&zero, "free"),
+            TypedVerdict::Wrong,
+            "free is no count of things"
+        );
+        let mut fifteen = typed("15", &[]);
+        fifteen.tolerance = Some(0.5);
+        assert_eq!(grade_typed(&fifteen, "fifteen"), TypedVerdict::Exact);
+        assert_eq!(
+            grade_typed(&typed("25", &[]), "twenty-five"),
+            TypedVerdict::Exact
+        );
+        assert_eq!(
+            grade_typed(&typed("300", &[]), "three hundred"),
+            TypedVerdict::Exact
+        );
+    }
+
+    #[test]
+    fn free_is_zero_only_for_prices() {
+        // As the built-in card cluster-empty-clusters-cost: topic cluster, answer '0',
+        // the prompt asks for US dollars.
+        let mut clusters = typed("0", &[]);
+        clusters.prompt = "What does ECS charge per month, in US dollars?".into();
+        clusters.tolerance = Some(0.01);
+        for reply in ["free", "Free!", "free of charge", "nothing", "zero", "$0"] {
+            assert_eq!(
+                grade_typed(&clusters, reply),
+                TypedVerdict::Exact,
+                "{reply}"
+            );
+        }
+        let mut cost = typed("0", &[]);
+        cost.topic = "cost".into();
+        assert_eq!(grade_typed(&cost, "free"), TypedVerdict::Exact);
+        let mut priced = typed("$0", &[]);
+        priced.prompt = "How much?".into();
+        assert_eq!(grade_typed(&priced, "free"), TypedVerdict::Exact);
+        let mut not_free = typed("18.02", &[]);
+        not_free.topic = "cost".into();
+        assert_eq!(grade_typed(&not_free, "free"), TypedVerdict::Wrong);
+    }
+
+    #[test]
+    fn accepted_variants_still_match_on_number_answers() {
+        let mut half = typed("0.5", &["half a vCPU", "1/2", "2 GB"]);
+        half.tolerance = Some(0.001);
+        assert_eq!(grade_typed(&half, "half a vCPU"), TypedVerdict::Exact);
+        assert_eq!(grade_typed(&half, "1/2"), TypedVerdict::Exact);
+        assert_eq!(grade_typed(&half, "2 GB"), TypedVerdict::Exact);
+        assert_eq!(grade_typed(&half, "0.50"), TypedVerdict::Exact);
+        assert_eq!(grade_typed(&half, "2"), TypedVerdict::Wrong);
+        assert_eq!(grade_typed(&half, "two"), TypedVerdict::Wrong);
+        let date = typed("30 April 2026", &["2026-04-30"]);
+        assert_eq!(grade_typed(&date, "2026-04-30"), TypedVerdict::Exact);
+        assert_eq!(grade_typed(&date, "thirty"), TypedVerdict::Wrong);
     }
 
     #[test]
