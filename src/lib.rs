@@ -20,6 +20,8 @@ pub mod queue;
 pub mod rng;
 pub mod sandbox;
 pub mod sched;
+pub mod session;
 pub mod simulate;
 pub mod store;
+pub mod study;
 pub mod ui;

@@ -138,6 +138,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX review_log_time_cover ON review_log(reviewed_ms, kind, rating);
     CREATE INDEX review_log_revealed ON review_log(reviewed_ms) WHERE misconceptions != '';
     "#,
+    // 5: the learner overrode the grader ("I was right"): kept apart so analyses can tell.
+    r#"
+    ALTER TABLE review_log ADD COLUMN overridden INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -251,6 +255,161 @@ pub struct AnswerRecord<'a> {
     /// False for cram: the log gets the answer, the schedule stays as it was.
     pub update_schedule: bool,
     pub misconceptions: &'a [String],
+    /// The learner said "I was right" against the grader.
+    pub overridden: bool,
+}
+
+/// What it takes to take an answer back: the log row, and the card's state as it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UndoRecord {
+    pub review_id: i64,
+    pub session_id: i64,
+    pub card_id: String,
+    pub correct: bool,
+    /// The stored state before the answer; None when the card had none (never seen).
+    pub stored_before: Option<CardState>,
+    /// False for cram answers, which never touched the schedule.
+    pub touched_schedule: bool,
+}
+
+/// The rows of one answer, inside the caller's transaction.
+fn write_answer(tx: &rusqlite::Transaction, a: &AnswerRecord) -> rusqlite::Result<UndoRecord> {
+    let stored_before = if a.update_schedule {
+        tx.prepare_cached(&format!(
+            "SELECT {STATE_COLUMNS} FROM card_state s WHERE card_id = ?1"
+        ))?
+        .query_row(params![a.card_id], |r| state_from_row(r, 0))
+        .optional()?
+    } else {
+        None
+    };
+    let after = if a.update_schedule { a.after } else { a.before };
+    tx.prepare_cached(
+            "INSERT INTO review_log (card_id, session_id, reviewed_ms, rating, answer, correct, response_ms, kind,
+                phase_before, stability_before, difficulty_before, due_before_ms,
+                phase_after, stability_after, difficulty_after, due_after_ms,
+                elapsed_days, scheduled_days, misconceptions, overridden)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                a.card_id,
+                a.session_id,
+                a.reviewed_ms,
+                a.rating,
+                a.answer,
+                a.correct,
+                a.response_ms,
+                a.kind,
+                a.before.phase.as_str(),
+                a.before.stability,
+                a.before.difficulty,
+                (a.before.phase != Phase::New).then_some(a.before.due_ms),
+                after.phase.as_str(),
+                after.stability,
+                after.difficulty,
+                (after.phase != Phase::New).then_some(after.due_ms),
+                a.elapsed_days,
+                after.scheduled_days,
+                a.misconceptions.join(","),
+                a.overridden,
+            ])
+        })
+        ?;
+    let review_id = tx.last_insert_rowid();
+    if a.update_schedule {
+        let s = a.after;
+        tx.prepare_cached(
+                "INSERT INTO card_state (card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps,
+                    lapses, scheduled_days, leech)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT(card_id) DO UPDATE SET phase = excluded.phase, step = excluded.step,
+                    stability = excluded.stability, difficulty = excluded.difficulty, due_ms = excluded.due_ms,
+                    last_review_ms = excluded.last_review_ms, reps = excluded.reps, lapses = excluded.lapses,
+                    scheduled_days = excluded.scheduled_days, leech = excluded.leech",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    a.card_id,
+                    s.phase.as_str(),
+                    s.step,
+                    s.stability,
+                    s.difficulty,
+                    s.due_ms,
+                    s.last_review_ms,
+                    s.reps,
+                    s.lapses,
+                    s.scheduled_days,
+                    s.leech,
+                ])
+            })
+            ?;
+    }
+    if a.update_schedule && a.before.phase == Phase::New {
+        tx.prepare_cached("UPDATE catalog_card SET seen = 1 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![a.card_id]))?;
+    }
+    tx.prepare_cached(
+        "UPDATE session SET answered = answered + 1, correct = correct + ?2 WHERE id = ?1",
+    )
+    .and_then(|mut s| s.execute(params![a.session_id, a.correct]))?;
+    Ok(UndoRecord {
+        review_id,
+        session_id: a.session_id,
+        card_id: a.card_id.to_string(),
+        correct: a.correct,
+        stored_before,
+        touched_schedule: a.update_schedule,
+    })
+}
+
+/// Removes one answer and puts back what it changed, inside the caller's transaction.
+fn erase_answer(tx: &rusqlite::Transaction, u: &UndoRecord) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM review_log WHERE id = ?1", params![u.review_id])?;
+    if u.touched_schedule {
+        match &u.stored_before {
+            Some(s) => {
+                tx.execute(
+                    "UPDATE card_state SET phase = ?2, step = ?3, stability = ?4, difficulty = ?5, due_ms = ?6,
+                        last_review_ms = ?7, reps = ?8, lapses = ?9, scheduled_days = ?10, leech = ?11
+                     WHERE card_id = ?1",
+                    params![
+                        u.card_id,
+                        s.phase.as_str(),
+                        s.step,
+                        s.stability,
+                        s.difficulty,
+                        s.due_ms,
+                        s.last_review_ms,
+                        s.reps,
+                        s.lapses,
+                        s.scheduled_days,
+                        s.leech,
+                    ],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM card_state WHERE card_id = ?1",
+                    params![u.card_id],
+                )?;
+            }
+        }
+        if u.stored_before
+            .as_ref()
+            .is_none_or(|s| s.phase == Phase::New)
+        {
+            tx.execute(
+                "UPDATE catalog_card SET seen = 0 WHERE id = ?1",
+                params![u.card_id],
+            )?;
+        }
+    }
+    tx.execute(
+        "UPDATE session SET answered = answered - 1, correct = correct - ?2 WHERE id = ?1",
+        params![u.session_id, u.correct],
+    )?;
+    Ok(())
 }
 
 fn damaged(path: &Path, detail: &str) -> UserError {
@@ -451,85 +610,42 @@ impl Store {
     }
 
     /// Writes one answer: the log row, the card's new state and the session counters,
-    /// in one transaction.
-    pub fn record_answer(&mut self, a: &AnswerRecord) -> Result<()> {
+    /// in one transaction. Returns what `undo_answer` needs to take it back.
+    pub fn record_answer(&mut self, a: &AnswerRecord) -> Result<UndoRecord> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| explain(&path, e))?;
-        let after = if a.update_schedule { a.after } else { a.before };
-        tx.prepare_cached(
-            "INSERT INTO review_log (card_id, session_id, reviewed_ms, rating, answer, correct, response_ms, kind,
-                phase_before, stability_before, difficulty_before, due_before_ms,
-                phase_after, stability_after, difficulty_after, due_after_ms,
-                elapsed_days, scheduled_days, misconceptions)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                a.card_id,
-                a.session_id,
-                a.reviewed_ms,
-                a.rating,
-                a.answer,
-                a.correct,
-                a.response_ms,
-                a.kind,
-                a.before.phase.as_str(),
-                a.before.stability,
-                a.before.difficulty,
-                (a.before.phase != Phase::New).then_some(a.before.due_ms),
-                after.phase.as_str(),
-                after.stability,
-                after.difficulty,
-                (after.phase != Phase::New).then_some(after.due_ms),
-                a.elapsed_days,
-                after.scheduled_days,
-                a.misconceptions.join(","),
-            ])
-        })
-        .map_err(|e| explain(&path, e))?;
-        if a.update_schedule {
-            let s = a.after;
-            tx.prepare_cached(
-                "INSERT INTO card_state (card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps,
-                    lapses, scheduled_days, leech)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT(card_id) DO UPDATE SET phase = excluded.phase, step = excluded.step,
-                    stability = excluded.stability, difficulty = excluded.difficulty, due_ms = excluded.due_ms,
-                    last_review_ms = excluded.last_review_ms, reps = excluded.reps, lapses = excluded.lapses,
-                    scheduled_days = excluded.scheduled_days, leech = excluded.leech",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    a.card_id,
-                    s.phase.as_str(),
-                    s.step,
-                    s.stability,
-                    s.difficulty,
-                    s.due_ms,
-                    s.last_review_ms,
-                    s.reps,
-                    s.lapses,
-                    s.scheduled_days,
-                    s.leech,
-                ])
-            })
+        let undo = write_answer(&tx, a).map_err(|e| explain(&path, e))?;
+        tx.commit().map_err(|e| explain(&path, e))?;
+        Ok(undo)
+    }
+
+    /// Takes an answer back in one transaction: its log row goes, the card's state and
+    /// the session counters are what they were before it.
+    pub fn undo_answer(&mut self, u: &UndoRecord) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| explain(&path, e))?;
-        }
-        if a.update_schedule && a.before.phase == Phase::New {
-            tx.prepare_cached("UPDATE catalog_card SET seen = 1 WHERE id = ?1")
-                .and_then(|mut s| s.execute(params![a.card_id]))
-                .map_err(|e| explain(&path, e))?;
-        }
-        tx.prepare_cached(
-            "UPDATE session SET answered = answered + 1, correct = correct + ?2 WHERE id = ?1",
-        )
-        .and_then(|mut s| s.execute(params![a.session_id, a.correct]))
-        .map_err(|e| explain(&path, e))?;
+        erase_answer(&tx, u).map_err(|e| explain(&path, e))?;
         tx.commit().map_err(|e| explain(&path, e))?;
         Ok(())
+    }
+
+    /// Replaces an answer by another from the same state (a re-rating), in one transaction.
+    pub fn replace_answer(&mut self, old: &UndoRecord, new: &AnswerRecord) -> Result<UndoRecord> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| explain(&path, e))?;
+        erase_answer(&tx, old).map_err(|e| explain(&path, e))?;
+        let undo = write_answer(&tx, new).map_err(|e| explain(&path, e))?;
+        tx.commit().map_err(|e| explain(&path, e))?;
+        Ok(undo)
     }
 
     /// Cards seen for the first time (outside cram) since a moment: counts against the new-card limit.
@@ -1224,6 +1340,7 @@ mod tests {
             elapsed_days: 0,
             update_schedule: true,
             misconceptions: &[],
+            overridden: false,
         };
         s.record_answer(&rec).unwrap();
         let states = s.card_states().unwrap();
@@ -1239,5 +1356,89 @@ mod tests {
         s.record_answer(&cram).unwrap();
         assert!(!s.card_states().unwrap().contains_key("c2"));
         assert_eq!(s.new_cards_since(0).unwrap(), 1);
+    }
+
+    #[test]
+    fn undo_and_replace_restore_the_state_and_leave_one_log_row() {
+        let mut s = Store::open_in_memory().unwrap();
+        let sid = s.start_session("review", "", 1000).unwrap();
+        let new = CardState::new_card();
+        let learned = CardState {
+            phase: Phase::Review,
+            stability: Some(3.0),
+            difficulty: Some(5.0),
+            due_ms: 9000,
+            last_review_ms: Some(1000),
+            reps: 2,
+            ..CardState::new_card()
+        };
+        let rec =
+            |before: &'static CardState, after: &'static CardState, rating: u8| AnswerRecord {
+                session_id: sid,
+                card_id: "c1",
+                reviewed_ms: 2000,
+                rating,
+                answer: "b",
+                correct: rating > 1,
+                response_ms: 900,
+                kind: "learn",
+                before,
+                after,
+                elapsed_days: 0,
+                update_schedule: true,
+                misconceptions: &[],
+                overridden: false,
+            };
+        let new: &'static CardState = Box::leak(Box::new(new));
+        let learned: &'static CardState = Box::leak(Box::new(learned));
+        let relearn: &'static CardState = Box::leak(Box::new(CardState {
+            phase: Phase::Relearning,
+            lapses: 1,
+            ..learned.clone()
+        }));
+        let session_row = |s: &Store| -> (i64, i64) {
+            s.conn
+                .query_row(
+                    "SELECT answered, correct FROM session WHERE id = ?1",
+                    [sid],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+        };
+        // A new card: undo removes its state and its log row, and it counts as unseen again.
+        let u = s.record_answer(&rec(new, learned, 3)).unwrap();
+        assert_eq!(u.stored_before, None);
+        s.undo_answer(&u).unwrap();
+        assert!(s.card_states().unwrap().is_empty());
+        assert_eq!(s.reviews_total().unwrap(), 0);
+        assert_eq!(session_row(&s), (0, 0));
+        // A learned card: re-rating replaces the row, undo puts the old state back exactly.
+        s.record_answer(&rec(new, learned, 3)).unwrap();
+        let u = s.record_answer(&rec(learned, relearn, 1)).unwrap();
+        assert_eq!(u.stored_before.as_ref(), Some(learned));
+        let u = s
+            .replace_answer(
+                &u,
+                &AnswerRecord {
+                    overridden: true,
+                    ..rec(learned, learned, 3)
+                },
+            )
+            .unwrap();
+        assert_eq!(s.reviews_total().unwrap(), 2);
+        assert_eq!(session_row(&s), (2, 2));
+        let overridden: i64 = s
+            .conn
+            .query_row(
+                "SELECT overridden FROM review_log WHERE id = ?1",
+                [u.review_id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(overridden, 1);
+        s.undo_answer(&u).unwrap();
+        assert_eq!(s.card_states().unwrap()["c1"], *learned);
+        assert_eq!(s.reviews_total().unwrap(), 1);
+        assert_eq!(session_row(&s), (1, 1));
     }
 }

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write, stdin};
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Result;
 use chrono::{Datelike, Duration};
@@ -18,24 +17,44 @@ use crate::assess::{
     overall_level, pick, score,
 };
 use crate::cli::AssessArgs;
-use crate::clock::{days_between, from_ms, study_day, to_ms};
-use crate::commands::review::{judge, open_synced};
-use crate::deck::{Card, Kind};
+use crate::clock::{from_ms, study_day, to_ms};
+use crate::deck::{Card, Catalog, Misconception};
 use crate::error::UserError;
 use crate::mastery::Level;
-use crate::sched::describe_due;
-use crate::sched::{CardState, Phase};
-use crate::store::{AnswerRecord, TopicResult};
-use crate::ui::interactive::InteractiveUi;
+use crate::sched::Phase;
+use crate::session::{Bucket, Session, SessionMode};
+use crate::store::{Store, TopicResult};
+use crate::study::{Content, EndReason, Study};
+use crate::ui::Ui;
 use crate::ui::plain::PlainUi;
-use crate::ui::{Feedback, Question, Reply, Ui};
+use crate::ui::tui::TuiUi;
+
+/// Assessment questions come straight from the loaded catalog.
+struct FromCatalog<'a>(&'a Catalog);
+
+impl Content for FromCatalog<'_> {
+    fn card(&mut self, _: &Store, id: &str) -> Result<Option<Card>> {
+        Ok(self.0.cards.iter().find(|c| c.id == id).cloned())
+    }
+
+    fn topic_title(&self, topic: &str) -> String {
+        self.0
+            .topic(topic)
+            .map_or(topic, |t| t.title.as_str())
+            .to_string()
+    }
+
+    fn misconception(&self, id: &str) -> Option<Misconception> {
+        self.0.misconception(id).cloned()
+    }
+}
 
 pub fn run(app: &App, args: &AssessArgs) -> Result<ExitCode> {
     if args.history {
         return history(app, args.json);
     }
     let catalog = app.catalog()?;
-    let mut store = open_synced(app)?;
+    let mut store = app.synced_store()?;
     for t in &args.topic {
         if catalog.topic(t).is_none() {
             return Err(UserError::env(format!("there is no topic `{t}`"))
@@ -116,94 +135,51 @@ pub fn run(app: &App, args: &AssessArgs) -> Result<ExitCode> {
     }
 
     let sched = app.scheduler(&store)?;
-    let session_id = store.start_session("assess", &args.topic.join(","), to_ms(now))?;
+    let session_id = store.start_session(
+        SessionMode::Assess.as_str(),
+        &args.topic.join(","),
+        to_ms(now),
+    )?;
     crate::interrupt::watch_session(store.path().to_path_buf(), session_id);
+    let states = store.card_states()?;
+    let queue: Vec<(String, Bucket)> = plan
+        .iter()
+        .flat_map(|(_, cards)| cards.iter())
+        .map(|c| {
+            let phase = states.get(&c.id).map_or(Phase::New, |s| s.phase);
+            (c.id.clone(), Bucket::of(phase))
+        })
+        .collect();
+    let mut session = Session::new(queue, Vec::new(), None, 0, false);
     let mut ui: Box<dyn Ui + '_> = if app.plain || args.json {
         Box::new(PlainUi::new(&mut input, out))
     } else {
-        Box::new(InteractiveUi::new(app.color))
+        Box::new(TuiUi::new(app.color)?)
     };
-    let mut results: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut revealed: BTreeSet<String> = BTreeSet::new();
-    let mut position = 0;
-    let mut finished = true;
-    'outer: for (topic, cards) in &plan {
-        for card in cards {
-            position += 1;
-            let n = match card.kind {
-                Kind::Choice => card.options.len(),
-                Kind::Order => card.items.len(),
-                _ => 0,
-            };
-            let order = crate::rng::shuffled_indices(n, crate::rng::hash_str(&card.id) ^ seed);
-            let topic_title = catalog.topic(topic).map_or(*topic, |t| t.title.as_str());
-            let q = Question {
-                position,
-                total,
-                card,
-                topic_title,
-                order,
-                cram: false,
-            };
-            let asked = Instant::now();
-            let resp = ui.ask(&q)?;
-            if crate::interrupt::take_over() || resp.reply == Reply::Quit {
-                finished = false;
-                break 'outer;
-            }
-            let slow = asked.elapsed().as_secs() >= crate::grade::slow_after_secs(card.kind);
-            let (verdict, rating, option_notes) = judge(card, &resp, slow);
-            let before = store
-                .card_state(&card.id)?
-                .unwrap_or_else(CardState::new_card);
-            let at = app.clock.now();
-            let outcome = sched.answer(&card.id, &before, rating, at)?;
-            store.record_answer(&AnswerRecord {
-                session_id,
-                card_id: &card.id,
-                reviewed_ms: to_ms(at),
-                rating,
-                answer: &resp.raw,
-                correct: verdict.correct,
-                response_ms: asked.elapsed().as_millis() as i64,
-                kind: match before.phase {
-                    Phase::New | Phase::Learning => "learn",
-                    Phase::Review => "review",
-                    Phase::Relearning => "relearn",
-                },
-                before: &before,
-                after: &outcome.after,
-                elapsed_days: before
-                    .last_review_ms
-                    .map(|l| days_between(from_ms(l, at), at))
-                    .unwrap_or(0),
-                update_schedule: true,
-                misconceptions: &verdict.revealed,
-            })?;
-            crate::interrupt::answered_one();
-            let entry = results.entry(topic).or_default();
-            entry.0 += 1;
-            entry.1 += usize::from(verdict.correct);
-            revealed.extend(verdict.revealed.iter().cloned());
-            let fb = Feedback {
-                correct: verdict.correct,
-                rating,
-                note: verdict.note.clone(),
-                revealed: verdict
-                    .revealed
-                    .iter()
-                    .filter_map(|m| catalog.misconception(m))
-                    .collect(),
-                option_notes,
-                next_due: describe_due(&outcome.after, at),
-                leech_warning: false,
-            };
-            ui.verdict(&q, &fb)?;
-            ui.saved(&q, &fb)?;
-        }
+    let mut content = FromCatalog(&catalog);
+    let end = Study {
+        store: &mut store,
+        sched: &sched,
+        clock: &app.clock,
+        mode: SessionMode::Assess,
+        session_id,
+        shuffle_salt: seed,
     }
+    .run(&mut session, &mut content, ui.as_mut())?;
     drop(ui);
     crate::interrupt::session_over();
+    let finished = end == EndReason::Done;
+    let mut results: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut revealed: BTreeSet<String> = BTreeSet::new();
+    for a in session.answers() {
+        let Some((topic, _)) = plan.iter().find(|(t, _)| *t == a.record.topic) else {
+            continue;
+        };
+        let entry = results.entry(topic).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(a.record.correct);
+        revealed.extend(a.record.revealed.iter().cloned());
+    }
     let end = app.clock.now();
     store.end_session(
         session_id,

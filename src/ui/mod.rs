@@ -1,27 +1,44 @@
 //! The review session's terminal edge. The session engine speaks to a `Ui`; the plain line
-//! mode (scripts, tests, screen readers) and the interactive mode (keys, markdown) are two
-//! implementations of it.
+//! mode (scripts, tests, screen readers) and the full-screen reviewer (`tui`) are two
+//! views of the same session.
 
-pub mod interactive;
+pub mod markdown;
 pub mod plain;
+pub mod tui;
+#[cfg(test)]
+mod tui_tests;
 
 use anyhow::Result;
 
 use crate::deck::{Card, Kind, Misconception};
+use crate::session::{Counts, Rating, SessionMode};
 
 /// One card as shown: `order[display position]` is the option or item index in the card.
+#[derive(Clone)]
 pub struct Question<'a> {
-    pub position: usize,
-    pub total: usize,
     pub card: &'a Card,
     pub topic_title: &'a str,
     pub order: Vec<usize>,
-    pub cram: bool,
+    pub mode: SessionMode,
+    pub counts: Counts,
+    /// The interval each rating would give, Again to Easy ("10m", "3d"); empty in cram.
+    pub intervals: Vec<String>,
+    /// What just happened ("saved: good · next review tomorrow", "undone: ..."), if anything.
+    pub notice: Option<String>,
 }
 
 impl Question<'_> {
     pub fn multiple(&self) -> bool {
         self.card.kind == Kind::Choice && self.card.correct_options().len() > 1
+    }
+
+    pub fn cram(&self) -> bool {
+        self.mode == SessionMode::Cram
+    }
+
+    /// The card's number among the session's cards (a card coming back keeps its number).
+    pub fn position(&self) -> usize {
+        self.counts.started.max(1)
     }
 }
 
@@ -36,6 +53,8 @@ pub enum Reply {
     Order(Vec<usize>),
     /// Two unreadable answers in a row, or an explicit "don't know".
     DontKnow,
+    /// Take back the last answer of this session.
+    Undo,
     Quit,
 }
 
@@ -49,25 +68,44 @@ pub struct Response {
     pub easy: bool,
 }
 
-/// What the learner should see after answering.
+/// What the learner sees once the answer is saved.
 pub struct Feedback<'a> {
     pub correct: bool,
-    pub rating: u8,
+    pub rating: Rating,
+    /// Right but slow, or right after the hint: saved as Hard, can be raised.
+    pub slow: bool,
+    pub hinted: bool,
+    /// The learner said "I was right".
+    pub overridden: bool,
     pub note: Option<String>,
     /// Misconceptions this answer revealed.
-    pub revealed: Vec<&'a Misconception>,
+    pub revealed: Vec<Misconception>,
     /// `why` texts of the wrong options chosen.
     pub option_notes: Vec<String>,
+    /// The learner's reply, to show beside the expected answer.
+    pub reply: &'a Reply,
     pub next_due: String,
     pub leech_warning: bool,
 }
 
+/// What the learner does on the verdict screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Next {
-    Continue,
-    /// Upgrade a right answer to Easy, then continue.
-    Easy,
+pub enum AfterVerdict {
+    Next,
+    /// Save this answer with another rating (Easy after a right answer, Good or Easy
+    /// after a slow one).
+    Rerate(Rating),
+    /// "I was right": saved as Good and marked as overridden.
+    IWasRight,
+    Undo,
     Quit,
+}
+
+/// At the end screen: stop, or bring the learning steps still waiting forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndChoice {
+    Quit,
+    Continue,
 }
 
 pub struct Summary {
@@ -80,24 +118,20 @@ pub struct Summary {
     pub cram: bool,
     pub nothing_due: bool,
     pub new_left_today: u32,
+    /// Learning steps of this session still to come today: how many, and when the first is due.
+    pub steps_left: usize,
+    pub next_step: Option<String>,
+    /// The session ran out of cards for now but learning steps wait: the view may offer
+    /// to bring them forward.
+    pub offer_continue: bool,
 }
 
 pub trait Ui {
     fn ask(&mut self, q: &Question) -> Result<Response>;
-    /// Shown before the answer is saved; interactive mode lets the learner mark it Easy.
-    fn verdict(&mut self, q: &Question, fb: &Feedback) -> Result<Next>;
-    /// Shown once the answer is committed to the database.
-    fn saved(&mut self, q: &Question, fb: &Feedback) -> Result<()>;
-    fn summary(&mut self, s: &Summary) -> Result<()>;
-}
-
-pub fn rating_name(r: u8) -> &'static str {
-    match r {
-        1 => "again",
-        2 => "hard",
-        3 => "good",
-        _ => "easy",
-    }
+    /// Shown once the answer is committed; the learner may re-rate, undo or go on.
+    fn verdict(&mut self, q: &Question, fb: &Feedback) -> Result<AfterVerdict>;
+    /// The end of the session; `Continue` only when `s.steps_left > 0` and the view offers it.
+    fn summary(&mut self, s: &Summary) -> Result<EndChoice>;
 }
 
 pub fn letter(i: usize) -> char {
@@ -132,6 +166,16 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
     }
     if s.cram {
         lines.push("Cram session: the schedule was not changed.".into());
+    }
+    if s.steps_left > 0 && !s.cram {
+        if let Some(when) = &s.next_step {
+            lines.push(format!(
+                "{} learning card{} come{} back {when}.",
+                s.steps_left,
+                if s.steps_left == 1 { "" } else { "s" },
+                if s.steps_left == 1 { "s" } else { "" }
+            ));
+        }
     }
     lines.push(format!(
         "Due by tomorrow: {} · within 7 days: {}",

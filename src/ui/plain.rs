@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use anyhow::Result;
 
 use super::{
-    Feedback, Next, Question, Reply, Response, Summary, Ui, leech_text, letter, rating_name,
+    AfterVerdict, EndChoice, Feedback, Question, Reply, Response, Summary, Ui, leech_text, letter,
     summary_lines,
 };
 use crate::deck::Kind;
@@ -162,13 +162,13 @@ fn reread_help(kind: Kind, n: usize) -> String {
 impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
     fn ask(&mut self, q: &Question) -> Result<Response> {
         let card = q.card;
-        let mode = if q.cram { " · cram" } else { "" };
+        let mode = if q.cram() { " · cram" } else { "" };
         writeln!(self.out)?;
         writeln!(
             self.out,
             "[{}/{}] {} · {}{mode}",
-            q.position,
-            q.total,
+            q.position(),
+            q.counts.total,
             q.topic_title,
             card.kind.as_str()
         )?;
@@ -245,17 +245,22 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
         }
     }
 
-    fn verdict(&mut self, _q: &Question, _fb: &Feedback) -> Result<Next> {
-        Ok(Next::Continue)
-    }
-
-    fn saved(&mut self, q: &Question, fb: &Feedback) -> Result<()> {
+    fn verdict(&mut self, q: &Question, fb: &Feedback) -> Result<AfterVerdict> {
         let card = q.card;
         if card.kind != Kind::Recall {
-            if fb.correct {
+            if fb.overridden {
+                writeln!(self.out, "counted as right (you said so)")?;
+            } else if fb.slow {
+                writeln!(self.out, "correct, but slow: saved as hard")?;
+            } else if fb.hinted {
+                writeln!(self.out, "correct after the hint: saved as hard")?;
+            } else if fb.correct {
                 writeln!(self.out, "correct")?;
             } else {
                 writeln!(self.out, "wrong: the answer is {}", answer_for_display(q))?;
+                if let Reply::Typed(t) = fb.reply {
+                    writeln!(self.out, "you answered: {t}")?;
+                }
             }
             if let Some(note) = &fb.note {
                 writeln!(self.out, "note: {note}")?;
@@ -278,31 +283,31 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
         if fb.leech_warning {
             writeln!(self.out, "{}", leech_text())?;
         }
-        if q.cram {
+        if q.cram() {
             writeln!(
                 self.out,
                 "saved: {} (cram: schedule unchanged)",
-                rating_name(fb.rating)
+                fb.rating.name()
             )?;
         } else {
             writeln!(
                 self.out,
                 "saved: {} · next review {}",
-                rating_name(fb.rating),
+                fb.rating.name(),
                 fb.next_due
             )?;
         }
         self.out.flush()?;
-        Ok(())
+        Ok(AfterVerdict::Next)
     }
 
-    fn summary(&mut self, s: &Summary) -> Result<()> {
+    fn summary(&mut self, s: &Summary) -> Result<EndChoice> {
         writeln!(self.out)?;
         for line in summary_lines(s) {
             writeln!(self.out, "{line}")?;
         }
         self.out.flush()?;
-        Ok(())
+        Ok(EndChoice::Quit)
     }
 }
 
