@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""How tests/fixtures/db/schema-v2.db and schema-v3.db were made (once; they are frozen).
+"""How tests/fixtures/db/schema-v2.db, -v3.db and -v4.db were made (once; they are frozen).
 
 Each starts from schema-v1.db, applies the released migrations up to its version exactly as
 the binary of that version did (the SQL is read from src/store.rs, where released migrations
 are never edited), and adds the history a learner of that version would have: more reviews,
-a stale catalog index (v2), lab progress, check runs and a setup resource (v3).
+a stale catalog index (v2), lab progress, check runs and a setup resource (v3), a
+self-assessment with per-topic scores and confidence (v4).
 Run from the repository root: python3 scripts/make-db-fixtures.py
 """
 import re
@@ -45,12 +46,16 @@ def make(version):
         db.execute("INSERT INTO lab_check_log VALUES (2, 'ecr-push', 'local', ?, 1, 5, 5, '[]')", (T0 + DAY + 900_000,))
         db.execute("INSERT INTO lab_resource VALUES (1, 'task-definition', 'aws:111122223333:eu-west-1', 'log-group', '/ecs/web', ?)", (T0 + 2 * DAY,))
         db.execute("""INSERT INTO setting VALUES ('lab_target', '{"kind":"local"}')""")
+    if version >= 4:
+        db.execute("INSERT INTO session VALUES (3, ?, ?, 'assess', '', 2, 1, 'done')", (T0 + 3 * DAY, T0 + 3 * DAY + 120_000))
+        db.execute("INSERT INTO assessment VALUES (1, ?, 2.5, 'exposure')", (T0 + 3 * DAY + 120_000,))
+        db.execute("INSERT INTO assessment_topic VALUES (1, 'cluster', 2.5, 4, 2, 1)")
     db.execute(f"PRAGMA user_version = {version}")
     db.commit()
     db.execute("VACUUM")
     db.close()
 
 
-for v in (2, 3):
+for v in (2, 3, 4):
     make(v)
     print(f"wrote tests/fixtures/db/schema-v{v}.db")

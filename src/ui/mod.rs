@@ -124,6 +124,8 @@ pub struct Summary {
     /// The session ran out of cards for now but learning steps wait: the view may offer
     /// to bring them forward.
     pub offer_continue: bool,
+    /// The session ran out of cards (rather than the learner quitting).
+    pub finished: bool,
 }
 
 pub trait Ui {

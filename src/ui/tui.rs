@@ -1017,7 +1017,16 @@ pub struct TuiUi {
 
 impl TuiUi {
     pub fn new(color: bool) -> Result<TuiUi> {
-        let terminal = ratatui::try_init()?;
+        let mut terminal = ratatui::try_init()?;
+        if terminal.size().is_ok_and(|s| s.width == 0 || s.height == 0) {
+            // A pseudo-terminal that never got a size: lay out for the smallest supported one.
+            terminal = ratatui::Terminal::with_options(
+                ratatui::backend::CrosstermBackend::new(io::stdout()),
+                ratatui::TerminalOptions {
+                    viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, 80, 24)),
+                },
+            )?;
+        }
         Ok(TuiUi {
             terminal,
             look: Look { color },
@@ -1097,6 +1106,10 @@ impl Ui for TuiUi {
 
     fn summary(&mut self, s: &Summary) -> Result<EndChoice> {
         self.farewell = summary_lines(s);
+        if !s.finished {
+            // The learner asked to stop: the summary waits on the normal screen.
+            return Ok(EndChoice::Quit);
+        }
         loop {
             let look = self.look;
             self.terminal.draw(|f| draw_summary(f, s, look))?;

@@ -464,6 +464,7 @@ fn help_and_summary_screens() {
         steps_left: 2,
         next_step: Some("in 18 min".into()),
         offer_continue: true,
+        finished: true,
     };
     let mut t = terminal(80, 24);
     t.draw(|f| draw_summary(f, &s, COLOR)).unwrap();
