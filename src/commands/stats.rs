@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 use serde::Serialize;
 
 use crate::app::App;
-use crate::charts::{self, MonthRetention};
+use crate::charts::{self, Look, MonthRetention};
 use crate::cli::StatsArgs;
 use crate::clock::{day_start, from_ms, study_day, to_ms};
 use crate::deck::Catalog;
@@ -251,12 +251,15 @@ fn month_start(day: chrono::NaiveDate, back: i32) -> chrono::NaiveDate {
         .expect("a valid month")
 }
 
+/// A score bar in Unicode blocks (for `assess`; `stats` picks by its output).
 pub(crate) fn bar(score: f64, width: usize) -> String {
-    let filled = ((score / 5.0) * width as f64).round() as usize;
-    format!(
-        "{}{}",
-        "█".repeat(filled.min(width)),
-        "░".repeat(width - filled.min(width))
+    charts::score_bar(
+        score,
+        width,
+        Look {
+            color: false,
+            ascii: false,
+        },
     )
 }
 
@@ -265,6 +268,7 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
     let store = app.store()?;
     let sched = app.scheduler(&store)?;
     let r = report(&catalog, &store, &sched, app.clock.now(), &builtin_labs())?;
+    let look = Look::for_output(app.color);
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &r)?;
@@ -310,7 +314,7 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
             out,
             "  {:<width$}  {} {:.1}  {:<9}  {}/{} seen",
             t.title,
-            bar(m.score, 10),
+            charts::score_bar(m.score, 10, look),
             m.score,
             m.level.as_str(),
             m.seen,
@@ -330,14 +334,10 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
     let now = app.clock.now();
     writeln!(out)?;
     writeln!(out, "Reviews, last 26 weeks:")?;
-    writeln!(
-        out,
-        "{}",
-        charts::heatmap(&dates, study_day(now), 26, app.color)
-    )?;
+    writeln!(out, "{}", charts::heatmap(&dates, study_day(now), 26, look))?;
     writeln!(out)?;
     writeln!(out, "Cards due, next 30 days:")?;
-    writeln!(out, "{}", charts::due_bars(&r.due_next_30_days, app.color))?;
+    writeln!(out, "{}", charts::due_bars(&r.due_next_30_days, look))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -346,7 +346,7 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
     writeln!(
         out,
         "{}",
-        charts::retention_rows(&r.retention_by_month, r.desired_retention, app.color)
+        charts::retention_rows(&r.retention_by_month, r.desired_retention, look)
     )?;
     if !r.misconceptions_held.is_empty() {
         writeln!(out)?;
