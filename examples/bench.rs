@@ -6,6 +6,10 @@
 //!
 //! `bench commit --db DB --n N`: records N answers through the real store, one transaction
 //! each, and prints the latency percentiles as JSON.
+//!
+//! `bench frame --n N`: the full-screen reviewer's keypress-to-frame time: N keys (arrows,
+//! letters, Space) handled and the 80x24 screen redrawn, over every built-in card, on
+//! ratatui's test backend (the terminal write itself is not included); percentiles as JSON.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -209,6 +213,7 @@ fn commit(args: &[String]) -> anyhow::Result<()> {
             elapsed_days: 10,
             update_schedule: true,
             misconceptions: &[],
+            overridden: false,
         })?;
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -229,8 +234,66 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("synth") => synth(&args),
         Some("commit") => commit(&args),
+        Some("frame") => frame(&args),
         _ => anyhow::bail!(
-            "usage: bench synth --dir DIR --cards N --reviews M | bench commit --db DB --n N"
+            "usage: bench synth --dir DIR --cards N --reviews M | bench commit --db DB --n N | bench frame --n N"
         ),
     }
+}
+
+fn frame(args: &[String]) -> anyhow::Result<()> {
+    use ecsdrill::deck::{Kind, LoadOptions, load_catalog};
+    use ecsdrill::session::{Counts, SessionMode};
+    use ecsdrill::ui::Question;
+    use ecsdrill::ui::markdown::Look;
+    use ecsdrill::ui::tui::{AskState, ask_key, draw_ask};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    let n: usize = arg(args, "--n", "2000").parse()?;
+    let catalog = load_catalog(&LoadOptions::default())
+        .map_err(|d| anyhow::anyhow!("built-in decks: {} errors", d.len()))?;
+    let keys = [KeyCode::Down, KeyCode::Down, KeyCode::Up, KeyCode::Char('b'), KeyCode::Char(' ')];
+    let mut term = Terminal::new(TestBackend::new(80, 24))?;
+    let mut times = Vec::with_capacity(n);
+    let look = Look { color: true };
+    'outer: loop {
+        for card in &catalog.cards {
+            let len = match card.kind {
+                Kind::Choice => card.options.len(),
+                Kind::Order => card.items.len(),
+                _ => 0,
+            };
+            let q = Question {
+                card,
+                topic_title: &card.topic,
+                order: (0..len).collect(),
+                mode: SessionMode::Review,
+                counts: Counts::default(),
+                intervals: vec!["1m".into(), "6m".into(), "10m".into(), "3d".into()],
+                notice: None,
+            };
+            let mut st = AskState::new(&q);
+            term.draw(|f| draw_ask(f, &q, &mut st, look, None))?;
+            for k in keys {
+                let t = Instant::now();
+                let _ = ask_key(&q, &mut st, KeyEvent::new(k, KeyModifiers::NONE));
+                term.draw(|f| draw_ask(f, &q, &mut st, look, None))?;
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+                if times.len() >= n {
+                    break 'outer;
+                }
+            }
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+    println!(
+        "{{\"frames\": {}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}}}",
+        times.len(),
+        pct(0.5),
+        pct(0.99)
+    );
+    Ok(())
 }
