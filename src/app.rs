@@ -1,13 +1,14 @@
 //! What every command may need, opened on demand: the clock, the paths, the catalog and
 //! the store. Nothing here starts an async runtime or reads AWS configuration.
 
-use std::io::IsTerminal;
+use std::cell::{Cell, OnceCell};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
 
 use crate::clock::Clock;
-use crate::deck::{Catalog, LoadOptions, load_cached};
+use crate::deck::{Catalog, Diagnostic, LoadOptions, load_cached, skipped_cached};
 use crate::error::UserError;
 use crate::sched::{SchedConfig, Scheduler};
 use crate::store::Store;
@@ -18,6 +19,10 @@ pub struct App {
     pub color: bool,
     pub db_path: PathBuf,
     pub deck_dirs: Vec<PathBuf>,
+    /// The catalog once loaded: several steps of one command ask for it.
+    catalog: OnceCell<Catalog>,
+    /// Whether the user files left out of the catalog were named on stderr already.
+    warned: Cell<bool>,
 }
 
 /// The per-user data directory (XDG on Linux: $XDG_DATA_HOME/ecsdrill).
@@ -29,6 +34,18 @@ pub fn data_dir() -> Result<PathBuf> {
                 .with_hint("set HOME, or pass --db PATH")
                 .into()
         })
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "ecsdrill").map(|p| p.cache_dir().to_path_buf())
+}
+
+/// `warning: skipped FILE:LINE:COL: MESSAGE; run `ecsdrill decks check` for every problem`
+pub fn skipped_warning(d: &Diagnostic) -> String {
+    format!(
+        "warning: skipped {}:{}:{}: {}; run `ecsdrill decks check` for every problem",
+        d.file, d.line, d.column, d.message
+    )
 }
 
 impl App {
@@ -66,6 +83,8 @@ impl App {
             color,
             db_path,
             deck_dirs,
+            catalog: OnceCell::new(),
+            warned: Cell::new(false),
         })
     }
 
@@ -76,25 +95,58 @@ impl App {
         }
     }
 
-    /// All decks; any error in any deck stops here, before anything is shown or written.
+    /// All decks. A user file with errors is left out with a warning on stderr (one line
+    /// per file; `decks check` lists every problem); an error in the built-in decks stops
+    /// here, before anything is shown or written.
     pub fn catalog(&self) -> Result<Catalog> {
-        let cache_dir =
-            directories::ProjectDirs::from("", "", "ecsdrill").map(|p| p.cache_dir().to_path_buf());
-        load_cached(&self.load_options(), cache_dir.as_deref()).map_err(|diags| {
-            let errors: Vec<String> = diags
-                .iter()
-                .filter(|d| !d.warning)
-                .map(|d| d.to_string())
-                .collect();
-            let n = errors.len();
-            UserError::env(format!(
-                "{}\n{n} error{} in the decks; nothing was loaded",
-                errors.join("\n"),
-                if n == 1 { "" } else { "s" }
-            ))
-            .with_hint("fix the file at the line and column shown, then run `ecsdrill decks check`")
-            .into()
-        })
+        if let Some(c) = self.catalog.get() {
+            return Ok(c.clone());
+        }
+        let catalog =
+            load_cached(&self.load_options(), cache_dir().as_deref()).map_err(|diags| {
+                let errors: Vec<String> = diags
+                    .iter()
+                    .filter(|d| !d.warning)
+                    .map(|d| d.to_string())
+                    .collect();
+                let n = errors.len();
+                UserError::env(format!(
+                    "{}\n{n} error{} in the built-in decks; nothing was loaded",
+                    errors.join("\n"),
+                    if n == 1 { "" } else { "s" }
+                ))
+                .with_hint(
+                    "fix the file at the line and column shown, then run `ecsdrill decks check`",
+                )
+            })?;
+        self.warn_skipped(&catalog.skipped);
+        Ok(self.catalog.get_or_init(|| catalog).clone())
+    }
+
+    /// Names the user files left out of the catalog, for commands that may not load it
+    /// (`review` reads its cards from the database): from the cache when it is current,
+    /// else by loading the catalog.
+    pub fn warn_skipped_decks(&self) -> Result<()> {
+        if self.deck_dirs.is_empty() || self.warned.get() {
+            return Ok(());
+        }
+        match skipped_cached(&self.load_options(), cache_dir().as_deref()) {
+            Some(skipped) => self.warn_skipped(&skipped),
+            None => {
+                self.catalog()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn warn_skipped(&self, skipped: &[Diagnostic]) {
+        if self.warned.replace(true) {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        for d in skipped {
+            let _ = writeln!(err, "{}", skipped_warning(d));
+        }
     }
 
     pub fn store(&self) -> Result<Store> {

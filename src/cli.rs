@@ -135,10 +135,16 @@ pub struct StatsArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum DecksCommand {
-    /// List decks with their card counts
+    /// List decks with their card counts (or the topic or misconception ids decks use)
     List {
         #[arg(long)]
         json: bool,
+        /// List the topic ids a card's `topic` may name, with their titles
+        #[arg(long, conflicts_with = "misconceptions")]
+        topics: bool,
+        /// List the misconception ids a card's `misconceptions` may name
+        #[arg(long)]
+        misconceptions: bool,
     },
     /// Check deck files; every problem is printed as file:line:column
     Check {

@@ -23,7 +23,11 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let app = app::App::new(cli)?;
     match &cli.command {
         None => commands::today::run(&app),
-        Some(Command::Review(args)) => commands::review::run(&app, args),
+        Some(Command::Review(args)) => {
+            // A review reads its cards from the database and may not load the decks.
+            app.warn_skipped_decks()?;
+            commands::review::run(&app, args)
+        }
         Some(Command::Stats(args)) => commands::stats::run(&app, args),
         Some(Command::Decks(cmd)) => commands::decks::run(&app, cmd),
         Some(Command::Assess(args)) => commands::assess::run(&app, args),

@@ -1,4 +1,6 @@
-//! `ecsdrill decks list | check | export`: inspect, lint and export the content.
+//! `ecsdrill decks list | check | export`: inspect, lint and export the content. `decks
+//! list --topics` and `--misconceptions` show the ids a deck may refer to, since the
+//! built-in `topics.yaml` and `misconceptions.yaml` live inside the binary.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +16,15 @@ use crate::rng::{hash_str, shuffled_indices};
 
 pub fn run(app: &App, cmd: &DecksCommand) -> Result<ExitCode> {
     match cmd {
-        DecksCommand::List { json } => list(app, *json),
+        DecksCommand::List {
+            json, topics: true, ..
+        } => list_topics(app, *json),
+        DecksCommand::List {
+            json,
+            misconceptions: true,
+            ..
+        } => list_misconceptions(app, *json),
+        DecksCommand::List { json, .. } => list(app, *json),
         DecksCommand::Check { paths } => check(app, paths),
         DecksCommand::Export { format, output } => export(app, *format, output.as_ref()),
     }
@@ -90,6 +100,51 @@ fn list(app: &App, json: bool) -> Result<ExitCode> {
         catalog.topics.len()
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `id  text` lines, aligned, then a count; or `json` alone.
+fn id_list(lines: &[(&str, &str)], what: &str, json: Option<&impl Serialize>) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if let Some(v) = json {
+        serde_json::to_writer_pretty(&mut out, v)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let w = lines.iter().map(|(id, _)| id.len()).max().unwrap_or(2);
+    for (id, text) in lines {
+        writeln!(
+            out,
+            "{id:<w$}  {}",
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        )?;
+    }
+    writeln!(out, "{} {what}", lines.len())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_topics(app: &App, json: bool) -> Result<ExitCode> {
+    let catalog = app.catalog()?;
+    let lines: Vec<(&str, &str)> = catalog
+        .topics
+        .iter()
+        .map(|t| (t.id.as_str(), t.title.as_str()))
+        .collect();
+    id_list(&lines, "topics", json.then_some(&catalog.topics))
+}
+
+/// A misconception has no title: the wrong belief, in the learner's words, stands for it.
+fn list_misconceptions(app: &App, json: bool) -> Result<ExitCode> {
+    let catalog = app.catalog()?;
+    let lines: Vec<(&str, &str)> = catalog
+        .misconceptions
+        .iter()
+        .map(|m| (m.id.as_str(), m.wrong.as_str()))
+        .collect();
+    id_list(
+        &lines,
+        "misconceptions",
+        json.then_some(&catalog.misconceptions),
+    )
 }
 
 fn print_diagnostics(diags: &[Diagnostic]) {

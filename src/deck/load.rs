@@ -1,5 +1,9 @@
 //! Assembles the catalog from the embedded content and the user's deck directories, and
 //! runs the rules that span files: unique ids, known topics and misconceptions.
+//!
+//! Two ways to load: `decks check` wants every problem and loads nothing if there is one
+//! ([`load_catalog`]); the quiz commands leave out a user file with errors so one typo in
+//! a learner's own deck does not take the built-in cards away ([`load_catalog_skipping`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -39,6 +43,9 @@ pub struct Catalog {
     pub misconceptions: Vec<Misconception>,
     pub decks: Vec<DeckInfo>,
     pub warnings: Vec<Diagnostic>,
+    /// User files left out for their errors: the first error of each, in file order.
+    #[serde(default)]
+    pub skipped: Vec<Diagnostic>,
 }
 
 impl Catalog {
@@ -102,17 +109,85 @@ pub fn load_catalog(opts: &LoadOptions) -> Result<Catalog, Vec<Diagnostic>> {
         match read_path(dir) {
             Ok(s) => sources.extend(s),
             Err(e) => {
-                return Err(vec![Diagnostic {
-                    file: dir.display().to_string(),
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot read deck directory: {e}"),
-                    warning: false,
-                }]);
+                return Err(vec![cannot_read(dir, "cannot read deck directory", &e)]);
             }
         }
     }
     assemble(&sources)
+}
+
+/// Loads the embedded content plus every user file that is free of errors. A user file
+/// with an error is left out whole (its cards, and so its overrides of built-in cards,
+/// with it) and named in `skipped`; errors in the embedded content still reject the load.
+/// Leaving out one file can break another (a deck using a topic of a skipped
+/// `topics.yaml`), so the files are checked again until the rest is clean.
+pub fn load_catalog_skipping(opts: &LoadOptions) -> Result<Catalog, Vec<Diagnostic>> {
+    let mut sources = embedded_sources();
+    let mut skipped = Vec::new();
+    for dir in &opts.user_dirs {
+        let paths = match read_dir_paths(dir) {
+            Ok(p) => p,
+            Err(e) => {
+                skipped.push(cannot_read(dir, "cannot read deck directory", &e));
+                continue;
+            }
+        };
+        for p in paths {
+            match std::fs::read_to_string(&p) {
+                Ok(text) => sources.push(Source {
+                    path: p.display().to_string(),
+                    text,
+                    builtin: false,
+                }),
+                Err(e) => skipped.push(cannot_read(&p, "cannot read", &e)),
+            }
+        }
+    }
+    assemble_skipping(sources, skipped)
+}
+
+/// Assembles `sources`, leaving out user files with errors until the rest is clean.
+fn assemble_skipping(
+    mut sources: Vec<Source>,
+    mut skipped: Vec<Diagnostic>,
+) -> Result<Catalog, Vec<Diagnostic>> {
+    loop {
+        let diags = match assemble(&sources) {
+            Ok(mut catalog) => {
+                skipped.sort_by(|a, b| a.file.cmp(&b.file));
+                catalog.skipped = skipped;
+                return Ok(catalog);
+            }
+            Err(diags) => diags,
+        };
+        let mut first: Vec<Diagnostic> = Vec::new();
+        for d in diags.iter().filter(|d| !d.warning) {
+            match sources.iter().find(|s| s.path == d.file) {
+                Some(s) if !s.builtin => {}
+                _ => return Err(diags), // the embedded content is broken: fatal, as tested
+            }
+            match first.iter_mut().find(|f| f.file == d.file) {
+                Some(f) if (d.line, d.column) < (f.line, f.column) => *f = d.clone(),
+                Some(_) => {}
+                None => first.push(d.clone()),
+            }
+        }
+        if first.is_empty() {
+            return Err(diags);
+        }
+        sources.retain(|s| !first.iter().any(|f| f.file == s.path));
+        skipped.extend(first);
+    }
+}
+
+fn cannot_read(path: &Path, what: &str, e: &std::io::Error) -> Diagnostic {
+    Diagnostic {
+        file: path.display().to_string(),
+        line: 1,
+        column: 1,
+        message: format!("{what}: {e}"),
+        warning: false,
+    }
 }
 
 /// `decks check PATH...`: the files given, with the embedded topics and misconceptions
@@ -123,13 +198,7 @@ pub fn check_paths(paths: &[PathBuf]) -> Result<Catalog, Vec<Diagnostic>> {
     for p in paths {
         match read_path(p) {
             Ok(s) => sources.extend(s),
-            Err(e) => diags.push(Diagnostic {
-                file: p.display().to_string(),
-                line: 1,
-                column: 1,
-                message: format!("cannot read: {e}"),
-                warning: false,
-            }),
+            Err(e) => diags.push(cannot_read(p, "cannot read", &e)),
         }
     }
     if !diags.is_empty() {
@@ -231,12 +300,12 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
     for (t, file, _, refs) in &topics {
         for (r, at) in refs {
             if !topic_ids.contains(&r.as_str()) {
-                diag(
-                    &mut diags,
-                    file,
-                    *at,
-                    format!("topic `{}` refers to unknown topic `{r}`", t.id),
+                let msg = format!(
+                    "topic `{}` refers to unknown topic `{r}`{}",
+                    t.id,
+                    unknown_hint(r, &topic_ids, TOPICS_LIST)
                 );
+                diag(&mut diags, file, *at, msg);
             }
         }
     }
@@ -260,16 +329,19 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
         }
         if !topic_ids.contains(&card.topic.as_str()) {
             let msg = format!(
-                "card `{}` has unknown topic `{}` (topics are listed in decks/topics.yaml)",
-                card.id, card.topic
+                "card `{}` has unknown topic `{}`{}",
+                card.id,
+                card.topic,
+                unknown_hint(&card.topic, &topic_ids, TOPICS_LIST)
             );
             diag(&mut diags, &card.origin, c.topic_at, msg);
         }
         for (m, at) in &c.misconceptions_at {
             if !misc_ids.contains(&m.as_str()) {
                 let msg = format!(
-                    "card `{}` names unknown misconception `{m}` (see decks/misconceptions.yaml)",
-                    card.id
+                    "card `{}` names unknown misconception `{m}`{}",
+                    card.id,
+                    unknown_hint(m, &misc_ids, MISCONCEPTIONS_LIST)
                 );
                 diag(&mut diags, &card.origin, *at, msg);
             }
@@ -302,7 +374,20 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
         misconceptions: miscs.into_iter().map(|(m, ..)| m).collect(),
         decks,
         warnings,
+        skipped: Vec::new(),
     })
+}
+
+const TOPICS_LIST: &str = "`ecsdrill decks list --topics` lists every topic";
+const MISCONCEPTIONS_LIST: &str =
+    "`ecsdrill decks list --misconceptions` lists every misconception";
+
+/// ` (did you mean `x`? LIST)`, or ` (LIST)` when no known id is close.
+fn unknown_hint(unknown: &str, known: &[&str], list: &str) -> String {
+    match super::did_you_mean(unknown, known) {
+        Some(close) => format!(" (did you mean `{close}`? {list})"),
+        None => format!(" ({list})"),
+    }
 }
 
 fn diag(out: &mut Vec<Diagnostic>, file: &str, at: Location, message: String) {
@@ -313,4 +398,130 @@ fn diag(out: &mut Vec<Diagnostic>, file: &str, at: Location, message: String) {
         message,
         warning: false,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(path: &str, text: &str) -> Source {
+        Source {
+            path: path.into(),
+            text: text.into(),
+            builtin: false,
+        }
+    }
+
+    fn deck(id: &str, card: &str, topic: &str, extra: &str) -> String {
+        format!(
+            "format_version: 1\nid: {id}\ntitle: T\ncards:\n  - id: {card}\n    topic: {topic}\n    kind: recall\n    prompt: p\n    answer: a\n    explanation: e\n    sources: [https://docs.aws.amazon.com/x]\n{extra}"
+        )
+    }
+
+    fn with_embedded(users: Vec<Source>) -> Result<Catalog, Vec<Diagnostic>> {
+        let mut all = embedded_sources();
+        all.extend(users);
+        assemble_skipping(all, Vec::new())
+    }
+
+    #[test]
+    fn a_user_file_with_an_error_is_left_out_and_the_rest_loads() {
+        let builtin = load_catalog(&LoadOptions::default()).unwrap();
+        let overridden = builtin.cards[0].id.clone();
+        let c = with_embedded(vec![
+            user("/u/bad.yaml", &deck("bad", &overridden, "servce", "")),
+            user("/u/good.yaml", &deck("good", "my-own-card", "cluster", "")),
+        ])
+        .unwrap();
+        assert_eq!(c.skipped.len(), 1, "{:?}", c.skipped);
+        let s = &c.skipped[0];
+        assert_eq!((s.file.as_str(), s.line, s.column), ("/u/bad.yaml", 6, 12));
+        assert!(
+            s.message
+                .contains("unknown topic `servce` (did you mean `service`?"),
+            "{}",
+            s.message
+        );
+        assert_eq!(c.cards.len(), builtin.cards.len() + 1);
+        let kept = c.cards.iter().find(|x| x.id == overridden).unwrap();
+        assert_eq!(
+            kept.origin, builtin.cards[0].origin,
+            "the skipped file's override does not replace the built-in card"
+        );
+        assert!(c.cards.iter().any(|x| x.id == "my-own-card"));
+        assert!(!c.decks.iter().any(|d| d.id == "bad"));
+    }
+
+    #[test]
+    fn the_first_error_of_a_file_is_named_and_the_strict_load_reports_all() {
+        let text = deck(
+            "bad",
+            "card-one",
+            "clustr",
+            "    misconceptions: [deregister-stop-tasks]\n",
+        );
+        let c = with_embedded(vec![user("/u/bad.yaml", &text)]).unwrap();
+        assert_eq!(c.skipped.len(), 1);
+        assert!(c.skipped[0].message.contains("`clustr`"), "{:?}", c.skipped);
+        let mut all = embedded_sources();
+        all.push(user("/u/bad.yaml", &text));
+        let errors = assemble(&all).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[1].message.contains(
+                "unknown misconception `deregister-stop-tasks` (did you mean `deregister-stops-tasks`? `ecsdrill decks list --misconceptions`"
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn leaving_out_a_topics_file_leaves_out_the_decks_that_need_it() {
+        let topics = "format_version: 1\ntopics:\n  - id: my-topic\n    title: Mine\n    summary: s\n    prerequisites: [nope]\n";
+        let c = with_embedded(vec![
+            user("/u/topics.yaml", topics),
+            user(
+                "/u/mine.yaml",
+                &deck("mine", "uses-my-topic", "my-topic", ""),
+            ),
+        ])
+        .unwrap();
+        let files: Vec<&str> = c.skipped.iter().map(|d| d.file.as_str()).collect();
+        assert_eq!(files, ["/u/mine.yaml", "/u/topics.yaml"], "{:?}", c.skipped);
+        assert!(c.topic("my-topic").is_none());
+        assert!(c.topic("cluster").is_some(), "the built-in topics stay");
+    }
+
+    #[test]
+    fn an_error_in_embedded_content_still_rejects_the_load() {
+        let mut all = embedded_sources();
+        all.push(Source {
+            path: "decks/broken.yaml".into(),
+            text: deck("broken", "broken-card", "servce", ""),
+            builtin: true,
+        });
+        all.push(user(
+            "/u/good.yaml",
+            &deck("good", "my-own-card", "cluster", ""),
+        ));
+        let errors = assemble_skipping(all, Vec::new()).unwrap_err();
+        assert!(errors.iter().any(|d| d.file == "decks/broken.yaml"));
+    }
+
+    #[test]
+    fn did_you_mean_only_when_close() {
+        let known = ["service", "cluster", "iam-roles", "task", "task-definition"];
+        assert_eq!(
+            super::super::did_you_mean("servce", &known),
+            Some("service")
+        );
+        assert_eq!(
+            super::super::did_you_mean("Cluster", &known),
+            Some("cluster")
+        );
+        assert_eq!(super::super::did_you_mean("tasks", &known), Some("task"));
+        assert_eq!(super::super::did_you_mean("iam", &known), Some("iam-roles"));
+        assert_eq!(super::super::did_you_mean("kubernetes", &known), None);
+        assert_eq!(super::super::did_you_mean("ta", &known), None);
+    }
 }

@@ -1,6 +1,7 @@
 //! Content: decks of cards, the topic taxonomy and the misconceptions cards teach against.
 //! Content is data (YAML with a `format_version`), checked by `ecsdrill decks check` with a
-//! file, line and column for every problem; a catalog with any error is never loaded.
+//! file, line and column for every problem. The embedded content must be free of errors;
+//! a user file with errors is left out of the quiz commands' catalog and named in a warning.
 
 mod cache;
 mod load;
@@ -9,14 +10,40 @@ pub(crate) mod raw;
 #[cfg(test)]
 mod coverage;
 
-pub use cache::{fingerprint, load_cached};
+pub use cache::{fingerprint, load_cached, skipped_cached};
 pub use load::{
-    Catalog, LoadOptions, Source, check_paths, check_sources, load_catalog, read_dir_paths,
+    Catalog, LoadOptions, Source, check_paths, check_sources, load_catalog, load_catalog_skipping,
+    read_dir_paths,
 };
 pub use raw::yaml_lines;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// The known id closest to a mistyped one, if it is close: a few edits away (more for
+/// longer ids; case ignored), else the one known id that starts with it.
+pub fn did_you_mean<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let u = unknown.trim().to_lowercase();
+    let allowed = match u.chars().count() {
+        0..=2 => return None,
+        3..=5 => 1,
+        6..=9 => 2,
+        _ => 3,
+    };
+    let near = (0..=allowed).find_map(|max| {
+        known
+            .iter()
+            .copied()
+            .find(|k| *k != unknown && crate::grade::within_edits(&u, k, max))
+    });
+    near.or_else(|| {
+        let mut prefixed = known.iter().copied().filter(|k| k.starts_with(&u));
+        match (prefixed.next(), prefixed.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    })
+}
 
 /// The deck format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
