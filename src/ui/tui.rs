@@ -440,18 +440,29 @@ fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// What surrounds a screen's body: the header, an optional notice line, the keys.
+struct Chrome {
+    header: Line<'static>,
+    notice: Option<Line<'static>>,
+    footer: String,
+}
+
 /// Lays out a screen: header, optional notice, the scrolled body, the footer of keys.
 /// Returns the scroll offset actually used (clamped, and moved to show `focus`).
 fn frame_screen(
     f: &mut Frame,
-    header: Line<'static>,
-    notice: Option<Line<'static>>,
+    chrome: Chrome,
     body: Vec<Line<'static>>,
     focus: Option<usize>,
     scroll: u16,
-    footer: &str,
     p: &Palette,
 ) -> u16 {
+    let Chrome {
+        header,
+        notice,
+        footer,
+    } = chrome;
+    let footer = footer.as_str();
     let area = f.area();
     let notice_h = u16::from(notice.is_some());
     // The keys go on as many lines as they need: a cut rating line would hide intervals.
@@ -739,7 +750,12 @@ pub fn draw_ask(f: &mut Frame, q: &Question, st: &mut AskState, look: Look, noti
     }
     let header = header_line(q, &p, f.area().width);
     let notice = notice.map(|n| notice_line(n, &p));
-    st.scroll = frame_screen(f, header, notice, body, focus, st.scroll, &keys, &p);
+    let chrome = Chrome {
+        header,
+        notice,
+        footer: keys,
+    };
+    st.scroll = frame_screen(f, chrome, body, focus, st.scroll, &p);
     if st.help {
         draw_help(f, &p);
     }
@@ -914,16 +930,12 @@ pub fn draw_verdict(f: &mut Frame, q: &Question, fb: &Feedback, st: &mut Verdict
     }
     keys.push("u undo · q quit · h help".into());
     let header = header_line(q, &p, f.area().width);
-    st.scroll = frame_screen(
-        f,
+    let chrome = Chrome {
         header,
-        None,
-        body,
-        None,
-        st.scroll,
-        &keys.join(" · "),
-        &p,
-    );
+        notice: None,
+        footer: keys.join(" · "),
+    };
+    st.scroll = frame_screen(f, chrome, body, None, st.scroll, &p);
     if st.help {
         draw_help(f, &p);
     }
@@ -995,7 +1007,12 @@ pub fn draw_summary(f: &mut Frame, s: &Summary, look: Look) {
         "any key: quit"
     };
     let header = Line::from(Span::styled(" ecsdrill review · session over", p.heading()));
-    frame_screen(f, header, None, body, None, 0, keys, &p);
+    let chrome = Chrome {
+        header,
+        notice: None,
+        footer: keys.to_string(),
+    };
+    frame_screen(f, chrome, body, None, 0, &p);
 }
 
 pub fn summary_choice(s: &Summary, key: KeyEvent) -> Option<EndChoice> {
