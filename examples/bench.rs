@@ -254,7 +254,13 @@ fn frame(args: &[String]) -> anyhow::Result<()> {
     let n: usize = arg(args, "--n", "2000").parse()?;
     let catalog = load_catalog(&LoadOptions::default())
         .map_err(|d| anyhow::anyhow!("built-in decks: {} errors", d.len()))?;
-    let keys = [KeyCode::Down, KeyCode::Down, KeyCode::Up, KeyCode::Char('b'), KeyCode::Char(' ')];
+    let keys = [
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Up,
+        KeyCode::Char('b'),
+        KeyCode::Char(' '),
+    ];
     let mut term = Terminal::new(TestBackend::new(80, 24))?;
     let mut times = Vec::with_capacity(n);
     let look = Look { color: true };

@@ -61,10 +61,10 @@ impl App {
             None => data_dir()?.join("ecsdrill.db"),
         };
         let mut deck_dirs = Vec::new();
-        if let Ok(dir) = data_dir().map(|d| d.join("decks")) {
-            if dir.is_dir() {
-                deck_dirs.push(dir);
-            }
+        if let Ok(dir) = data_dir().map(|d| d.join("decks"))
+            && dir.is_dir()
+        {
+            deck_dirs.push(dir);
         }
         for d in &cli.deck_dirs {
             if !d.exists() {
@@ -160,5 +160,26 @@ impl App {
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
         Ok(Scheduler::new(&params, SchedConfig::default())?)
+    }
+
+    /// The store with its catalog index in step with the decks. The decks are parsed only
+    /// when they changed since the last session (or the database is new), and a bad deck
+    /// stops everything before a new database file is created.
+    pub fn synced_store(&self) -> Result<Store> {
+        let key = crate::deck::fingerprint(&self.load_options()).unwrap_or_default();
+        let mut fresh = if self.db_path.exists() {
+            None
+        } else {
+            Some(self.catalog()?)
+        };
+        let mut store = self.store()?;
+        if key.is_empty() || store.catalog_key()?.as_deref() != Some(key.as_str()) {
+            let catalog = match fresh.take() {
+                Some(c) => c,
+                None => self.catalog()?,
+            };
+            store.sync_catalog(&key, &catalog)?;
+        }
+        Ok(store)
     }
 }

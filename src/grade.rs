@@ -52,10 +52,10 @@ pub fn parse_number(s: &str) -> Option<f64> {
 pub fn parse_number_words(s: &str) -> Option<f64> {
     let norm = normalize(s);
     let words: Vec<&str> = norm.split_whitespace().collect();
-    if let [only] = words[..] {
-        if matches!(only, "none" | "nothing") {
-            return Some(0.0);
-        }
+    if let [only] = words[..]
+        && matches!(only, "none" | "nothing")
+    {
+        return Some(0.0);
     }
     let mut total: u64 = 0; // the thousands, once `thousand` is read
     let mut group: u64 = 0; // what is below a thousand
@@ -63,8 +63,8 @@ pub fn parse_number_words(s: &str) -> Option<f64> {
     let mut zero = false;
     let mut used = 0;
     for (i, &w) in words.iter().enumerate() {
-        let tens_open = group % 100 == 0;
-        let ones_open = tens_open || (group % 100 >= 20 && group % 10 == 0);
+        let tens_open = group.is_multiple_of(100);
+        let ones_open = tens_open || (group % 100 >= 20 && group.is_multiple_of(10));
         let fits = match (word_value(w), w) {
             _ if zero => false,
             (Some(0), _) => {

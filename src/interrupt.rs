@@ -46,17 +46,17 @@ fn on_interrupt() {
     if MAIN_HANDLING.load(Ordering::SeqCst) {
         return;
     }
-    if let Some((db, id)) = ACTIVE.lock().ok().and_then(|a| a.clone()) {
-        if let Ok(conn) = rusqlite::Connection::open(&db) {
-            let _ = conn.busy_timeout(Duration::from_secs(2));
-            let now = crate::clock::Clock::from_env()
-                .map(|c| c.now().timestamp_millis())
-                .unwrap_or(0);
-            let _ = conn.execute(
+    if let Some((db, id)) = ACTIVE.lock().ok().and_then(|a| a.clone())
+        && let Ok(conn) = rusqlite::Connection::open(&db)
+    {
+        let _ = conn.busy_timeout(Duration::from_secs(2));
+        let now = crate::clock::Clock::from_env()
+            .map(|c| c.now().timestamp_millis())
+            .unwrap_or(0);
+        let _ = conn.execute(
                 "UPDATE session SET ended_ms = ?2, end_reason = 'interrupted' WHERE id = ?1 AND ended_ms IS NULL",
                 rusqlite::params![id, now],
             );
-        }
     }
     let _ = console::Term::stdout().show_cursor();
     let n = ANSWERED.load(Ordering::SeqCst);

@@ -201,7 +201,7 @@ impl Scheduler {
                 if t > 0 && after.lapses >= t {
                     after.leech = true;
                     let every = t.div_ceil(2).max(1);
-                    leech_warning = (after.lapses - t) % every == 0;
+                    leech_warning = (after.lapses - t).is_multiple_of(every);
                 }
                 match self.cfg.relearning_steps_secs.first() {
                     Some(&d) => StepResult::Stay {

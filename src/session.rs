@@ -372,14 +372,13 @@ impl<S> Session<S> {
     }
 
     fn forget_step(&mut self, a: &Answered<S>) {
-        if let Some(due) = a.step_due_ms {
-            if let Some(i) = self
+        if let Some(due) = a.step_due_ms
+            && let Some(i) = self
                 .steps
                 .iter()
                 .position(|(d, id)| *d == due && *id == a.pick.card_id)
-            {
-                self.steps.remove(i);
-            }
+        {
+            self.steps.remove(i);
         }
     }
 }

@@ -29,19 +29,18 @@ pub fn run(app: &App) -> Result<ExitCode> {
         r.streak_days,
         if r.streak_days == 1 { "" } else { "s" }
     )?;
-    if r.cards_seen > 0 {
-        if let Some(weak) = r
+    if r.cards_seen > 0
+        && let Some(weak) = r
             .topics
             .iter()
             .filter(|t| t.mastery.seen > 0)
             .min_by(|a, b| a.mastery.score.total_cmp(&b.mastery.score))
-        {
-            writeln!(
-                out,
-                "Weakest topic you have started: {} ({:.1}/5): `ecsdrill review --cram --topic {}`",
-                weak.title, weak.mastery.score, weak.mastery.id
-            )?;
-        }
+    {
+        writeln!(
+            out,
+            "Weakest topic you have started: {} ({:.1}/5): `ecsdrill review --cram --topic {}`",
+            weak.title, weak.mastery.score, weak.mastery.id
+        )?;
     }
     if let Some(lab) = suggested_lab(&labs, &store.labs_passed()?) {
         writeln!(

@@ -93,18 +93,16 @@ pub fn load_cached(
     cache_dir: Option<&Path>,
 ) -> Result<Catalog, Vec<Diagnostic>> {
     let key = fingerprint(opts);
-    if let (Some(dir), Some(key)) = (cache_dir, &key) {
-        if let Ok(bytes) = std::fs::read(cache_path(dir, opts, "catalog")) {
-            if let Ok(file) = serde_json::from_slice::<CacheFile>(&bytes) {
-                if &file.key == key {
-                    let skipped = cache_path(dir, opts, "skipped");
-                    if !skipped.exists() {
-                        write_skipped(dir, &skipped, key, &file.catalog);
-                    }
-                    return Ok(file.catalog);
-                }
-            }
+    if let (Some(dir), Some(key)) = (cache_dir, &key)
+        && let Ok(bytes) = std::fs::read(cache_path(dir, opts, "catalog"))
+        && let Ok(file) = serde_json::from_slice::<CacheFile>(&bytes)
+        && &file.key == key
+    {
+        let skipped = cache_path(dir, opts, "skipped");
+        if !skipped.exists() {
+            write_skipped(dir, &skipped, key, &file.catalog);
         }
+        return Ok(file.catalog);
     }
     let catalog = load_catalog_skipping(opts)?;
     if let (Some(dir), Some(key)) = (cache_dir, key) {

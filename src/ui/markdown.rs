@@ -68,11 +68,15 @@ pub fn render_inline(
         inline.event(&event);
     }
     let indent = vec![Span::raw(" ".repeat(spans_width(&first_prefix)))];
-    let lines = wrap(&inline.pieces, &first_prefix, &indent, width);
+    let mut lines = wrap(&inline.pieces, &first_prefix, &indent, width);
+    if lines.is_empty() {
+        lines.push(Line::from(first_prefix));
+    }
     finish(lines, width)
 }
 
 /// A URL that must never be split mid-way: one line, cut with `…` at the end if wider than width.
+/// The URL is underlined in either look.
 pub fn url_line(label: &str, url: &str, width: u16, _look: Look) -> Line<'static> {
     let spans = vec![
         Span::raw(clean(label)),
@@ -1007,10 +1011,11 @@ mod tests {
             ("_em_ first", "em first"),
             ("---", "---"),
             ("    indented", "indented"),
+            ("", "❯"),
         ];
         for (text, want) in cases {
-            let out = strings(&render_inline(text, vec![], 40, COLOR));
-            assert_eq!(out, [want], "{text:?}");
+            let out = strings(&render_inline(text, vec![Span::raw("❯ ")], 40, COLOR));
+            assert_eq!(out, [format!("❯ {want}").trim_end()], "{text:?}");
         }
     }
 

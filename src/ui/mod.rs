@@ -169,15 +169,16 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
     if s.cram {
         lines.push("Cram session: the schedule was not changed.".into());
     }
-    if s.steps_left > 0 && !s.cram {
-        if let Some(when) = &s.next_step {
-            lines.push(format!(
-                "{} learning card{} come{} back {when}.",
-                s.steps_left,
-                if s.steps_left == 1 { "" } else { "s" },
-                if s.steps_left == 1 { "s" } else { "" }
-            ));
-        }
+    if s.steps_left > 0
+        && !s.cram
+        && let Some(when) = &s.next_step
+    {
+        lines.push(format!(
+            "{} learning card{} come{} back {when}.",
+            s.steps_left,
+            if s.steps_left == 1 { "" } else { "s" },
+            if s.steps_left == 1 { "s" } else { "" }
+        ));
     }
     lines.push(format!(
         "Due by tomorrow: {} · within 7 days: {}",

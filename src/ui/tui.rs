@@ -169,23 +169,22 @@ pub fn ask_key(q: &Question, st: &mut AskState, key: KeyEvent) -> Option<Respons
     let has_hint = q.card.hint.is_some();
     st.warn = None;
     // Letters that are not option letters (and any letter outside a typed answer).
-    if !typed {
-        if let KeyCode::Char(c) = key.code {
-            if option_key(c, n).is_none() || matches!(st.input, Input::Recall { .. }) {
-                match c {
-                    'q' => return quit(),
-                    'u' => return Some(response(Reply::Undo, String::new(), st)),
-                    'h' => {
-                        st.help = true;
-                        return None;
-                    }
-                    '?' if has_hint => {
-                        st.hint = true;
-                        return None;
-                    }
-                    _ => {}
-                }
+    if !typed
+        && let KeyCode::Char(c) = key.code
+        && (option_key(c, n).is_none() || matches!(st.input, Input::Recall { .. }))
+    {
+        match c {
+            'q' => return quit(),
+            'u' => return Some(response(Reply::Undo, String::new(), st)),
+            'h' => {
+                st.help = true;
+                return None;
             }
+            '?' if has_hint => {
+                st.hint = true;
+                return None;
+            }
+            _ => {}
         }
     }
     let multiple = q.multiple();
@@ -834,11 +833,12 @@ pub fn draw_verdict(f: &mut Frame, q: &Question, fb: &Feedback, st: &mut Verdict
                 }
                 let lines = render_inline(&text, prefix, width, look);
                 body.extend(lines);
-                if chosen && !opt.correct {
-                    if let Some(why) = &opt.why {
-                        let prefix = vec![Span::raw("      ")];
-                        body.extend(render_inline(why, prefix, width, look));
-                    }
+                if chosen
+                    && !opt.correct
+                    && let Some(why) = &opt.why
+                {
+                    let prefix = vec![Span::raw("      ")];
+                    body.extend(render_inline(why, prefix, width, look));
                 }
             }
         }
@@ -1084,10 +1084,10 @@ impl Ui for TuiUi {
             let look = self.look;
             self.terminal
                 .draw(|f| draw_ask(f, q, &mut st, look, notice.as_deref()))?;
-            if let Some(k) = self.key()? {
-                if let Some(r) = ask_key(q, &mut st, k) {
-                    return Ok(r);
-                }
+            if let Some(k) = self.key()?
+                && let Some(r) = ask_key(q, &mut st, k)
+            {
+                return Ok(r);
             }
         }
     }
@@ -1110,13 +1110,13 @@ impl Ui for TuiUi {
             let look = self.look;
             self.terminal
                 .draw(|f| draw_verdict(f, q, fb, &mut st, look))?;
-            if let Some(k) = self.key()? {
-                if let Some(a) = verdict_key(fb, &mut st, k) {
-                    if a == AfterVerdict::Undo {
-                        self.notice = None;
-                    }
-                    return Ok(a);
+            if let Some(k) = self.key()?
+                && let Some(a) = verdict_key(fb, &mut st, k)
+            {
+                if a == AfterVerdict::Undo {
+                    self.notice = None;
                 }
+                return Ok(a);
             }
         }
     }
@@ -1130,10 +1130,10 @@ impl Ui for TuiUi {
         loop {
             let look = self.look;
             self.terminal.draw(|f| draw_summary(f, s, look))?;
-            if let Some(k) = self.key()? {
-                if let Some(c) = summary_choice(s, k) {
-                    return Ok(c);
-                }
+            if let Some(k) = self.key()?
+                && let Some(c) = summary_choice(s, k)
+            {
+                return Ok(c);
             }
         }
     }
