@@ -94,7 +94,7 @@ def tui_first_card_ms(args, env):
                 seen += os.read(fd, 65536)
             except OSError:
                 break
-            if b"Review " in seen:
+            if b"Review" in seen:
                 elapsed = (time.perf_counter() - t) * 1000
     os.write(fd, b"q")
     try:
