@@ -1011,7 +1011,7 @@ mod tests {
             ("_em_ first", "em first"),
             ("---", "---"),
             ("    indented", "indented"),
-            ("", "❯"),
+            ("", ""),
         ];
         for (text, want) in cases {
             let out = strings(&render_inline(text, vec![Span::raw("❯ ")], 40, COLOR));
