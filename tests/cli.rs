@@ -1053,8 +1053,13 @@ struct Pty {
 
 impl Pty {
     fn new(env: &Env, args: &[&str]) -> Pty {
+        Pty::new_with(env, args, &[])
+    }
+
+    fn new_with(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Pty {
         let mut cmd = env.cmd(DAY0, args);
         cmd.env("TERM", "xterm-256color");
+        cmd.envs(vars.iter().copied());
         let process = rexpect::process::PtyProcess::new(cmd).unwrap();
         let mut reader = process.get_file_handle().unwrap();
         let keys = process.get_file_handle().unwrap();
@@ -1701,4 +1706,27 @@ fn a_truncated_database_is_named_with_the_way_out_and_left_as_it_is() {
     let o = text(&diag.stdout);
     assert_eq!(diag.status.code(), Some(1), "{o}");
     assert!(o.contains("ecsdrill doctor --restore "), "{o}");
+}
+
+#[test]
+fn pty_source_links_leave_the_screen_intact() {
+    let env = Env::new();
+    let decks = format!("{FIXTURES}/decks");
+    let mut p = Pty::new_with(
+        &env,
+        &["--decks", &decks, "review", "--deck", "fixture"],
+        &[("ECSDRILL_HYPERLINKS", "1")],
+    );
+    p.wait("Space/Enter show answer");
+    p.send(" ");
+    p.wait("Space/Enter Good");
+    let screen = p.vt.screen().contents();
+    assert!(
+        screen
+            .contains("https://docs.aws.amazon.com/AmazonECS/latest/developerguide/clusters.html"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 Again"), "{screen}");
+    p.send("q");
+    p.eof();
 }

@@ -1022,10 +1022,61 @@ pub fn summary_choice(s: &Summary, key: KeyEvent) -> Option<EndChoice> {
     Some(EndChoice::Quit)
 }
 
+/// Whether this terminal turns OSC 8 sequences into clickable links. Terminals that do not
+/// know them may print them, so they are only sent where the terminal says who it is;
+/// `ECSDRILL_HYPERLINKS=0` or `1` decides outright.
+pub fn hyperlinks_supported(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    if let Some(v) = env("ECSDRILL_HYPERLINKS") {
+        return v == "1";
+    }
+    if env("TMUX").is_some() || env("TERM").is_some_and(|t| t.starts_with("screen")) {
+        return false;
+    }
+    let program = env("TERM_PROGRAM").unwrap_or_default();
+    matches!(
+        program.as_str(),
+        "iTerm.app" | "WezTerm" | "vscode" | "ghostty" | "Hyper"
+    ) || env("VTE_VERSION").and_then(|v| v.parse::<u32>().ok()) >= Some(5000)
+        || env("WT_SESSION").is_some()
+        || env("KITTY_WINDOW_ID").is_some()
+        || env("KONSOLE_VERSION").is_some()
+        || env("TERM").is_some_and(|t| t == "xterm-kitty" || t.starts_with("foot"))
+}
+
+/// Turns the source URLs on screen into OSC 8 links to the full address (a URL cut with
+/// `…` still opens the whole page). The link is one cell holding the escape sequence and
+/// the text as shown, with its width forced to that text's, so the diff and the cursor
+/// stay in step with what the terminal draws.
+pub(crate) fn link_sources(buf: &mut ratatui::buffer::Buffer, sources: &[String]) {
+    use ratatui::buffer::CellDiffOption;
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let row: String = (area.left()..area.right())
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        let start = row.width() - row.trim_start().width();
+        let shown = row.trim();
+        let prefix = shown.trim_end_matches('…');
+        if !prefix.starts_with("http") {
+            continue;
+        }
+        let Some(url) = sources.iter().find(|s| s.starts_with(prefix)) else {
+            continue;
+        };
+        let Some(width) = std::num::NonZeroU16::new(shown.width() as u16) else {
+            continue;
+        };
+        let cell = &mut buf[(area.left() + start as u16, y)];
+        cell.set_symbol(&format!("\x1b]8;;{url}\x1b\\{shown}\x1b]8;;\x1b\\"));
+        cell.set_diff_option(CellDiffOption::ForcedWidth(width));
+    }
+}
+
 /// The real terminal around the screens above.
 pub struct TuiUi {
     terminal: DefaultTerminal,
     look: Look,
+    links: bool,
     /// "saved: ..." after the last answer, shown on the next card.
     notice: Option<String>,
     /// Printed on the normal screen once the reviewer closes, so the summary stays.
@@ -1047,6 +1098,7 @@ impl TuiUi {
         Ok(TuiUi {
             terminal,
             look: Look { color },
+            links: hyperlinks_supported(&|k| std::env::var(k).ok()),
             notice: None,
             farewell: Vec::new(),
         })
@@ -1081,9 +1133,13 @@ impl Ui for TuiUi {
         let mut st = AskState::new(q);
         let notice = q.notice.clone().or_else(|| self.notice.take());
         loop {
-            let look = self.look;
-            self.terminal
-                .draw(|f| draw_ask(f, q, &mut st, look, notice.as_deref()))?;
+            let (look, links) = (self.look, self.links);
+            self.terminal.draw(|f| {
+                draw_ask(f, q, &mut st, look, notice.as_deref());
+                if links {
+                    link_sources(f.buffer_mut(), &q.card.sources);
+                }
+            })?;
             if let Some(k) = self.key()?
                 && let Some(r) = ask_key(q, &mut st, k)
             {
@@ -1107,9 +1163,13 @@ impl Ui for TuiUi {
         }
         let mut st = VerdictState::default();
         loop {
-            let look = self.look;
-            self.terminal
-                .draw(|f| draw_verdict(f, q, fb, &mut st, look))?;
+            let (look, links) = (self.look, self.links);
+            self.terminal.draw(|f| {
+                draw_verdict(f, q, fb, &mut st, look);
+                if links {
+                    link_sources(f.buffer_mut(), &q.card.sources);
+                }
+            })?;
             if let Some(k) = self.key()?
                 && let Some(a) = verdict_key(fb, &mut st, k)
             {

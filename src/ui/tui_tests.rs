@@ -496,3 +496,57 @@ fn every_builtin_card_draws_at_80x24_with_no_colour_leak() {
         check_buffer(&t, NO_COLOR);
     }
 }
+
+#[test]
+fn source_links_are_whole_urls_and_every_cell_is_still_drawn() {
+    let q = question(card("ts-describe-tasks-query"));
+    let mut st = AskState::new(&q);
+    ask_key(&q, &mut st, key(' '));
+    let mut t = terminal(120, 40);
+    t.draw(|f| {
+        draw_ask(f, &q, &mut st, COLOR, None);
+        link_sources(f.buffer_mut(), &q.card.sources);
+    })
+    .unwrap();
+    // The test backend holds what the diff sent: each source is one link cell with its URL.
+    let buf = t.backend().buffer();
+    let linked: Vec<&str> = buf
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .filter(|s| s.starts_with("\x1b]8;;"))
+        .collect();
+    assert_eq!(linked.len(), q.card.sources.len(), "{linked:?}");
+    for url in &q.card.sources {
+        assert!(
+            linked
+                .iter()
+                .any(|s| s.starts_with(&format!("\x1b]8;;{url}\x1b\\{url}"))),
+            "{url} is linked whole"
+        );
+    }
+}
+
+#[test]
+fn hyperlinks_only_where_the_terminal_says_it_supports_them() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    assert!(hyperlinks_supported(&env(&[("VTE_VERSION", "7200")])));
+    assert!(hyperlinks_supported(&env(&[("TERM_PROGRAM", "WezTerm")])));
+    assert!(!hyperlinks_supported(&env(&[("TERM", "xterm-256color")])));
+    assert!(!hyperlinks_supported(&env(&[
+        ("VTE_VERSION", "7200"),
+        ("TMUX", "/tmp/t")
+    ])));
+    assert!(!hyperlinks_supported(&env(&[
+        ("VTE_VERSION", "7200"),
+        ("ECSDRILL_HYPERLINKS", "0")
+    ])));
+    assert!(hyperlinks_supported(&env(&[("ECSDRILL_HYPERLINKS", "1")])));
+}
