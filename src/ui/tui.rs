@@ -466,10 +466,11 @@ fn frame_screen(
     let notice_h = u16::from(notice.is_some());
     // The keys go on as many lines as they need: a cut rating line would hide intervals.
     let more_room = "↓ more: PgDn · ".width();
-    let key_lines = pack_keys(
-        footer,
-        usize::from(area.width).saturating_sub(2 + more_room),
-    );
+    let width = usize::from(area.width);
+    // Room for the scroll mark only when the body may not fit.
+    let fits = body.len() + 4 + usize::from(notice_h) <= usize::from(area.height);
+    let first = width.saturating_sub(2 + if fits { 0 } else { more_room });
+    let key_lines = pack_keys(footer, first, width.saturating_sub(2));
     let [head_a, notice_a, _, body_a, foot_a] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(notice_h),
@@ -522,12 +523,15 @@ fn frame_screen(
     scroll
 }
 
-/// Key hints joined by " · ", packed greedily into lines of at most `width` columns.
-fn pack_keys(keys: &str, width: usize) -> Vec<String> {
+/// Key hints joined by " · ", packed greedily into lines: the first at most `first`
+/// columns (room is kept there for the scroll mark), the others at most `rest`.
+fn pack_keys(keys: &str, first: usize, rest: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for item in keys.split(" · ") {
+        // Appending to the first line, or to a later one.
+        let room = if lines.len() == 1 { first } else { rest };
         match lines.last_mut() {
-            Some(line) if line.width() + 3 + item.width() <= width => {
+            Some(line) if line.width() + 3 + item.width() <= room => {
                 line.push_str(" · ");
                 line.push_str(item);
             }
@@ -636,7 +640,7 @@ pub fn draw_ask(f: &mut Frame, q: &Question, st: &mut AskState, look: Look, noti
         }
         Input::Choice { cursor, ticked } => {
             let multiple = q.multiple();
-            if multiple {
+            if multiple && !card.prompt.to_lowercase().contains("all that apply") {
                 body.push(Line::from(Span::styled(
                     "Choose all that apply.",
                     p.heading(),
@@ -945,12 +949,9 @@ const HELP: &[(&str, &str)] = &[
     ("Space, Enter", "show the answer; on the answer side: Good"),
     ("1 2 3 4", "Again, Hard, Good, Easy (intervals shown)"),
     ("a b c / 1 2 3", "pick an option (choice cards)"),
-    (
-        "↑ ↓",
-        "move; Space ticks (several answers) or picks up (order)",
-    ),
+    ("↑ ↓, Space", "move; tick an option, or pick up an item"),
     ("?", "hint, when the card has one"),
-    ("3 4 after a slow answer", "raise it from Hard"),
+    ("3 4 (verdict)", "raise a slow or hinted answer from Hard"),
     ("o", "I was right: save a wrong verdict as Good"),
     ("u, Ctrl+Z", "undo the last answer"),
     ("PgUp PgDn", "scroll a long card"),
@@ -972,7 +973,7 @@ fn draw_help(f: &mut Frame, p: &Palette) {
         .iter()
         .map(|(k, v)| {
             Line::from(vec![
-                Span::styled(format!("{k:<24}"), p.heading()),
+                Span::styled(format!("{k:<16}"), p.heading()),
                 Span::raw(*v),
             ])
         })

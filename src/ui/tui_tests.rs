@@ -550,3 +550,42 @@ fn hyperlinks_only_where_the_terminal_says_it_supports_them() {
     ])));
     assert!(hyperlinks_supported(&env(&[("ECSDRILL_HYPERLINKS", "1")])));
 }
+
+/// Every kind, question and verdict side, at both sizes, with and without colour.
+#[test]
+fn every_kind_at_both_sizes_with_and_without_colour() {
+    let cases: [(&str, Reply, bool); 5] = [
+        ("log-retention-default", Reply::Rated(3), true),
+        ("log-create-group-permission", Reply::Choice(vec![0]), false),
+        (
+            "launch-types-fargate-valid-pairs",
+            Reply::Choice(vec![0, 1]),
+            false,
+        ),
+        (
+            "launch-types-retirement-wait-setting",
+            Reply::Typed("retirementWait".into()),
+            false,
+        ),
+        (
+            "s2s-sc-migration-order",
+            Reply::Order(vec![1, 0, 2, 3, 4]),
+            false,
+        ),
+    ];
+    for (id, reply, correct) in cases {
+        let q = question(card(id));
+        for (w, h) in SIZES {
+            for (look, name) in [(COLOR, "color"), (NO_COLOR, "no_color")] {
+                let mut st = AskState::new(&q);
+                let screen = ask_screen(&q, &mut st, w, h, look);
+                insta::assert_snapshot!(format!("{id}_question_{w}x{h}_{name}"), screen);
+                let rating = if correct { Rating::Good } else { Rating::Again };
+                let fb = feedback(&q, &reply, correct, rating);
+                let mut vs = VerdictState::default();
+                let screen = verdict_screen(&q, &fb, &mut vs, w, h, look);
+                insta::assert_snapshot!(format!("{id}_verdict_{w}x{h}_{name}"), screen);
+            }
+        }
+    }
+}
