@@ -72,12 +72,32 @@ class Control(SandboxTest):
         self.assertEqual(manifest["mediaType"], "application/vnd.docker.distribution.manifest.v2+json")
         self.assertEqual(out["imageDigest"], "sha256:" + hashlib.sha256(img["imageManifest"].encode()).hexdigest())
         self.assertEqual(detail["imageSizeInBytes"], sum(layer["size"] for layer in manifest["layers"]))
-        # same tag, another behaviour: a new image, the tag moves
+        self.assertEqual((out["pushed"], out["previousDigest"]), (True, None))
+        # the same image again: nothing changes, as `docker push` of an image ECR has
+        same = sb.push("shop/api", "v1", "slow-start", start_delay=30)
+        self.assertEqual((same["pushed"], same["imageDigest"]), (False, out["imageDigest"]))
+        self.assertEqual(len(sb.aws("ecr", "describe-images", "--repository-name", "shop/api")["imageDetails"]), 1)
+        # same tag, another behaviour: a new image, the tag moves; the old image stays untagged
         again = sb.push("shop/api", "v1", "crash")
         self.assertNotEqual(again["imageDigest"], out["imageDigest"])
+        self.assertEqual((again["pushed"], again["previousDigest"]), (True, out["imageDigest"]))
         tags = {d["imageDigest"]: d.get("imageTags", []) for d in
                 sb.aws("ecr", "describe-images", "--repository-name", "shop/api")["imageDetails"]}
-        self.assertEqual(tags[again["imageDigest"]], ["v1"])
+        self.assertEqual(tags, {again["imageDigest"]: ["v1"], out["imageDigest"]: []})
+        old = sb.aws("ecr", "describe-images", "--repository-name", "shop/api",
+                     "--image-ids", f"imageDigest={out['imageDigest']}")["imageDetails"][0]
+        self.assertNotIn("imageTags", old)
+        # back to the first content: the tag moves back to the untagged image, nothing is lost
+        back = sb.push("shop/api", "v1", "slow-start", start_delay=30)
+        self.assertEqual((back["pushed"], back["imageDigest"]), (True, out["imageDigest"]))
+        tags = {d["imageDigest"]: d.get("imageTags", []) for d in
+                sb.aws("ecr", "describe-images", "--repository-name", "shop/api")["imageDetails"]}
+        self.assertEqual(tags, {again["imageDigest"]: [], out["imageDigest"]: ["v1"]})
+        # put-image through the ECR API keeps ECR's own rule for an identical image and tag
+        manifest_text = img["imageManifest"]
+        err = sb.aws_error("ecr", "put-image", "--repository-name", "shop/api", "--image-tag", "v1",
+                           "--image-manifest", manifest_text)
+        self.assertIn("ImageAlreadyExistsException", err)
         for bad in ({"repository": "x", "behavior": "explode"}, {"tag": "v1"}):
             self.assertEqual(sb.control("POST", "/_ecsdrill/images", bad)[0], 400)
         token = sb.aws("ecr", "get-authorization-token")["authorizationData"][0]

@@ -122,13 +122,26 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                 "/_ecsdrill/images",
                 &json!({"repository": repository, "tag": tag, "behavior": behavior}),
             )?;
-            println!(
-                "pushed {}:{} ({behavior}) as {}@{}",
-                repository,
-                tag,
-                v["imageUri"].as_str().unwrap_or_default(),
-                v["imageDigest"].as_str().unwrap_or_default()
-            );
+            let digest = v["imageDigest"].as_str().unwrap_or_default();
+            if v["pushed"] == false {
+                // As `docker push` of an image the registry already has: nothing to do.
+                println!(
+                    "{repository}:{tag} ({behavior}) is already in the sandbox's ECR as {}@{digest}; nothing pushed",
+                    v["imageUri"].as_str().unwrap_or_default(),
+                );
+            } else {
+                println!(
+                    "pushed {}:{} ({behavior}) as {}@{digest}",
+                    repository,
+                    tag,
+                    v["imageUri"].as_str().unwrap_or_default(),
+                );
+                if let Some(old) = v["previousDigest"].as_str() {
+                    println!(
+                        "the tag {tag} moved; the image it pointed at stays in the repository, pullable by digest: {repository}@{old}"
+                    );
+                }
+            }
         }
         SandboxCommand::Load {
             cluster,

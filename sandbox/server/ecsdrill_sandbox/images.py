@@ -4,7 +4,10 @@
 puts an image with a realistic Docker v2 manifest, whose digest is the SHA-256 of
 the manifest bytes as in real ECR. The behaviour is recorded per image digest,
 so re-pushing a tag with another behaviour makes a new image, as a new build
-would. Images pushed through the ECR API (put-image) behave ``healthy``.
+would: the tag moves to it and the image it pointed at stays, untagged (see
+patches.put_image). Pushing an image the tag already points at changes nothing,
+as ``docker push`` of an image the registry has. Images pushed through the ECR
+API (put-image) behave ``healthy``.
 """
 
 from __future__ import annotations
@@ -131,6 +134,14 @@ class ImageRegistry:
         repo = ecr_backend.repositories[repository]
         manifest = build_manifest(repository, tag, behavior)
         digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+        uri = f"{repo.registry_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}"
+        answer = {"repository": repository, "tag": tag, "imageDigest": digest, "imageUri": uri,
+                  **behavior.to_json()}
+        current = next((i for i in repo.images if tag in i.image_tags), None)
+        if current is not None and current.get_image_digest() == digest:
+            # docker push of an image the registry already has under this tag: a no-op
+            self.behaviors[(account, region, repository, digest)] = behavior
+            return {**answer, "pushed": False, "previousDigest": None}
         image = ecr_backend.put_image(
             repository_name=repository,
             image_manifest=manifest,
@@ -139,14 +150,9 @@ class ImageRegistry:
             digest=digest,
         )
         self.behaviors[(account, region, repository, digest)] = behavior
-        uri = f"{repo.registry_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}"
-        return {
-            "repository": repository,
-            "tag": tag,
-            "imageDigest": image.get_image_digest(),
-            "imageUri": uri,
-            **behavior.to_json(),
-        }
+        previous = current.get_image_digest() if current is not None else None
+        return {**answer, "imageDigest": image.get_image_digest(), "pushed": True,
+                "previousDigest": previous}
 
 
 def _sha(*parts: str) -> str:

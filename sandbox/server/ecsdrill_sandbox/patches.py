@@ -7,7 +7,8 @@ desired status, DescribeTasks failures).
 ELBv2: target health reported by the simulation; HTTP target groups default to
 health check path "/".
 Application Auto Scaling: DescribeScalingActivities from the simulation.
-ECR: imageSizeInBytes is the sum of the layers.
+ECR: imageSizeInBytes is the sum of the layers; a tag pushed to new content moves
+and the image it pointed at stays in the repository, untagged (moto deletes it).
 """
 
 from __future__ import annotations
@@ -479,6 +480,32 @@ def image_size(self) -> int | None:
     return None
 
 
+_orig_put_image = ecr_models.ECRBackend.put_image
+
+
+def put_image(self, repository_name: str, image_manifest: str, image_tag: str,
+              image_manifest_mediatype: str | None = None, digest: str | None = None):
+    """As ECR: in a repository with mutable tags, pushing other content to a tag moves
+    the tag, and the image it pointed at stays (by digest), untagged if it had no other
+    tag. moto deletes that image instead. Immutable repositories keep moto's checks."""
+    repo = self.repositories.get(repository_name)
+    if (repo is not None and image_tag and repo.image_tag_mutability == "MUTABLE"
+            and not repo.image_tag_mutability_exclusion_filters):
+        for image in repo.images:
+            if image_tag in image.image_tags and image.image_manifest != image_manifest:
+                untag(image, image_tag)
+    return _orig_put_image(self, repository_name, image_manifest, image_tag,
+                           image_manifest_mediatype, digest)
+
+
+def untag(image, tag: str) -> None:
+    """Takes one tag off an image; without tags it is an untagged image (moto's
+    remove_tag keeps the last tag in image_tag)."""
+    image.remove_tag(tag)
+    if not image.image_tags:
+        image.image_tag = None
+
+
 def install(sim) -> None:
     global SIM
     SIM = sim
@@ -497,5 +524,6 @@ def install(sim) -> None:
     elbv2_models.FakeTargetGroup.__init__ = tg_init
     aas_responses.ApplicationAutoScalingResponse.describe_scaling_activities = describe_scaling_activities
     ecr_models.Image.get_image_size_in_bytes = image_size
+    ecr_models.ECRBackend.put_image = put_image
     # moto's ECS Task must never advance its own status (the simulation owns it)
     ecs_models.Task.advance = lambda self: None
