@@ -203,11 +203,72 @@ impl Sandbox {
         self.run_file().exists() && self.running().is_none()
     }
 
-    pub fn up(&self, clock: &str, speed: f64) -> Result<(RunInfo, bool)> {
-        if let Some(info) = self.running() {
-            if request(&info.endpoint, "GET", "/_ecsdrill/status", None).is_ok() {
-                return Ok((info, false));
+    /// Takes the home's exclusive lock (`flock` on `up.lock`), which `up` and `down` hold while
+    /// they start or stop the server and write run.json. Another holder is waited for, up to
+    /// `LOCK_WAIT`; the lock goes with the process, so a crashed holder leaves none behind.
+    fn lock(&self) -> Result<HomeLock> {
+        use std::os::fd::AsRawFd;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| UserError::env(format!("cannot create {}: {e}", self.dir.display())))?;
+        let path = self.dir.join("up.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| UserError::env(format!("cannot open {}: {e}", path.display())))?;
+        let try_lock = || {
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                Ok(true)
+            } else {
+                let e = std::io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EWOULDBLOCK) | Some(libc::EINTR) => Ok(false),
+                    _ => Err(UserError::env(format!("cannot lock {}: {e}", path.display()))
+                        .with_hint("the sandbox home must be on a local file system; set ECSDRILL_SANDBOX_HOME to a local directory")),
+                }
             }
+        };
+        if !try_lock()? {
+            eprintln!(
+                "sandbox: another `ecsdrill sandbox up` or `down` is at work in {}; waiting for it",
+                self.dir.display()
+            );
+            let started = Instant::now();
+            while !try_lock()? {
+                if started.elapsed() > LOCK_WAIT {
+                    return Err(UserError::env(format!(
+                        "another `ecsdrill sandbox up` is still starting the sandbox in {} after {} s",
+                        self.dir.display(),
+                        LOCK_WAIT.as_secs()
+                    ))
+                    .with_hint("let it finish, then `ecsdrill sandbox status` shows the running sandbox")
+                    .into());
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Ok(HomeLock { _file: file })
+    }
+
+    /// Writes run.json whole or not at all: a temporary file renamed over it.
+    fn write_run_file(&self, info: &RunInfo) -> Result<()> {
+        let tmp = self
+            .dir
+            .join(format!("run.json.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, serde_json::to_vec_pretty(info)?)?;
+        std::fs::rename(&tmp, self.run_file())?;
+        Ok(())
+    }
+
+    /// Starts the server unless one runs; `(info, false)` when it was already running.
+    /// Two `up` at once on one home: the second waits for the first and reports its server.
+    pub fn up(&self, clock: &str, speed: f64) -> Result<(RunInfo, bool)> {
+        let _lock = self.lock()?;
+        if let Some(info) = self.running()
+            && request(&info.endpoint, "GET", "/_ecsdrill/status", None).is_ok()
+        {
+            return Ok((info, false));
         }
         if !self.is_installed() {
             self.install()?;
@@ -272,12 +333,16 @@ impl Sandbox {
             moto_version,
             started_at: chrono::Utc::now().to_rfc3339(),
         };
-        std::fs::write(self.run_file(), serde_json::to_vec_pretty(&info)?)?;
+        self.write_run_file(&info)?;
         Ok((info, true))
     }
 
     /// Stops the server `up` started. Never signals a process that is not that server.
     pub fn down(&self) -> Result<DownOutcome> {
+        if !self.run_file().exists() && !self.dir.join("up.lock").exists() {
+            return Ok(DownOutcome::NotRunning);
+        }
+        let _lock = self.lock()?;
         let Ok(bytes) = std::fs::read(self.run_file()) else {
             return Ok(DownOutcome::NotRunning);
         };
@@ -331,6 +396,20 @@ impl Sandbox {
         ]
     }
 
+    /// `GET /_ecsdrill/status` of the running sandbox: its clock, network and settings.
+    pub fn status(&self) -> Result<serde_json::Value> {
+        let endpoint = self.endpoint()?;
+        let (code, text) = request(&endpoint, "GET", "/_ecsdrill/status", None)?;
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if code == 200 => Ok(v),
+            _ => Err(
+                UserError::env(format!("the sandbox answered its status with HTTP {code}"))
+                    .with_hint("restart it: `ecsdrill sandbox down`, then `ecsdrill sandbox up`")
+                    .into(),
+            ),
+        }
+    }
+
     /// POST to the control API of the running sandbox; returns the JSON answer.
     pub fn control(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
         let endpoint = self.endpoint()?;
@@ -343,6 +422,14 @@ impl Sandbox {
         }
         Ok(value)
     }
+}
+
+/// How long `up` or `down` waits for another one working on the same home.
+const LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// The home's lock, released when dropped (the file is closed).
+struct HomeLock {
+    _file: std::fs::File,
 }
 
 pub enum DownOutcome {
