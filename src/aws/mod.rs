@@ -422,8 +422,15 @@ impl Aws {
                 UserError::env(format!("AWS failed on {action} ({message})"))
                     .with_hint("try again in a minute")
             }
-            Failure::NotFound(e) | Failure::Other(e) => UserError::env(e).with_hint(
+            // The sandbox has one region: a refusal there is never about the region.
+            Failure::NotFound(e) | Failure::Other(e) if local => UserError::env(e).with_hint(
+                "the sandbox refused this call; `ecsdrill lab reset ID` sets a lab up again, and `ecsdrill sandbox reset` empties the sandbox",
+            ),
+            Failure::NotFound(e) => UserError::env(e).with_hint(
                 "if this looks like a wrong region, point ecsdrill at the right one: `ecsdrill sandbox use aws --region ...`",
+            ),
+            Failure::Other(e) => UserError::env(e).with_hint(
+                "AWS refused this call; read its message above. `ecsdrill lab reset ID` sets a lab up again",
             ),
         }
     }
@@ -543,7 +550,7 @@ fn read_params(
         let Some(ReadResult::Found(data)) = done.get(from) else {
             return Err(ReadResult::Skipped);
         };
-        let v = query(expr.unwrap_or("@"), data).map_err(|_| nothing())?;
+        let v = query(&vars.expand(expr.unwrap_or("@")), data).map_err(|_| nothing())?;
         if v.is_null() || v.as_array().is_some_and(Vec::is_empty) {
             return Err(nothing());
         }
@@ -581,7 +588,7 @@ async fn read_all(
                         .value
                         .missing_when
                         .as_ref()
-                        .and_then(|m| query(&m.value, &v).ok())
+                        .and_then(|m| query(&vars.expand(&m.value), &v).ok())
                         .is_some_and(|x| x == Value::Bool(true));
                     if missing {
                         ReadResult::Missing {

@@ -25,6 +25,11 @@ fn created(kind: &str, name: impl Into<String>) -> Option<Created> {
     })
 }
 
+/// How long a deleted service may take to become INACTIVE: in the sandbox, simulated
+/// seconds (a target group's deregistration delay is at most 3600 s); in AWS, real ones.
+const DRAIN_LIMIT_SANDBOX: u64 = 3900;
+const DRAIN_LIMIT_AWS: u64 = 900;
+
 const ECS_TASKS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 impl Aws {
@@ -50,7 +55,201 @@ impl Aws {
         vars: &Vars,
         sandbox: Option<&Sandbox>,
     ) -> Result<Option<Created>> {
+        if let SetupAction::CreateService { cluster, name, .. } = action {
+            // A service of that name deleted a moment ago is still DRAINING, and ECS refuses
+            // to create it again ("not idempotent") until it is INACTIVE.
+            self.wait_inactive(cluster, name)?;
+        }
         self.block_on(self.apply_async(lab_id, action, vars, sandbox))
+    }
+
+    /// Waits, as ECS makes one wait, until a deleted service is INACTIVE: its tasks have
+    /// stopped (and their targets drained). The local sandbox's clock is moved on instead of
+    /// waiting in real time. Bounded: `DRAIN_LIMIT_SANDBOX` simulated or `DRAIN_LIMIT_AWS`
+    /// real seconds, then an error that says what to do.
+    pub fn wait_inactive(&self, cluster: &str, name: &str) -> Result<()> {
+        let local = self.target == Target::Local;
+        let limit = if local {
+            DRAIN_LIMIT_SANDBOX
+        } else {
+            DRAIN_LIMIT_AWS
+        };
+        let mut waited = 0;
+        loop {
+            let out = self
+                .block_on(
+                    self.clients
+                        .ecs
+                        .describe_services()
+                        .cluster(cluster)
+                        .services(name)
+                        .send(),
+                )
+                .map_err(self.fail("ecs:DescribeServices"));
+            let draining = match out {
+                Ok(o) => o.services().iter().any(|s| s.status() == Some("DRAINING")),
+                // The cluster is gone, so is the service.
+                Err(_) if !self.cluster_exists(cluster) => false,
+                Err(e) => return Err(e),
+            };
+            if !draining {
+                return Ok(());
+            }
+            if waited >= limit {
+                let clock = if local { " of sandbox time" } else { "" };
+                return Err(UserError::env(format!(
+                    "service `{name}` in cluster `{cluster}` is still DRAINING after {waited} s{clock}: not all its tasks have stopped"
+                ))
+                .with_hint(format!(
+                    "run the command again later; `aws ecs describe-services --cluster {cluster} --services {name} --query 'services[0].[status,runningCount]'` shows when it is INACTIVE"
+                ))
+                .into());
+            }
+            if waited == 0 {
+                eprintln!(
+                    "setup: waiting for service {cluster}/{name} to drain (ECS stops its tasks before the service is INACTIVE)"
+                );
+            }
+            let step = if waited < 60 { 5 } else { 30 };
+            match (&self.target, &self.endpoint) {
+                (Target::Local, Some(endpoint)) => {
+                    let (code, text) = crate::sandbox::request(
+                        endpoint,
+                        "POST",
+                        "/_ecsdrill/clock",
+                        Some(&json!({"advance": step}).to_string()),
+                    )?;
+                    if code >= 400 {
+                        return Err(UserError::env(format!(
+                            "the sandbox refused to move its clock: {text}"
+                        ))
+                        .with_hint(
+                            "restart it: `ecsdrill sandbox down`, then `ecsdrill sandbox up`",
+                        )
+                        .into());
+                    }
+                }
+                _ => std::thread::sleep(std::time::Duration::from_secs(step)),
+            }
+            waited += step;
+        }
+    }
+
+    /// What a lab's setup made that is not there now, in words (`cluster drill`). Only reads
+    /// (each in the checker policy); `lab check` asks when a read finds nothing, to tell a
+    /// lab whose resources went away (sandbox reset or restarted, `lab cleanup`, deleted by
+    /// hand) from a step not done yet. A probe that fails for another reason counts as there.
+    pub fn setup_gone(&self, lab: &crate::lab::Lab, vars: &Vars) -> Vec<String> {
+        self.block_on(async {
+            let c = &self.clients;
+            let mut gone = Vec::new();
+            for action in &lab.setup {
+                let (what, there) = match &action.value {
+                    SetupAction::PushImage {
+                        repository, tag, ..
+                    } => (
+                        format!("image {repository}:{tag}"),
+                        probe(
+                            "ecr:DescribeImages",
+                            c.ecr
+                                .describe_images()
+                                .repository_name(repository)
+                                .image_ids(
+                                    aws_sdk_ecr::types::ImageIdentifier::builder()
+                                        .image_tag(tag)
+                                        .build(),
+                                )
+                                .send()
+                                .await,
+                            |o| !o.image_details().is_empty(),
+                        ),
+                    ),
+                    SetupAction::CreateCluster { name } => (
+                        format!("cluster {name}"),
+                        probe(
+                            "ecs:DescribeClusters",
+                            c.ecs.describe_clusters().clusters(name).send().await,
+                            |o| o.clusters().iter().any(|c| c.status() == Some("ACTIVE")),
+                        ),
+                    ),
+                    SetupAction::CreateLogGroup { name } => (
+                        format!("log group {name}"),
+                        probe(
+                            "logs:DescribeLogGroups",
+                            c.logs
+                                .describe_log_groups()
+                                .log_group_name_prefix(name)
+                                .send()
+                                .await,
+                            |o| {
+                                o.log_groups()
+                                    .iter()
+                                    .any(|g| g.log_group_name() == Some(name))
+                            },
+                        ),
+                    ),
+                    SetupAction::CreateRole { name, .. } => (
+                        format!("role {name}"),
+                        probe(
+                            "iam:GetRole",
+                            c.iam.get_role().role_name(name).send().await,
+                            |_| true,
+                        ),
+                    ),
+                    SetupAction::PutParameter { name, .. } => (
+                        format!("parameter {name}"),
+                        probe(
+                            "ssm:GetParameter",
+                            c.ssm.get_parameter().name(name).send().await,
+                            |_| true,
+                        ),
+                    ),
+                    SetupAction::RegisterTaskDefinition { family, .. } => (
+                        format!("task definition {family}"),
+                        probe(
+                            "ecs:DescribeTaskDefinition",
+                            c.ecs
+                                .describe_task_definition()
+                                .task_definition(family)
+                                .send()
+                                .await,
+                            |_| true,
+                        ),
+                    ),
+                    SetupAction::CreateService { cluster, name, .. } => (
+                        format!("service {name} in cluster {cluster}"),
+                        probe(
+                            "ecs:DescribeServices",
+                            c.ecs
+                                .describe_services()
+                                .cluster(cluster)
+                                .services(name)
+                                .send()
+                                .await,
+                            |o| o.services().iter().any(|s| s.status() == Some("ACTIVE")),
+                        ),
+                    ),
+                    SetupAction::UpdateService { .. } | SetupAction::AdvanceClock { .. } => {
+                        continue;
+                    }
+                };
+                if !there {
+                    gone.push(vars.expand(&what));
+                }
+            }
+            gone
+        })
+    }
+
+    fn cluster_exists(&self, cluster: &str) -> bool {
+        self.block_on(
+            self.clients
+                .ecs
+                .describe_clusters()
+                .clusters(cluster)
+                .send(),
+        )
+        .is_ok_and(|o| o.clusters().iter().any(|c| c.status() == Some("ACTIVE")))
     }
 
     async fn apply_async(
@@ -412,8 +611,15 @@ impl Aws {
     }
 
     /// Deletes one recorded resource if it still carries the lab's tag. Returns what happened.
+    /// A service is deleted when it is INACTIVE (see `wait_inactive`), so that what comes
+    /// next (its cluster's deletion, a new service of the same name) does not fail.
     pub fn delete(&self, lab_id: &str, r: &Created) -> Result<Deleted> {
-        self.block_on(self.delete_async(lab_id, r))
+        let deleted = self.block_on(self.delete_async(lab_id, r))?;
+        if r.kind == "service" && matches!(deleted, Deleted::Deleted | Deleted::Gone) {
+            let (cluster, name) = r.name.split_once('/').unwrap_or(("default", &r.name));
+            self.wait_inactive(cluster, name)?;
+        }
+        Ok(deleted)
     }
 
     async fn delete_async(&self, lab_id: &str, r: &Created) -> Result<Deleted> {
@@ -646,6 +852,21 @@ impl Aws {
             }
             other => Ok(Deleted::Failed(format!("unknown resource kind `{other}`"))),
         }
+    }
+}
+
+/// Whether a probe's answer says the resource is there; only "not found" says it is not.
+fn probe<T, E>(
+    action: &str,
+    answer: Result<T, aws_sdk_ecs::error::SdkError<E, aws_sdk_ecs::config::http::HttpResponse>>,
+    there: impl Fn(&T) -> bool,
+) -> bool
+where
+    E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match answer {
+        Ok(out) => there(&out),
+        Err(e) => !matches!(Failure::from_sdk(action, e), Failure::NotFound(_)),
     }
 }
 

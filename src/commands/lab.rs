@@ -15,7 +15,9 @@ use crate::aws::setup::Deleted;
 use crate::aws::{Aws, Target};
 use crate::cli::{LabCommand, UseTarget};
 use crate::error::UserError;
-use crate::lab::eval::{Outcome, evaluate_checks, evaluate_questions, expected_answer};
+use crate::lab::eval::{
+    Outcome, evaluate_checks, evaluate_questions, expected_answer, read_missing,
+};
 use crate::lab::{Lab, LabSet, Vars};
 use crate::sandbox::Sandbox;
 use crate::store::{LabCheckRun, Store};
@@ -25,6 +27,15 @@ const TARGET_KEY: &str = "lab_target";
 fn current_key(target: &Target) -> String {
     format!("lab_current:{}", target.key())
 }
+
+/// The setting that keeps when `lab start` finished, in the target's clock (`${lab_started}`).
+fn started_key(target: &Target, lab: &str) -> String {
+    format!("lab_started_at:{}:{lab}", target.key())
+}
+
+/// Seconds this machine's clock may be ahead of AWS's: a lab's start in an account is taken
+/// this much earlier, so that nothing the learner starts right away counts as before it.
+const CLOCK_SKEW_S: f64 = 5.0;
 
 pub fn target(store: &Store) -> Result<Target> {
     Ok(store
@@ -70,6 +81,7 @@ fn connect(target: &Target) -> Result<Conn> {
                 vars: Vars {
                     account: crate::sandbox::ACCOUNT.into(),
                     region: crate::sandbox::REGION.into(),
+                    lab_started: 0.0,
                 },
             })
         }
@@ -82,23 +94,51 @@ fn connect(target: &Target) -> Result<Conn> {
                 vars: Vars {
                     account,
                     region: region.clone(),
+                    lab_started: 0.0,
                 },
             })
         }
     }
 }
 
+impl Conn {
+    /// Now in the target's clock, in epoch seconds: the sandbox's simulated time (which ECS
+    /// timestamps there follow), or this machine's, a little early, for an AWS account.
+    fn now(&self) -> Result<f64> {
+        match &self.sandbox {
+            Some(sb) => {
+                let status = sb.status()?;
+                status["sim_time"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.timestamp_millis() as f64 / 1000.0)
+                    .ok_or_else(|| {
+                        UserError::env("the sandbox did not say its time")
+                            .with_hint(
+                                "restart it: `ecsdrill sandbox down`, then `ecsdrill sandbox up`",
+                            )
+                            .into()
+                    })
+            }
+            None => Ok(std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64())
+                - CLOCK_SKEW_S),
+        }
+    }
+}
+
 /// Setup and cleanup write only in the local sandbox or the allow-listed account.
 fn may_write(conn: &Conn, target: &Target) -> Result<()> {
-    if let Target::Aws { account, .. } = target {
-        if &conn.vars.account != account {
-            return Err(UserError::env(format!(
+    if let Target::Aws { account, .. } = target
+        && &conn.vars.account != account
+    {
+        return Err(UserError::env(format!(
                 "refusing to write: these credentials are for account {}, not the allow-listed {account}",
                 conn.vars.account
             ))
             .with_hint("use the profile of your sandbox account, or `ecsdrill sandbox use aws ... --account ID` with its id")
             .into());
-        }
     }
     Ok(())
 }
@@ -287,6 +327,7 @@ fn start(app: &App, store: &Store, target: &Target, lab: &Lab, yes: bool) -> Res
     }
     store.lab_started(lab.id(), &target.key(), app.clock.now().timestamp_millis())?;
     store.set_setting(&current_key(target), lab.id())?;
+    store.set_setting(&started_key(target, lab.id()), &conn.now()?.to_string())?;
     print_lab(app, lab, target, &missing);
     Ok(ExitCode::SUCCESS)
 }
@@ -383,19 +424,39 @@ fn check(
             );
         }
     }
-    let conn = connect(target)?;
+    let mut conn = connect(target)?;
+    conn.vars.lab_started = store
+        .setting(&started_key(target, lab.id()))?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
     let results = conn
         .aws
         .read_all(lab, &conn.vars)
         .map_err(|f| conn.aws.explain(f))?;
-    let mut outcomes: Vec<Outcome> = evaluate_checks(lab, &results, &conn.vars);
+    // Something is missing: if what the setup made is gone too, the lab must be set up again
+    // (not the single resources asked for one by one).
+    let reads_used = lab
+        .checks
+        .iter()
+        .map(|c| &c.value.read.value)
+        .chain(lab.questions.iter().map(|q| &q.value.read.value));
+    let gone = if !lab.setup.is_empty() && reads_used.into_iter().any(|r| read_missing(&results, r))
+    {
+        let gone = conn.aws.setup_gone(lab, &conn.vars);
+        (!gone.is_empty()).then(|| gone_message(lab, target, &gone))
+    } else {
+        None
+    };
+    let mut outcomes: Vec<Outcome> = evaluate_checks(lab, &results, &conn.vars, gone.as_deref());
     // Ask what was not answered on the command line, when someone can answer.
     if !json {
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
         for q in &lab.questions {
             let q = &q.value;
-            if replies.contains_key(&q.id.value) || expected_answer(q, &results).is_none() {
+            if replies.contains_key(&q.id.value)
+                || expected_answer(q, &results, &conn.vars).is_none()
+            {
                 continue;
             }
             println!("question ({}): {}", q.id.value, q.ask);
@@ -410,7 +471,13 @@ fn check(
             }
         }
     }
-    outcomes.extend(evaluate_questions(lab, &results, &replies));
+    outcomes.extend(evaluate_questions(
+        lab,
+        &results,
+        &replies,
+        &conn.vars,
+        gone.as_deref(),
+    ));
     let passed = outcomes.iter().all(|o| o.passed);
     let n_passed = outcomes.iter().filter(|o| o.passed).count();
     let already = store
@@ -472,10 +539,38 @@ fn check(
     })
 }
 
+/// What `lab check` says when the lab's own resources are gone.
+fn gone_message(lab: &Lab, target: &Target, gone: &[String]) -> String {
+    let why = match target {
+        Target::Local => {
+            "the sandbox was reset or restarted since `lab start` (it keeps nothing when it stops), or they were deleted"
+        }
+        Target::Aws { .. } => "they were deleted since `lab start`",
+    };
+    format!(
+        "This lab's resources are gone ({}): {why}. Run `ecsdrill lab reset {}` to set the lab up again.",
+        gone.join(", "),
+        lab.id()
+    )
+}
+
 fn hint(store: &Store, target: &Target, id: Option<&str>) -> Result<ExitCode> {
     let set = labs()?;
     let lab = resolve(&set, store, target, id)?;
     let hints: Vec<(usize, &str)> = lab.hints().collect();
+    // Past the last hint the counter stays where it is: it counts hints shown, not asked.
+    let shown = store
+        .lab_progress(&target.key())?
+        .iter()
+        .find(|p| p.lab == lab.id())
+        .map(|p| p.hints_shown);
+    if shown.is_some_and(|n| n >= hints.len() as i64) {
+        println!(
+            "no more hints: all {} are shown. `ecsdrill lab check` says what is still missing.",
+            hints.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(n) = store.next_hint(lab.id(), &target.key())? else {
         return Err(UserError::env(format!("lab `{}` is not started", lab.id()))
             .with_hint(format!("start it with `ecsdrill lab start {}`", lab.id()))

@@ -95,14 +95,18 @@ fn missing_text(r: &super::Read) -> String {
     r.missing.clone().unwrap_or_default()
 }
 
+/// Why a check or question on `read` cannot be judged: the read's `missing` text (or the
+/// one of the read it depends on), or `gone` when the lab's own resources are gone.
 fn missing_message(
     lab: &Lab,
     read: &str,
     results: &BTreeMap<String, ReadResult>,
+    gone: Option<&str>,
 ) -> Option<String> {
     let r = lab.reads.get(read)?;
     match results.get(read)? {
         ReadResult::Found(_) => None,
+        _ if gone.is_some() => gone.map(str::to_string),
         ReadResult::Missing { detail } if detail.is_empty() => Some(missing_text(&r.value)),
         ReadResult::Missing { detail } => Some(format!("{} ({detail})", missing_text(&r.value))),
         ReadResult::Skipped => {
@@ -113,7 +117,7 @@ fn missing_message(
                 .map(|(_, from, _)| from)
                 .find(|d| !matches!(results.get(*d), Some(ReadResult::Found(_))));
             Some(match dep {
-                Some(d) => missing_message(lab, d, results).unwrap_or(missing_text(&r.value)),
+                Some(d) => missing_message(lab, d, results, None).unwrap_or(missing_text(&r.value)),
                 None => missing_text(&r.value),
             })
         }
@@ -133,18 +137,42 @@ fn expand(expect: &Expect, vars: &Vars) -> Expect {
     }
 }
 
-/// Every check of the lab, in file order.
+/// What an expectation asks for, in words, for a failed check's message.
+fn expected(expect: &Expect) -> String {
+    let list = |vs: &[Value]| vs.iter().map(show).collect::<Vec<_>>().join(", ");
+    match expect {
+        Expect::Equals(v) => show(v),
+        Expect::NotEquals(v) => format!("anything but {}", show(v)),
+        Expect::AtLeast(n) => format!("at least {n}"),
+        Expect::AtMost(n) => format!("at most {n}"),
+        Expect::Contains(v) => format!("something that contains {}", show(v)),
+        Expect::NotContains(v) => format!("something without {}", show(v)),
+        Expect::OneOf(vs) => format!("one of {}", list(vs)),
+        Expect::Exists(true) => "something".into(),
+        Expect::Exists(false) => "nothing".into(),
+    }
+}
+
+/// Whether a check or question on `read` cannot be judged because the read (or one it
+/// depends on) found nothing.
+pub fn read_missing(results: &BTreeMap<String, ReadResult>, read: &str) -> bool {
+    !matches!(results.get(read), Some(ReadResult::Found(_)))
+}
+
+/// Every check of the lab, in file order. `gone`: the message for checks whose reads find
+/// nothing because the lab's own resources are gone (see `commands::lab`).
 pub fn evaluate_checks(
     lab: &Lab,
     results: &BTreeMap<String, ReadResult>,
     vars: &Vars,
+    gone: Option<&str>,
 ) -> Vec<Outcome> {
     lab.checks
         .iter()
         .map(|c| {
             let c = &c.value;
             let id = c.id.value.clone();
-            if let Some(msg) = missing_message(lab, &c.read.value, results) {
+            if let Some(msg) = missing_message(lab, &c.read.value, results, gone) {
                 return Outcome {
                     id,
                     passed: false,
@@ -160,8 +188,9 @@ pub fn evaluate_checks(
                     question: false,
                 };
             };
-            match query(&c.query.value, data) {
-                Ok(found) if meets(&expand(&c.expect.value, vars), &found) => Outcome {
+            let expect = expand(&c.expect.value, vars);
+            match query(&vars.expand(&c.query.value), data) {
+                Ok(found) if meets(&expect, &found) => Outcome {
                     id,
                     passed: true,
                     message: c.title.clone().unwrap_or_default(),
@@ -171,8 +200,9 @@ pub fn evaluate_checks(
                     id,
                     passed: false,
                     message: format!(
-                        "{} (found: {})",
+                        "{} (expected {}; found {})",
                         c.fail.as_deref().unwrap_or_default(),
+                        expected(&expect),
                         show(&found)
                     ),
                     question: false,
@@ -189,11 +219,15 @@ pub fn evaluate_checks(
 }
 
 /// The answer the live state gives to a question, if the state can answer it now.
-pub fn expected_answer(q: &Question, results: &BTreeMap<String, ReadResult>) -> Option<Value> {
+pub fn expected_answer(
+    q: &Question,
+    results: &BTreeMap<String, ReadResult>,
+    vars: &Vars,
+) -> Option<Value> {
     let ReadResult::Found(data) = results.get(&q.read.value)? else {
         return None;
     };
-    let v = query(&q.query.value, data).ok()?;
+    let v = query(&vars.expand(&q.query.value), data).ok()?;
     (!v.is_null()).then_some(v)
 }
 
@@ -245,6 +279,8 @@ pub fn evaluate_questions(
     lab: &Lab,
     results: &BTreeMap<String, ReadResult>,
     replies: &BTreeMap<String, String>,
+    vars: &Vars,
+    gone: Option<&str>,
 ) -> Vec<Outcome> {
     lab.questions
         .iter()
@@ -257,8 +293,8 @@ pub fn evaluate_questions(
                 message,
                 question: true,
             };
-            let Some(expected) = expected_answer(q, results) else {
-                let why = missing_message(lab, &q.read.value, results)
+            let Some(expected) = expected_answer(q, results, vars) else {
+                let why = missing_message(lab, &q.read.value, results, gone)
                     .unwrap_or_else(|| "the sandbox has nothing to answer it from yet".into());
                 return outcome(false, format!("{} — cannot be answered yet: {why}", q.ask));
             };
@@ -308,6 +344,40 @@ mod tests {
         for (e, v, want) in cases {
             assert_eq!(meets(&e, &v), want, "{e:?} on {v}");
         }
+    }
+
+    #[test]
+    fn a_failed_check_says_what_was_expected_and_what_was_found() {
+        let cases = [
+            (Expect::AtLeast(2.0), "at least 2"),
+            (Expect::Equals(json!("ACTIVE")), "ACTIVE"),
+            (Expect::NotEquals(json!(0)), "anything but 0"),
+            (Expect::OneOf(vec![json!(1), json!(2)]), "one of 1, 2"),
+            (Expect::Exists(true), "something"),
+        ];
+        for (e, want) in cases {
+            assert_eq!(expected(&e), want);
+        }
+        assert_eq!(show(&json!(null)), "nothing");
+    }
+
+    #[test]
+    fn queries_may_compare_with_the_lab_start() {
+        let vars = Vars {
+            lab_started: 1_700_000_100.0,
+            ..Vars::sample()
+        };
+        let data = json!({"tasks": [
+            {"createdAt": 1_700_000_000.5, "stopCode": "UserInitiated"},
+            {"createdAt": 1_700_000_200.25, "stopCode": "EssentialContainerExited"},
+            {"createdAt": 1_700_000_150, "stopCode": "UserInitiated"}]});
+        let newest = "sort_by(tasks[?createdAt >= `${lab_started}`], &createdAt)[-1].stopCode";
+        assert_eq!(
+            query(&vars.expand(newest), &data).unwrap(),
+            json!("EssentialContainerExited")
+        );
+        let since = "length(tasks[?createdAt >= `${lab_started}`])";
+        assert_eq!(query(&vars.expand(since), &data).unwrap(), json!(2));
     }
 
     #[test]

@@ -217,20 +217,26 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
         lint_query(&q.query.value, q.query.referenced, rep);
     }
     for a in &lab.setup {
-        if let SetupAction::PushImage { behavior, .. } = &a.value {
-            if !["healthy", "crash", "oom", "slow-start", "no-health"].contains(&behavior.as_str())
-            {
-                rep.error(
+        if let SetupAction::PushImage { behavior, .. } = &a.value
+            && !["healthy", "crash", "oom", "slow-start", "no-health"].contains(&behavior.as_str())
+        {
+            rep.error(
                     a.referenced,
                     format!("unknown image behaviour `{behavior}`: healthy, crash, oom, slow-start or no-health"),
                 );
-            }
         }
     }
 }
 
 fn lint_query(q: &str, at: Location, rep: &mut Reporter) {
-    if let Err(e) = jmespath::compile(q) {
+    let q = crate::lab::Vars::sample().expand(q);
+    if q.contains("${") {
+        rep.error(
+            at,
+            "a query may use only ${account}, ${region}, ${ecr} and ${lab_started}",
+        );
+    }
+    if let Err(e) = jmespath::compile(&q) {
         rep.error(
             at,
             format!("JMESPath does not parse: {}", first_line(&e.to_string())),
@@ -467,6 +473,15 @@ checks:
         );
     }
 
+    #[test]
+    fn queries_may_use_the_lab_start_time() {
+        let text = GOOD.replace(
+            "\"clusters[0].status\"",
+            "\"clusters[?registeredAt >= `${lab_started}`] | [0].status\"",
+        );
+        assert_eq!(errors(&text), Vec::<String>::new());
+    }
+
     fn errors(text: &str) -> Vec<String> {
         match lint(&[("labs/tiny.yaml".into(), text.into())], Some(&topics())) {
             Ok(_) => vec![],
@@ -522,6 +537,13 @@ checks:
                 "starts with `aws `",
             ),
             (GOOD.replace("{equals: ACTIVE}", "{equal: ACTIVE}"), "equal"),
+            (
+                GOOD.replace(
+                    "\"clusters[0].status\"",
+                    "\"clusters[?createdAt > `${started}`]\"",
+                ),
+                "a query may use only",
+            ),
             (
                 GOOD.replace("    missing: \"No cluster.\"\n", ""),
                 "missing",

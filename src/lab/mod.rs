@@ -245,20 +245,36 @@ impl Lab {
     }
 }
 
-/// `${account}`, `${region}` and `${ecr}` in a lab's strings.
+/// `${account}`, `${region}`, `${ecr}` and `${lab_started}` in a lab's strings and queries.
 pub struct Vars {
     pub account: String,
     pub region: String,
+    /// When `lab start` finished, in epoch seconds of the target's clock (the sandbox's
+    /// simulated time), as ECS timestamps are; 0 when the lab was not started here.
+    pub lab_started: f64,
 }
 
 impl Vars {
+    /// Values that stand for any target, for the linter.
+    pub fn sample() -> Vars {
+        Vars {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            lab_started: 0.0,
+        }
+    }
+
     pub fn expand(&self, s: &str) -> String {
+        if !s.contains("${") {
+            return s.to_string();
+        }
         s.replace(
             "${ecr}",
             &format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region),
         )
         .replace("${account}", &self.account)
         .replace("${region}", &self.region)
+        .replace("${lab_started}", &self.lab_started.to_string())
     }
 
     pub fn expand_json(&self, v: &serde_json::Value) -> serde_json::Value {
