@@ -16,6 +16,7 @@ pub mod interrupt;
 pub mod lab;
 pub mod mastery;
 pub mod optimize;
+pub mod progress;
 pub mod queue;
 pub mod rng;
 pub mod sandbox;

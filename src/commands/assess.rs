@@ -222,13 +222,13 @@ pub fn run(app: &App, args: &AssessArgs) -> Result<ExitCode> {
         .last()
         .map(|a| Level::from_name(&a.level));
     let id = store.record_assessment(to_ms(end), overall, "exposure", &topic_results)?;
-    let topic_stats = crate::commands::stats::topic_stats(
+    let topic_stats = crate::progress::topic_stats(
         &catalog,
         &store,
         &sched,
         end,
         &store.card_states()?,
-        &crate::commands::stats::builtin_labs(),
+        &crate::progress::builtin_labs(),
     )?;
     let outcomes: Vec<TopicOutcome> = topic_results
         .iter()
@@ -324,7 +324,7 @@ pub fn run(app: &App, args: &AssessArgs) -> Result<ExitCode> {
             o,
             "  {:<width$}  {} {:.1}  {}/{} right  {}{cal}",
             t.title,
-            super::stats::bar(t.score, 10),
+            crate::progress::bar(t.score, 10),
             t.score,
             t.correct,
             t.asked,

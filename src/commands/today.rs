@@ -6,14 +6,14 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::app::App;
-use crate::commands::stats::report;
+use crate::progress::report;
 
 pub fn run(app: &App) -> Result<ExitCode> {
     let catalog = app.catalog()?;
     let store = app.store()?;
     let sched = app.scheduler(&store)?;
     let now = app.clock.now();
-    let labs = crate::commands::stats::builtin_labs();
+    let labs = crate::progress::builtin_labs();
     let r = report(&catalog, &store, &sched, now, &labs)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "ecsdrill · {}", now.format("%A %-d %B %Y"))?;
