@@ -194,21 +194,51 @@ pub fn leech_text() -> &'static str {
     "leech: you keep forgetting this card. Read its source again and restate the idea in your own words; `ecsdrill stats` lists leeches."
 }
 
-/// Markdown for printing outside a review: styled for a colour terminal (wrapped to it),
-/// else plain text with whole lines (scripts and screen readers).
+/// Markdown for printing outside the full-screen reviewer, through the same renderer:
+/// styled and wrapped to a colour terminal, else plain text with whole paragraphs (scripts
+/// and screen readers get one line per paragraph, not the deck file's line breaks).
 pub fn markdown_text(text: &str, color: bool) -> String {
-    if color {
-        let width = (console::Term::stdout().size().1 as usize).clamp(40, 100);
-        termimad::MadSkin::default()
-            .text(text.trim(), Some(width))
-            .to_string()
+    let look = markdown::Look { color };
+    let width = if color {
+        console::Term::stdout().size().1.clamp(40, 100)
     } else {
-        termimad::MadSkin::no_style()
-            .text(text.trim(), Some(2000))
-            .to_string()
-            .lines()
-            .map(str::trim_end)
-            .collect::<Vec<_>>()
-            .join("\n")
+        u16::MAX
+    };
+    markdown::render(text, width, look)
+        .iter()
+        .map(|line| {
+            line.spans
+                .iter()
+                .map(|span| styled(span, color))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One span as ANSI text (colour terminals) or its bare content.
+fn styled(span: &ratatui::text::Span, color: bool) -> String {
+    use ratatui::style::{Color, Modifier};
+    let text = span.content.as_ref();
+    if !color {
+        return text.to_string();
     }
+    let mut s = console::style(text);
+    if span.style.fg == Some(Color::Cyan) {
+        s = s.cyan();
+    }
+    let m = span.style.add_modifier;
+    if m.contains(Modifier::BOLD) {
+        s = s.bold();
+    }
+    if m.contains(Modifier::ITALIC) {
+        s = s.italic();
+    }
+    if m.contains(Modifier::UNDERLINED) {
+        s = s.underlined();
+    }
+    if m.contains(Modifier::REVERSED) {
+        s = s.reverse();
+    }
+    s.to_string()
 }

@@ -256,6 +256,28 @@ impl<R: BufRead, W: Write> Ui for PlainUi<R, W> {
                 writeln!(self.out, "correct after the hint: saved as hard")?;
             } else if fb.correct {
                 writeln!(self.out, "correct")?;
+            } else if q.multiple() {
+                // One line per option: what was ticked, and whether that was right.
+                writeln!(self.out, "wrong:")?;
+                let picked: &[usize] = match fb.reply {
+                    Reply::Choice(p) => p,
+                    _ => &[],
+                };
+                for (pos, &idx) in q.order.iter().enumerate() {
+                    let opt = &card.options[idx];
+                    let mark = match (opt.correct, picked.contains(&idx)) {
+                        (true, true) => "right, ticked",
+                        (true, false) => "right, missed",
+                        (false, true) => "wrong, ticked",
+                        (false, false) => "wrong, not ticked",
+                    };
+                    writeln!(
+                        self.out,
+                        "  {}) {} [{mark}]",
+                        letter(pos),
+                        one_paragraph(&opt.text)
+                    )?;
+                }
             } else {
                 writeln!(self.out, "wrong: the answer is {}", answer_for_display(q))?;
                 if let Reply::Typed(t) = fb.reply {

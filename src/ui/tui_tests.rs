@@ -589,3 +589,12 @@ fn every_kind_at_both_sizes_with_and_without_colour() {
         }
     }
 }
+
+#[test]
+fn plain_text_keeps_whole_paragraphs_and_code_verbatim() {
+    let text = "The service is turned off and\nnothing running.\n\n```\naws ecs list-tasks \\\n  --cluster prod\n```\n";
+    assert_eq!(
+        super::markdown_text(text, false),
+        "The service is turned off and nothing running.\n\n  aws ecs list-tasks \\\n    --cluster prod"
+    );
+}
