@@ -314,36 +314,10 @@ fn write_answer(tx: &rusqlite::Transaction, a: &AnswerRecord) -> rusqlite::Resul
                 a.misconceptions.join(","),
                 a.overridden,
             ])
-        })
-        ?;
+        })?;
     let review_id = tx.last_insert_rowid();
     if a.update_schedule {
-        let s = a.after;
-        tx.prepare_cached(
-                "INSERT INTO card_state (card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps,
-                    lapses, scheduled_days, leech)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT(card_id) DO UPDATE SET phase = excluded.phase, step = excluded.step,
-                    stability = excluded.stability, difficulty = excluded.difficulty, due_ms = excluded.due_ms,
-                    last_review_ms = excluded.last_review_ms, reps = excluded.reps, lapses = excluded.lapses,
-                    scheduled_days = excluded.scheduled_days, leech = excluded.leech",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    a.card_id,
-                    s.phase.as_str(),
-                    s.step,
-                    s.stability,
-                    s.difficulty,
-                    s.due_ms,
-                    s.last_review_ms,
-                    s.reps,
-                    s.lapses,
-                    s.scheduled_days,
-                    s.leech,
-                ])
-            })
-            ?;
+        put_state(tx, a.card_id, a.after)?;
     }
     if a.update_schedule && a.before.phase == Phase::New {
         tx.prepare_cached("UPDATE catalog_card SET seen = 1 WHERE id = ?1")
@@ -363,31 +337,39 @@ fn write_answer(tx: &rusqlite::Transaction, a: &AnswerRecord) -> rusqlite::Resul
     })
 }
 
+/// Writes a card's state, inside the caller's transaction.
+fn put_state(tx: &rusqlite::Transaction, card_id: &str, s: &CardState) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO card_state (card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps,
+            lapses, scheduled_days, leech)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT(card_id) DO UPDATE SET phase = excluded.phase, step = excluded.step,
+            stability = excluded.stability, difficulty = excluded.difficulty, due_ms = excluded.due_ms,
+            last_review_ms = excluded.last_review_ms, reps = excluded.reps, lapses = excluded.lapses,
+            scheduled_days = excluded.scheduled_days, leech = excluded.leech",
+    )?
+    .execute(params![
+        card_id,
+        s.phase.as_str(),
+        s.step,
+        s.stability,
+        s.difficulty,
+        s.due_ms,
+        s.last_review_ms,
+        s.reps,
+        s.lapses,
+        s.scheduled_days,
+        s.leech,
+    ])?;
+    Ok(())
+}
+
 /// Removes one answer and puts back what it changed, inside the caller's transaction.
 fn erase_answer(tx: &rusqlite::Transaction, u: &UndoRecord) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM review_log WHERE id = ?1", params![u.review_id])?;
     if u.touched_schedule {
         match &u.stored_before {
-            Some(s) => {
-                tx.execute(
-                    "UPDATE card_state SET phase = ?2, step = ?3, stability = ?4, difficulty = ?5, due_ms = ?6,
-                        last_review_ms = ?7, reps = ?8, lapses = ?9, scheduled_days = ?10, leech = ?11
-                     WHERE card_id = ?1",
-                    params![
-                        u.card_id,
-                        s.phase.as_str(),
-                        s.step,
-                        s.stability,
-                        s.difficulty,
-                        s.due_ms,
-                        s.last_review_ms,
-                        s.reps,
-                        s.lapses,
-                        s.scheduled_days,
-                        s.leech,
-                    ],
-                )?;
-            }
+            Some(s) => put_state(tx, &u.card_id, s)?,
             None => {
                 tx.execute(
                     "DELETE FROM card_state WHERE card_id = ?1",
