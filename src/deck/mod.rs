@@ -4,6 +4,7 @@
 //! a user file with errors is left out of the quiz commands' catalog and named in a warning.
 
 mod cache;
+pub mod cues;
 mod load;
 pub(crate) mod raw;
 
