@@ -116,8 +116,10 @@ impl Study<'_> {
                 session.skip(&pick);
                 continue;
             };
-            let stored = self.store.card_state(&card.id)?;
-            let before = stored.clone().unwrap_or_else(CardState::new_card);
+            let before = self
+                .store
+                .card_state(&card.id)?
+                .unwrap_or_else(CardState::new_card);
             let title = content.topic_title(&card.topic);
             let q = Question {
                 card: &card,
@@ -159,10 +161,14 @@ impl Study<'_> {
                 revealed: graded.verdict.revealed.clone(),
                 overridden: false,
             };
-            let (kept, step, fb_due, leech) = self.commit(&answer, None)?;
-            session.answer(pick.clone(), answer.correct, step, kept);
+            let mut saved = self.commit(&answer, None)?;
+            session.answer(
+                pick.clone(),
+                answer.correct,
+                saved.step_due,
+                saved.kept.clone(),
+            );
             crate::interrupt::answered_one();
-            let mut fb_state = (fb_due, leech);
             loop {
                 let fb = Feedback {
                     correct: answer.correct,
@@ -182,8 +188,8 @@ impl Study<'_> {
                         graded.option_notes.clone()
                     },
                     reply: &resp.reply,
-                    next_due: fb_state.0.clone(),
-                    leech_warning: fb_state.1,
+                    next_due: saved.next_due.clone(),
+                    leech_warning: saved.leech,
                 };
                 let q = Question {
                     counts: session.counts(None),
@@ -207,10 +213,8 @@ impl Study<'_> {
                         answer.revealed.clear();
                     }
                 }
-                let old = session.last().map(|a| a.record.undo.clone());
-                let (kept, step, due, leech) = self.commit(&answer, old.as_ref())?;
-                session.amend_last(answer.correct, step, kept);
-                fb_state = (due, leech);
+                saved = self.commit(&answer, Some(&saved.kept.undo))?;
+                session.amend_last(answer.correct, saved.step_due, saved.kept.clone());
             }
             if crate::interrupt::take_over() {
                 return Ok(EndReason::Interrupted);
@@ -227,20 +231,12 @@ impl Study<'_> {
             );
         };
         self.store.undo_answer(&last.record.undo)?;
-        let undone = session.undo();
-        Ok(match undone {
-            Some(_) => "undone: your last answer was taken back; here is that card again".into(),
-            None => String::new(),
-        })
+        session.undo();
+        Ok("undone: your last answer was taken back; here is that card again".into())
     }
 
-    /// Saves an answer (replacing `old` when re-rating); returns what the session keeps,
-    /// when the card comes back today, the due text and the leech flag.
-    fn commit(
-        &mut self,
-        a: &Answer,
-        old: Option<&UndoRecord>,
-    ) -> Result<(Kept, Option<i64>, String, bool)> {
+    /// Saves an answer, replacing `old` when re-rating.
+    fn commit(&mut self, a: &Answer, old: Option<&UndoRecord>) -> Result<Saved> {
         let at = from_ms(a.at_ms, self.clock.now());
         let outcome = self
             .sched
@@ -282,12 +278,12 @@ impl Study<'_> {
             revealed: a.revealed.clone(),
             was_new: a.before.phase == Phase::New,
         };
-        Ok((
+        Ok(Saved {
             kept,
-            step,
-            describe_due(&outcome.after, at),
-            outcome.leech_warning && schedule,
-        ))
+            step_due: step,
+            next_due: describe_due(&outcome.after, at),
+            leech: outcome.leech_warning && schedule,
+        })
     }
 
     fn option_order(&self, card: &Card, before: &CardState) -> Vec<usize> {
@@ -298,6 +294,15 @@ impl Study<'_> {
             _ => Vec::new(),
         }
     }
+}
+
+/// An answer as saved: what the session keeps of it, when the card comes back today (a
+/// learning step), the due date in words, and whether it made the card a leech.
+struct Saved {
+    kept: Kept,
+    step_due: Option<i64>,
+    next_due: String,
+    leech: bool,
 }
 
 struct Answer<'a> {
