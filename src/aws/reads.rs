@@ -27,10 +27,10 @@ impl Intercept for Capture {
         _rc: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if let Some(bytes) = ctx.response().body().bytes() {
-            if let Ok(mut slot) = self.0.lock() {
-                *slot = Some(bytes.to_vec());
-            }
+        if let Some(bytes) = ctx.response().body().bytes()
+            && let Ok(mut slot) = self.0.lock()
+        {
+            *slot = Some(bytes.to_vec());
         }
         Ok(())
     }
