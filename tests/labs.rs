@@ -5,204 +5,12 @@
 //! (sandbox/aws/ecsdrill-checker-policy.json), through `sandbox use aws`: that proves they
 //! only read, and exercises the real-account path (STS allow-list) against the sandbox.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
+mod labenv;
 
-use serde::Deserialize;
+use std::path::Path;
+use std::process::{Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ecsdrill");
-static INSTALL: Mutex<bool> = Mutex::new(false);
-
-fn tmp() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-}
-
-fn shared_home() -> PathBuf {
-    tmp().join("sandbox-home")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[derive(Deserialize)]
-struct Solution {
-    lab: String,
-    solution: String,
-    #[serde(default)]
-    answers: BTreeMap<String, String>,
-    #[serde(default)]
-    wrong: Vec<Wrong>,
-}
-
-#[derive(Deserialize)]
-struct Wrong {
-    name: String,
-    script: String,
-    #[serde(default)]
-    answers: BTreeMap<String, String>,
-    fails: Vec<String>,
-    message: Option<String>,
-}
-
-/// A sandbox of its own for one lab's tests, sharing the installed Python environment.
-struct Env {
-    home: PathBuf,
-    work: tempfile::TempDir,
-    endpoint: String,
-}
-
-impl Env {
-    fn new(name: &str) -> Env {
-        {
-            let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-            if !*done {
-                let out = Command::new(BIN)
-                    .args(["sandbox", "install"])
-                    .env("ECSDRILL_SANDBOX_HOME", shared_home())
-                    .env("HOME", shared_home())
-                    .stdin(Stdio::null())
-                    .output()
-                    .unwrap();
-                assert!(out.status.success(), "install: {}", text(&out.stderr));
-                *done = true;
-            }
-        }
-        let home = tmp().join(format!("lab-{name}"));
-        let _ = std::fs::remove_dir_all(&home);
-        std::fs::create_dir_all(&home).unwrap();
-        for entry in ["venv", "server"] {
-            std::os::unix::fs::symlink(shared_home().join(entry), home.join(entry)).unwrap();
-        }
-        std::fs::copy(
-            shared_home().join("install.json"),
-            home.join("install.json"),
-        )
-        .unwrap();
-        let mut env = Env {
-            home,
-            work: tempfile::tempdir().unwrap(),
-            endpoint: String::new(),
-        };
-        let out = env.ecsdrill(&["sandbox", "up", "--clock", "manual"]);
-        assert!(out.status.success(), "up: {}", text(&out.stderr));
-        let out = env.ecsdrill(&["sandbox", "status", "--json"]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        env.endpoint = v["endpoint"].as_str().unwrap().to_string();
-        env
-    }
-
-    fn cmd(&self, program: &Path) -> Command {
-        let mut c = Command::new(program);
-        let data = self.work.path().join("data");
-        c.env("ECSDRILL_SANDBOX_HOME", &self.home)
-            .env("HOME", self.work.path())
-            .env("XDG_DATA_HOME", &data)
-            .env("XDG_CACHE_HOME", self.work.path().join("cache"))
-            .env("XDG_CONFIG_HOME", self.work.path().join("config"))
-            .env("ECSDRILL_DB", self.work.path().join("progress.db"))
-            .env("ECSDRILL_NOW", "2026-11-22T10:00:00+00:00")
-            .env("AWS_CONFIG_FILE", self.work.path().join("aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.work.path().join("aws-credentials"),
-            )
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn ecsdrill(&self, args: &[&str]) -> Output {
-        self.cmd(Path::new(BIN)).args(args).output().unwrap()
-    }
-
-    /// Runs a script with `aws` pointed at the sandbox and `ecsdrill` on PATH.
-    fn script(&self, script: &str) -> Output {
-        let env_out = self.ecsdrill(&["sandbox", "env"]);
-        let mut c = self.cmd(Path::new("/bin/bash"));
-        for line in text(&env_out.stdout).lines() {
-            if let Some((k, v)) = line
-                .strip_prefix("export ")
-                .and_then(|kv| kv.split_once('='))
-            {
-                c.env(k, v.trim_matches('\''));
-            }
-        }
-        let bin_dir = Path::new(BIN).parent().unwrap();
-        let path = format!(
-            "{}:{}:/usr/bin:/bin",
-            bin_dir.display(),
-            self.home.join("venv/bin").display()
-        );
-        c.env("PATH", path)
-            .args(["-euo", "pipefail", "-c", script])
-            .output()
-            .unwrap()
-    }
-
-    fn fresh(&self) {
-        let _ = std::fs::remove_file(self.work.path().join("progress.db"));
-        let out = self.ecsdrill(&["sandbox", "reset"]);
-        assert!(out.status.success(), "reset: {}", text(&out.stderr));
-    }
-
-    fn start(&self, lab: &str) {
-        let out = self.ecsdrill(&["lab", "start", lab]);
-        assert!(
-            out.status.success(),
-            "lab start {lab}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-    }
-
-    fn check(&self, lab: &str, answers: &BTreeMap<String, String>) -> (Output, serde_json::Value) {
-        let mut args = vec![
-            "lab".to_string(),
-            "check".into(),
-            lab.into(),
-            "--json".into(),
-        ];
-        for (k, v) in answers {
-            args.push("--answer".into());
-            args.push(format!("{k}={v}"));
-        }
-        let out = self.cmd(Path::new(BIN)).args(&args).output().unwrap();
-        let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-        (out, v)
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.ecsdrill(&["sandbox", "down"]);
-    }
-}
-
-fn failed_ids(v: &serde_json::Value) -> Vec<String> {
-    v["checks"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|c| c["passed"] == false)
-                .map(|c| {
-                    format!(
-                        "{}: {}",
-                        c["id"].as_str().unwrap_or(""),
-                        c["message"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use labenv::{BIN, Env, failed_ids, http_post, text};
 
 /// Sets up a read-only IAM user in the sandbox and turns IAM enforcement on; labs then
 /// run against the sandbox as if it were an AWS account (`sandbox use aws`).
@@ -237,26 +45,8 @@ aws iam create-access-key --user-name checker --query 'AccessKey.[AccessKeyId,Se
     );
 }
 
-/// A POST to the sandbox on loopback (moto's own API), answered as text.
-fn http_post(endpoint: &str, path: &str, body: &str) -> String {
-    use std::io::{Read, Write};
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut r = String::new();
-    s.read_to_string(&mut r).unwrap();
-    r
-}
-
 fn run_lab(id: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/labs/{id}.yaml"));
-    let sol: Solution = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(sol.lab, id);
+    let sol = labenv::solution(id);
     assert!(sol.wrong.len() >= 2, "{id}: at least two wrong solutions");
     let env = Env::new(id);
 
@@ -311,6 +101,10 @@ fn run_lab(id: &str) {
         failed_ids(&v),
         text(&out.stderr)
     );
+    // On a fresh sandbox the answers read from the live state are the fixed ones.
+    for (q, live) in env.answers(&sol) {
+        assert_eq!(live, sol.answers[&q], "{id}: live answer to {q}");
+    }
     let status = env.ecsdrill(&["lab", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     let row = list
@@ -411,8 +205,9 @@ fn run_lab(id: &str) {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert!(
         out.status.success() && v["passed"] == true,
-        "{id}: checks with the read-only policy under IAM enforcement: {:#?}\n{}",
+        "{id}: checks with the read-only policy under IAM enforcement: {:#?}\n{}{}",
         failed_ids(&v),
+        text(&out.stdout),
         text(&out.stderr)
     );
     // The enforcement is real: the same credentials may not write.

@@ -1,0 +1,337 @@
+//! What the lab tests share (tests/labs.rs, tests/journey.rs): a sandbox of its own per test
+//! (sharing one installed Python environment), the real `aws` CLI pointed at it, `ecsdrill`
+//! in a hermetic home, and the reference solutions of tests/labs/ID.yaml.
+
+#![allow(dead_code)] // each test binary uses a part of it
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ecsdrill");
+static INSTALL: Mutex<bool> = Mutex::new(false);
+
+pub fn tmp() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+pub fn shared_home() -> PathBuf {
+    tmp().join("sandbox-home")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A lab's reference solution and typical wrong ones (tests/labs/ID.yaml).
+#[derive(Deserialize)]
+pub struct Solution {
+    pub lab: String,
+    pub solution: String,
+    /// The answers to the lab's questions on a fresh sandbox.
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+    /// Shell commands that print an answer from the live state, as a learner finds it, for
+    /// answers that differ on a sandbox other labs have used (revisions, IPs, counts). On a
+    /// fresh sandbox each must print the answer in `answers`.
+    #[serde(default)]
+    pub live: BTreeMap<String, String>,
+    #[serde(default)]
+    pub wrong: Vec<Wrong>,
+}
+
+#[derive(Deserialize)]
+pub struct Wrong {
+    pub name: String,
+    pub script: String,
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+    pub fails: Vec<String>,
+    pub message: Option<String>,
+}
+
+pub fn solution(id: &str) -> Solution {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/labs/{id}.yaml"));
+    let sol: Solution = serde_saphyr::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(sol.lab, id);
+    sol
+}
+
+/// The labs in learning-path order (sandbox/labs/NN-ID.yaml).
+pub fn lab_ids() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox/labs");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|n| {
+            n.trim_end_matches(".yaml")
+                .split_once('-')
+                .unwrap()
+                .1
+                .to_string()
+        })
+        .collect()
+}
+
+/// Installs the sandbox's Python environment once per test binary (a no-op when an earlier
+/// run installed the same pins).
+pub fn install() {
+    let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if !*done {
+        let out = Command::new(BIN)
+            .args(["sandbox", "install"])
+            .env("ECSDRILL_SANDBOX_HOME", shared_home())
+            .env("HOME", shared_home())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "install: {}", text(&out.stderr));
+        *done = true;
+    }
+}
+
+/// A sandbox home of its own for one test, sharing the installed Python environment.
+pub fn new_home(name: &str) -> PathBuf {
+    install();
+    let home = tmp().join(format!("lab-{name}"));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    for entry in ["venv", "server"] {
+        std::os::unix::fs::symlink(shared_home().join(entry), home.join(entry)).unwrap();
+    }
+    std::fs::copy(
+        shared_home().join("install.json"),
+        home.join("install.json"),
+    )
+    .unwrap();
+    home
+}
+
+/// A sandbox of its own for one test (manual clock), and a hermetic home for `ecsdrill`.
+pub struct Env {
+    pub home: PathBuf,
+    pub work: tempfile::TempDir,
+    pub endpoint: String,
+}
+
+impl Env {
+    pub fn new(name: &str) -> Env {
+        let mut env = Env {
+            home: new_home(name),
+            work: tempfile::tempdir().unwrap(),
+            endpoint: String::new(),
+        };
+        env.up();
+        env
+    }
+
+    /// `sandbox up --clock manual`, and the endpoint it answers at.
+    pub fn up(&mut self) {
+        let out = self.ecsdrill(&["sandbox", "up", "--clock", "manual"]);
+        assert!(out.status.success(), "up: {}", text(&out.stderr));
+        let out = self.ecsdrill(&["sandbox", "status", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        self.endpoint = v["endpoint"].as_str().unwrap().to_string();
+    }
+
+    pub fn cmd(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        let data = self.work.path().join("data");
+        c.env("ECSDRILL_SANDBOX_HOME", &self.home)
+            .env("HOME", self.work.path())
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_CACHE_HOME", self.work.path().join("cache"))
+            .env("XDG_CONFIG_HOME", self.work.path().join("config"))
+            .env("ECSDRILL_DB", self.work.path().join("progress.db"))
+            .env("ECSDRILL_NOW", "2026-11-22T10:00:00+00:00")
+            .env("AWS_CONFIG_FILE", self.work.path().join("aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.work.path().join("aws-credentials"),
+            )
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn ecsdrill(&self, args: &[&str]) -> Output {
+        self.cmd(Path::new(BIN)).args(args).output().unwrap()
+    }
+
+    /// `ecsdrill ARGS` that must succeed; its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.ecsdrill(args);
+        assert!(
+            out.status.success(),
+            "ecsdrill {}: {}{}",
+            args.join(" "),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs a script with `aws` pointed at the sandbox and `ecsdrill` on PATH.
+    pub fn script(&self, script: &str) -> Output {
+        let env_out = self.ecsdrill(&["sandbox", "env"]);
+        let mut c = self.cmd(Path::new("/bin/bash"));
+        for line in text(&env_out.stdout).lines() {
+            if let Some((k, v)) = line
+                .strip_prefix("export ")
+                .and_then(|kv| kv.split_once('='))
+            {
+                c.env(k, v.trim_matches('\''));
+            }
+        }
+        let bin_dir = Path::new(BIN).parent().unwrap();
+        let path = format!(
+            "{}:{}:/usr/bin:/bin",
+            bin_dir.display(),
+            self.home.join("venv/bin").display()
+        );
+        c.env("PATH", path)
+            .args(["-euo", "pipefail", "-c", script])
+            .output()
+            .unwrap()
+    }
+
+    /// A script that must succeed; its stdout, trimmed.
+    pub fn run(&self, what: &str, script: &str) -> String {
+        let out = self.script(script);
+        assert!(
+            out.status.success(),
+            "{what}: script failed: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout).trim().to_string()
+    }
+
+    pub fn fresh(&self) {
+        let _ = std::fs::remove_file(self.work.path().join("progress.db"));
+        let out = self.ecsdrill(&["sandbox", "reset"]);
+        assert!(out.status.success(), "reset: {}", text(&out.stderr));
+    }
+
+    pub fn start(&self, lab: &str) {
+        let out = self.ecsdrill(&["lab", "start", lab]);
+        assert!(
+            out.status.success(),
+            "lab start {lab}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+
+    pub fn check(
+        &self,
+        lab: &str,
+        answers: &BTreeMap<String, String>,
+    ) -> (Output, serde_json::Value) {
+        let mut args = vec![
+            "lab".to_string(),
+            "check".into(),
+            lab.into(),
+            "--json".into(),
+        ];
+        for (k, v) in answers {
+            args.push("--answer".into());
+            args.push(format!("{k}={v}"));
+        }
+        let out = self.cmd(Path::new(BIN)).args(&args).output().unwrap();
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out, v)
+    }
+
+    /// The answers of a solution, those in `live` read from the sandbox now.
+    pub fn answers(&self, sol: &Solution) -> BTreeMap<String, String> {
+        let mut answers = sol.answers.clone();
+        for (q, script) in &sol.live {
+            let got = self.run(&format!("{} / live answer {q}", sol.lab), script);
+            answers.insert(q.clone(), got);
+        }
+        answers
+    }
+
+    /// `lab check` with the solution's answers must pass.
+    pub fn passes(&self, sol: &Solution, when: &str) {
+        let answers = self.answers(sol);
+        let (out, v) = self.check(&sol.lab, &answers);
+        assert!(
+            out.status.success() && v["passed"] == true,
+            "{} ({when}): the reference solution must pass: {:#?}\n{}",
+            sol.lab,
+            failed_ids(&v),
+            text(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.ecsdrill(&["sandbox", "down"]);
+    }
+}
+
+/// `id: message` of each check that failed.
+pub fn failed_ids(v: &serde_json::Value) -> Vec<String> {
+    v["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["passed"] == false)
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c["id"].as_str().unwrap_or(""),
+                        c["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A POST to the sandbox on loopback (moto's own API or the control API), answered as text.
+pub fn http_post(endpoint: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).unwrap();
+    r
+}
+
+/// A GET on the sandbox's loopback endpoint, answered as text.
+pub fn http_get(endpoint: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).unwrap();
+    r
+}
