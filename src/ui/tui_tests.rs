@@ -598,3 +598,23 @@ fn plain_text_keeps_whole_paragraphs_and_code_verbatim() {
         "The service is turned off and nothing running.\n\n  aws ecs list-tasks \\\n    --cluster prod"
     );
 }
+
+#[test]
+fn tiny_terminals_never_panic() {
+    let q = question(card("ecr-vs-ecs-docker-hub-pull-cost"));
+    let reply = Reply::Choice(vec![0]);
+    let fb = feedback(&q, &reply, false, Rating::Again);
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23)] {
+        let mut st = AskState::new(&q);
+        st.help = true;
+        let mut t = terminal(w, h);
+        t.draw(|f| draw_ask(f, &q, &mut st, COLOR, Some("notice")))
+            .unwrap();
+        let mut vs = VerdictState {
+            scroll: 500,
+            help: true,
+        };
+        t.draw(|f| draw_verdict(f, &q, &fb, &mut vs, NO_COLOR))
+            .unwrap();
+    }
+}
