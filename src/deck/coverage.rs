@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::cues::{LONGEST_KEY_BAR, LONGEST_KEY_MIN_CARDS, LongestKey, key_length_rank};
 use super::{Catalog, Kind, LoadOptions, Stage, load_catalog};
 
 fn shipped() -> Catalog {
@@ -146,6 +147,44 @@ fn every_card_is_explained_and_sourced_from_aws() {
         );
     }
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+/// Length must not give the answer away: in at most 35 % of the single-answer choice cards
+/// is the key the longest option, overall and in each deck (a deck with fewer than
+/// `LONGEST_KEY_MIN_CARDS` such cards is judged only in the overall share). Nor may the cue
+/// just move to another place: no length rank (longest, second-longest, ...) holds more
+/// than 45 % of the keys, where four options give 25 % each by chance.
+#[test]
+fn the_key_is_not_given_away_by_its_length() {
+    let c = shipped();
+    let all = LongestKey::of(&c.cards);
+    assert!(
+        all.share() <= LONGEST_KEY_BAR,
+        "the key is the longest option in {}: {}",
+        all.describe(),
+        all.longest.join(", ")
+    );
+    for d in &c.decks {
+        let m = LongestKey::of(c.cards.iter().filter(|card| card.deck == d.id));
+        assert!(
+            m.cards < LONGEST_KEY_MIN_CARDS || m.share() <= LONGEST_KEY_BAR,
+            "deck {}: the key is the longest option in {}: {}",
+            d.id,
+            m.describe(),
+            m.longest.join(", ")
+        );
+    }
+    let mut ranks = [0usize; 9];
+    for r in c.cards.iter().filter_map(key_length_rank) {
+        ranks[r] += 1;
+    }
+    for (rank, &n) in ranks.iter().enumerate().skip(1) {
+        assert!(
+            n as f64 <= 0.45 * all.cards as f64,
+            "the key is option number {rank} by length in {n} of {} single-answer cards",
+            all.cards
+        );
+    }
 }
 
 /// The README table: one row per topic with card counts by kind.

@@ -34,6 +34,25 @@ pub fn key_is_longest(card: &Card) -> bool {
         .all(|o| len(&o.text) < len(&key.text))
 }
 
+/// Where the key stands when the options are sorted longest first: 1 when no option is
+/// longer than the key (ties go to the key), 2 when one is, and so on. `None` unless the
+/// card has a single answer. Catches the cue that de-cueing by lengthening one distractor
+/// leaves behind: the key is then the second-longest option.
+pub fn key_length_rank(card: &Card) -> Option<usize> {
+    if !single_answer(card) {
+        return None;
+    }
+    let len = |s: &str| s.chars().count();
+    let key = len(&card.options.iter().find(|o| o.correct)?.text);
+    Some(
+        1 + card
+            .options
+            .iter()
+            .filter(|o| !o.correct && len(&o.text) > key)
+            .count(),
+    )
+}
+
 /// How many single-answer choice cards a set has, and which of them have the longest key.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LongestKey {
@@ -104,8 +123,10 @@ pub fn longest_key_warnings<'a>(
             line,
             column,
             message: format!(
-                "the correct option is the longest in {} (above {:.0} %), so length gives the answer away; make the distractors as specific as the key, or tighten the key, in: {}",
-                m.describe(),
+                "the correct option is the longest in {} of {} single-answer choice cards ({:.0} %, above {:.0} %), so length gives the answer away; make the distractors as specific as the key, or tighten the key, in: {}",
+                m.longest.len(),
+                m.cards,
+                m.share() * 100.0,
                 LONGEST_KEY_BAR * 100.0,
                 m.longest.join(", ")
             ),
@@ -159,9 +180,18 @@ mod tests {
             "f",
             &[("éé", true), ("abc", false)]
         )));
+        assert_eq!(
+            key_length_rank(&choice(
+                "r",
+                "f",
+                &[("kk", true), ("long", false), ("k", false)]
+            )),
+            Some(2)
+        );
         // several correct options: not a single-answer card
         let multi = choice("e", "f", &[("long one", true), ("x", true), ("y", false)]);
         assert!(!single_answer(&multi) && !key_is_longest(&multi));
+        assert_eq!(key_length_rank(&multi), None);
         let mut recall = sample_card("r", "t", Kind::Recall);
         recall.answer = Some("a".into());
         assert!(!single_answer(&recall));
@@ -192,7 +222,7 @@ mod tests {
         assert_eq!((w[0].line, w[0].column), (2, 7));
         assert!(
             w[0].message
-                .contains("2 of 4 single-answer choice cards (50 %)")
+                .contains("2 of 4 single-answer choice cards (50 %, above 35 %)")
                 && w[0].message.ends_with("in: a1, a2"),
             "{}",
             w[0].message

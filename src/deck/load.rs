@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Location;
 
 use super::raw::{self, RawDeck, RawMisconceptions, RawTopics, Reporter};
-use super::{Card, DeckInfo, Diagnostic, Misconception, Topic};
+use super::{Card, DeckInfo, Diagnostic, Misconception, Topic, cues};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_decks.rs"));
 
@@ -348,6 +348,24 @@ fn assemble(sources: &[Source]) -> Result<Catalog, Vec<Diagnostic>> {
         }
     }
 
+    // Answer cues, per deck file: a warning, never an error.
+    let id_at: HashMap<(&str, &str), (u64, u64)> = cards
+        .iter()
+        .map(|(c, _)| {
+            let at = (c.id_at.line().max(1), c.id_at.column().max(1));
+            ((c.card.origin.as_str(), c.card.id.as_str()), at)
+        })
+        .collect();
+    diags.extend(cues::longest_key_warnings(
+        cards.iter().map(|(c, _)| &c.card),
+        |card| {
+            id_at
+                .get(&(card.origin.as_str(), card.id.as_str()))
+                .copied()
+                .unwrap_or((1, 1))
+        },
+    ));
+
     let (warnings, errors): (Vec<Diagnostic>, Vec<Diagnostic>) =
         diags.into_iter().partition(|d| d.warning);
     if !errors.is_empty() {
@@ -523,5 +541,48 @@ mod tests {
         assert_eq!(super::super::did_you_mean("iam", &known), Some("iam-roles"));
         assert_eq!(super::super::did_you_mean("kubernetes", &known), None);
         assert_eq!(super::super::did_you_mean("ta", &known), None);
+    }
+
+    /// A deck whose keys are mostly the longest option loads, with one warning that names
+    /// the file, the share and the cards; a fair deck gets none.
+    #[test]
+    fn a_deck_whose_keys_are_the_longest_option_gets_a_warning() {
+        let choice = |id: &str, key: &str, other: &str| {
+            format!(
+                "  - id: {id}\n    topic: cluster\n    kind: choice\n    prompt: p\n    options:\n      - text: {key}\n        correct: true\n      - text: {other}\n      - text: x\n    explanation: e\n    sources: [https://docs.aws.amazon.com/x]\n"
+            )
+        };
+        let deck = |cards: &[String]| {
+            format!(
+                "format_version: 1\nid: cued\ntitle: T\ncards:\n{}",
+                cards.concat()
+            )
+        };
+        let cued = deck(&[
+            choice("c1", "the long and detailed key", "short"),
+            choice("c2", "the long and detailed key", "short"),
+            choice("c3", "key", "a longer distractor"),
+            choice("c4", "the long and detailed key", "short"),
+        ]);
+        let c = check_sources(vec![user("/u/cued.yaml", &cued)]).unwrap();
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        let w = &c.warnings[0];
+        assert!(w.warning);
+        assert_eq!((w.file.as_str(), w.line, w.column), ("/u/cued.yaml", 5, 9));
+        assert!(
+            w.message
+                .contains("longest in 3 of 4 single-answer choice cards (75 %, above 35 %)")
+                && w.message.ends_with("in: c1, c2, c4"),
+            "{}",
+            w.message
+        );
+        let fair = deck(&[
+            choice("c1", "the long and detailed key", "short"),
+            choice("c2", "key", "a longer distractor"),
+            choice("c3", "key", "a longer distractor"),
+            choice("c4", "key", "a longer distractor"),
+        ]);
+        let c = check_sources(vec![user("/u/fair.yaml", &fair)]).unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 }
