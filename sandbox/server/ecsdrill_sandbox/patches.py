@@ -30,7 +30,7 @@ from moto.elbv2 import models as elbv2_models
 from moto.elbv2.models import elbv2_backends
 from moto.ec2 import ec2_backends
 
-from . import iam_eval, validation
+from . import iam_eval, iam_sim, validation
 from . import messages as M
 from .network import default_security_group
 from .scheduler import SimTask
@@ -525,5 +525,6 @@ def install(sim) -> None:
     aas_responses.ApplicationAutoScalingResponse.describe_scaling_activities = describe_scaling_activities
     ecr_models.Image.get_image_size_in_bytes = image_size
     ecr_models.ECRBackend.put_image = put_image
+    iam_sim.install()  # IAM SimulatePrincipalPolicy, which moto lacks
     # moto's ECS Task must never advance its own status (the simulation owns it)
     ecs_models.Task.advance = lambda self: None
