@@ -311,6 +311,43 @@ async fn iam(c: &Clients, action: &str, p: &P<'_>) -> Result<Value, Failure> {
                 "PolicyDocument": policy_document(out.policy_document()),
             }))
         }
+        "iam:SimulatePrincipalPolicy" => {
+            let out = c
+                .iam
+                .simulate_principal_policy()
+                .set_policy_source_arn(p.s("PolicySourceArn"))
+                .set_action_names(p.l("ActionNames"))
+                .set_resource_arns(p.l("ResourceArns"))
+                .send()
+                .await
+                .map_err(|e| Failure::from_sdk(action, e))?;
+            let list: Vec<Value> = out
+                .evaluation_results()
+                .iter()
+                .map(|r| {
+                    let matched: Vec<Value> = r
+                        .matched_statements()
+                        .iter()
+                        .map(|m| {
+                            obj([
+                                ("SourcePolicyId", json!(m.source_policy_id())),
+                                (
+                                    "SourcePolicyType",
+                                    json!(m.source_policy_type().map(|t| t.as_str())),
+                                ),
+                            ])
+                        })
+                        .collect();
+                    obj([
+                        ("EvalActionName", json!(r.eval_action_name())),
+                        ("EvalResourceName", json!(r.eval_resource_name())),
+                        ("EvalDecision", json!(r.eval_decision().as_str())),
+                        ("MatchedStatements", Value::Array(matched)),
+                    ])
+                })
+                .collect();
+            Ok(json!({"EvaluationResults": list, "IsTruncated": out.is_truncated()}))
+        }
         _ => Err(Failure::Other(format!(
             "`{action}` is not a read ecsdrill knows"
         ))),

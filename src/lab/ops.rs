@@ -99,6 +99,17 @@ pub static READ_OPS: &[ReadOp] = &[
         required: &["RoleName", "PolicyName"],
     },
     ReadOp {
+        // IAM's policy simulator: read-only in AWS (it evaluates, it changes nothing). A check
+        // asks what a role may do (actions on resources), not how its policies are written.
+        action: "iam:SimulatePrincipalPolicy",
+        params: &[
+            ("PolicySourceArn", Str),
+            ("ActionNames", StrList),
+            ("ResourceArns", StrList),
+        ],
+        required: &["PolicySourceArn", "ActionNames"],
+    },
+    ReadOp {
         // Without decryption: a check sees the parameter's type and version, never a secret.
         action: "ssm:GetParameter",
         params: &[("Name", Str)],
@@ -168,6 +179,19 @@ pub static READ_OPS: &[ReadOp] = &[
     },
 ];
 
+/// Operations that only read although their names do not say Describe/List/Get.
+pub const READ_ONLY_SIMULATIONS: &[&str] = &["iam:SimulatePrincipalPolicy"];
+
+/// Whether an IAM action (no wildcard) only reads: Describe/List/Get, or a simulation.
+pub fn is_read_only_action(action: &str) -> bool {
+    let name = action.split_once(':').map_or(action, |(_, n)| n);
+    !action.contains('*')
+        && (["Describe", "List", "Get"]
+            .iter()
+            .any(|p| name.starts_with(p))
+            || READ_ONLY_SIMULATIONS.contains(&action))
+}
+
 pub fn read_op(action: &str) -> Option<&'static ReadOp> {
     READ_OPS.iter().find(|op| op.action == action)
 }
@@ -202,11 +226,9 @@ mod tests {
     #[test]
     fn every_read_is_a_read() {
         for op in READ_OPS {
-            let (_, name) = op.action.split_once(':').unwrap();
+            assert!(op.action.contains(':'), "{}", op.action);
             assert!(
-                ["Describe", "List", "Get"]
-                    .iter()
-                    .any(|p| name.starts_with(p)),
+                is_read_only_action(op.action),
                 "{} is not a read",
                 op.action
             );
