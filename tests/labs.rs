@@ -167,7 +167,16 @@ fn run_lab(id: &str) {
         );
     }
 
-    // The same checks, read-only: IAM enforced, the checker policy only, as an AWS account.
+    // The same checks, read-only: IAM enforced, the checker policy only, as an AWS account
+    // whose private subnets are given with `--subnet` (as a learner does once).
+    let out = env.script(
+        "aws ec2 describe-subnets --filters Name=tag:ecsdrill:tier,Values=private --query 'Subnets[].SubnetId' --output text",
+    );
+    let private: Vec<String> = text(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(private.len(), 2, "{id}: the sandbox's private subnets");
     enforce_read_only(&env);
     let out = env
         .cmd(Path::new(BIN))
@@ -182,6 +191,7 @@ fn run_lab(id: &str) {
             "--account",
             "123456789012",
         ])
+        .args(private.iter().flat_map(|p| ["--subnet", p.as_str()]))
         .env("AWS_ENDPOINT_URL", &env.endpoint)
         .output()
         .unwrap();

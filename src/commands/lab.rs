@@ -82,6 +82,7 @@ fn connect(target: &Target) -> Result<Conn> {
                     account: crate::sandbox::ACCOUNT.into(),
                     region: crate::sandbox::REGION.into(),
                     lab_started: 0.0,
+                    private_subnets: vec![],
                 },
             })
         }
@@ -95,6 +96,7 @@ fn connect(target: &Target) -> Result<Conn> {
                     account,
                     region: region.clone(),
                     lab_started: 0.0,
+                    private_subnets: vec![],
                 },
             })
         }
@@ -102,6 +104,36 @@ fn connect(target: &Target) -> Result<Conn> {
 }
 
 impl Conn {
+    /// The subnets tasks belong in: the sandbox's private subnets (no route to the internet
+    /// gateway), or the subnets given with `sandbox use aws --subnet`.
+    fn private_subnets(&self, target: &Target) -> Result<Vec<String>> {
+        match (target, &self.sandbox) {
+            (Target::Local, Some(sb)) => {
+                let endpoint = sb.endpoint()?;
+                let (_, text) =
+                    crate::sandbox::request(&endpoint, "GET", "/_ecsdrill/network", None)?;
+                let v: serde_json::Value = serde_json::from_str(&text)?;
+                Ok(v["private_subnets"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default())
+            }
+            (Target::Aws { subnets, .. }, _) if !subnets.is_empty() => Ok(subnets.clone()),
+            (Target::Aws { .. }, _) => Err(UserError::env(
+                "this lab checks that tasks run in your private subnets, and ecsdrill does not know them",
+            )
+            .with_hint(
+                "give them once: `ecsdrill sandbox use aws ... --subnet subnet-aaa --subnet subnet-bbb`",
+            )
+            .into()),
+            _ => Ok(vec![]),
+        }
+    }
+
     /// Now in the target's clock, in epoch seconds: the sandbox's simulated time (which ECS
     /// timestamps there follow), or this machine's, a little early, for an AWS account.
     fn now(&self) -> Result<f64> {
@@ -429,6 +461,9 @@ fn check(
         .setting(&started_key(target, lab.id()))?
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.0);
+    if lab.queries_use("private_subnets") {
+        conn.vars.private_subnets = conn.private_subnets(target)?;
+    }
     let results = conn
         .aws
         .read_all(lab, &conn.vars)

@@ -231,7 +231,19 @@ pub fn expected_answer(
     (!v.is_null()).then_some(v)
 }
 
-/// Whether the learner's reply is the answer the live state gives.
+/// A reply as typed, without the spaces, quotes or backticks around it: identifiers compare
+/// character for character after this.
+fn bare(reply: &str) -> &str {
+    reply
+        .trim()
+        .trim_matches(|c: char| c == '`' || c == '"' || c == '\'')
+        .trim()
+}
+
+/// Whether the learner's reply is the answer the live state gives. Prose (`text`,
+/// `error-name`) is normalised and allows one typo on long answers; identifiers (`tail`,
+/// `any-of`, `identifier`: digests, ARNs, IPs, ids) and numbers compare exactly, since an
+/// identifier one character off names something else.
 pub fn answer_matches(kind: AnswerKind, expected: &Value, reply: &str) -> bool {
     let reply_norm = normalize(reply);
     if reply_norm.is_empty() {
@@ -242,34 +254,34 @@ pub fn answer_matches(kind: AnswerKind, expected: &Value, reply: &str) -> bool {
         want == reply_norm
             || (want.chars().count() >= 12 && crate::grade::within_edits(&want, &reply_norm, 1))
     };
+    let exact = bare(reply);
+    let same_number = |v: &Value| {
+        parse_number(reply)
+            .zip(v.as_f64())
+            .is_some_and(|(a, b)| (a - b).abs() < 1e-9)
+    };
     match kind {
-        AnswerKind::Number => match (expected.as_f64(), parse_number(reply)) {
-            (Some(want), Some(got)) => (want - got).abs() < 1e-9,
-            _ => false,
-        },
+        AnswerKind::Number => same_number(expected),
         AnswerKind::Text => expected.as_str().is_some_and(text_matches),
         AnswerKind::ErrorName => expected.as_str().is_some_and(|s| {
             text_matches(s)
                 || s.split_once(':')
                     .is_some_and(|(name, _)| text_matches(name))
         }),
+        AnswerKind::Identifier => expected.as_str().is_some_and(|s| s == exact),
         AnswerKind::Tail => expected.as_str().is_some_and(|s| {
-            text_matches(s)
+            s == exact
                 || s.char_indices()
                     .filter(|(_, c)| *c == '/' || *c == ':')
-                    .any(|(i, _)| normalize(&s[i + 1..]) == reply_norm)
+                    .any(|(i, _)| &s[i + 1..] == exact)
         }),
         AnswerKind::AnyOf => match expected {
             Value::Array(items) => items.iter().any(|v| match v {
-                Value::String(s) => text_matches(s),
-                other => parse_number(reply)
-                    .zip(other.as_f64())
-                    .is_some_and(|(a, b)| (a - b).abs() < 1e-9),
+                Value::String(s) => s == exact,
+                other => same_number(other),
             }),
-            Value::String(s) => text_matches(s),
-            other => parse_number(reply)
-                .zip(other.as_f64())
-                .is_some_and(|(a, b)| (a - b).abs() < 1e-9),
+            Value::String(s) => s == exact,
+            other => same_number(other),
         },
     }
 }
@@ -443,5 +455,62 @@ mod tests {
             &json!(["web:2"]),
             "web:2"
         ));
+    }
+
+    /// Identifiers one character off name something else: no typo tolerance (issue 13).
+    #[test]
+    fn identifiers_and_numbers_compare_exactly() {
+        let digest = "sha256:6b1f9e0c2d3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c";
+        let wrong_digest =
+            "sha256:6b1f9e0c2d3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9d";
+        assert!(answer_matches(AnswerKind::Tail, &json!(digest), digest));
+        assert!(answer_matches(
+            AnswerKind::Tail,
+            &json!(digest),
+            &format!(" `{digest}` ")
+        ));
+        assert!(answer_matches(
+            AnswerKind::Tail,
+            &json!(digest),
+            &digest[7..]
+        ));
+        assert!(!answer_matches(
+            AnswerKind::Tail,
+            &json!(digest),
+            wrong_digest
+        ));
+        assert!(!answer_matches(
+            AnswerKind::Tail,
+            &json!(digest),
+            &wrong_digest[7..]
+        ));
+        assert!(!answer_matches(
+            AnswerKind::Tail,
+            &json!(digest),
+            &digest.to_uppercase()
+        ));
+        let ips = json!(["172.31.96.21"]);
+        assert!(answer_matches(AnswerKind::AnyOf, &ips, "172.31.96.21"));
+        assert!(!answer_matches(AnswerKind::AnyOf, &ips, "172.31.96.22"));
+        assert!(!answer_matches(AnswerKind::AnyOf, &ips, "172.31.96.2"));
+        assert!(!answer_matches(AnswerKind::AnyOf, &ips, "172 31 96 21"));
+        let uri = json!("123456789012.dkr.ecr.us-east-1.amazonaws.com/web");
+        assert!(answer_matches(
+            AnswerKind::Identifier,
+            &uri,
+            uri.as_str().unwrap()
+        ));
+        assert!(!answer_matches(
+            AnswerKind::Identifier,
+            &uri,
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/wep"
+        ));
+        assert!(!answer_matches(AnswerKind::Identifier, &uri, "web"));
+        let arn = json!("arn:aws:iam::123456789012:role/ecsdrill-exec");
+        assert!(answer_matches(AnswerKind::Tail, &arn, "ecsdrill-exec"));
+        assert!(!answer_matches(AnswerKind::Tail, &arn, "ecsdrill-exek"));
+        assert!(!answer_matches(AnswerKind::Number, &json!(1), "2"));
+        assert!(!answer_matches(AnswerKind::Number, &json!(10), "1"));
+        assert!(answer_matches(AnswerKind::Number, &json!(1), "1.0"));
     }
 }

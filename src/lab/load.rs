@@ -233,7 +233,7 @@ fn lint_query(q: &str, at: Location, rep: &mut Reporter) {
     if q.contains("${") {
         rep.error(
             at,
-            "a query may use only ${account}, ${region}, ${ecr} and ${lab_started}",
+            "a query may use only ${account}, ${region}, ${ecr}, ${lab_started} and ${private_subnets}",
         );
     }
     if let Err(e) = jmespath::compile(&q) {

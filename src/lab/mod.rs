@@ -141,11 +141,14 @@ pub enum AnswerKind {
     /// The text, or only its part before the first colon (an error's name).
     ErrorName,
     Number,
-    /// The query gives a list; any element is right.
+    /// The query gives a list; any element is right, character for character (the lists
+    /// are of identifiers: IPs, target ids).
     AnyOf,
-    /// An ARN or name: the whole, or any tail after a `/` or `:` (`web:2` for a task
-    /// definition ARN ending in `task-definition/web:2`).
+    /// An ARN, digest or name: the whole, or any tail after a `/` or `:` (`web:2` for a task
+    /// definition ARN ending in `task-definition/web:2`), character for character.
     Tail,
+    /// An identifier (a URI, an id): character for character, no typo allowed.
+    Identifier,
 }
 
 /// What a setup creates. Names may use `${account}`, `${region}` and `${ecr}` (the
@@ -238,6 +241,25 @@ impl Lab {
             .flat_map(|(i, s)| s.value.hints.iter().map(move |h| (i, h.as_str())))
     }
 
+    /// Whether a query of this lab (a check's, a question's, a read's `with` or
+    /// `missing_when`) uses `${NAME}`; a variable that costs a call is only looked up then.
+    pub fn queries_use(&self, name: &str) -> bool {
+        let var = format!("${{{name}}}");
+        let reads = self.reads.values().flat_map(|r| {
+            r.value
+                .with
+                .values()
+                .map(|w| w.value.as_str())
+                .chain(r.value.missing_when.iter().map(|m| m.value.as_str()))
+        });
+        let checks = self.checks.iter().map(|c| c.value.query.value.as_str());
+        let questions = self.questions.iter().map(|q| q.value.query.value.as_str());
+        reads
+            .chain(checks)
+            .chain(questions)
+            .any(|q| q.contains(&var))
+    }
+
     pub fn needs_local_sandbox(&self) -> bool {
         self.setup
             .iter()
@@ -245,13 +267,18 @@ impl Lab {
     }
 }
 
-/// `${account}`, `${region}`, `${ecr}` and `${lab_started}` in a lab's strings and queries.
+/// `${account}`, `${region}`, `${ecr}`, `${lab_started}` and `${private_subnets}` in a lab's
+/// strings and queries.
 pub struct Vars {
     pub account: String,
     pub region: String,
     /// When `lab start` finished, in epoch seconds of the target's clock (the sandbox's
     /// simulated time), as ECS timestamps are; 0 when the lab was not started here.
     pub lab_started: f64,
+    /// The subnets without a route to an internet gateway that tasks belong in: the
+    /// sandbox's private subnets, or the subnets given for an AWS account. Looked up only for
+    /// a lab whose queries use it (`Lab::queries_use`); in a query it is a JSON list.
+    pub private_subnets: Vec<String>,
 }
 
 impl Vars {
@@ -261,6 +288,7 @@ impl Vars {
             account: "123456789012".into(),
             region: "us-east-1".into(),
             lab_started: 0.0,
+            private_subnets: vec!["subnet-0a".into(), "subnet-0b".into()],
         }
     }
 
@@ -275,6 +303,10 @@ impl Vars {
         .replace("${account}", &self.account)
         .replace("${region}", &self.region)
         .replace("${lab_started}", &self.lab_started.to_string())
+        .replace(
+            "${private_subnets}",
+            &serde_json::to_string(&self.private_subnets).unwrap_or_else(|_| "[]".into()),
+        )
     }
 
     pub fn expand_json(&self, v: &serde_json::Value) -> serde_json::Value {
