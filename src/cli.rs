@@ -184,6 +184,9 @@ pub enum LabCommand {
         /// Answer a question without being asked: ID=TEXT (repeatable)
         #[arg(long = "answer", value_name = "ID=TEXT")]
         answers: Vec<String>,
+        /// When a check fails, schedule the cards that teach it for today without asking
+        #[arg(long)]
+        schedule_cards: bool,
     },
     /// The next hint of a lab
     Hint { id: Option<String> },

@@ -83,6 +83,9 @@ pub struct Candidates {
     pub reviews: Vec<(String, String, i64)>,
     /// Unseen cards in deck order: (id, topic).
     pub fresh: Vec<(String, String)>,
+    /// Unseen cards asked for first (`Store::priority_new_cards`), in that order: they come
+    /// before the other new cards instead of being interleaved across topics.
+    pub priority: Vec<String>,
 }
 
 /// Learning first (oldest due first), then reviews, then new cards up to the limit,
@@ -104,7 +107,14 @@ pub fn order(
             .collect(),
         &topic_order,
     ));
-    let mut fresh = round_robin(c.fresh, &topic_order);
+    let (first, rest): (Vec<_>, Vec<_>) = c
+        .fresh
+        .into_iter()
+        .partition(|(id, _)| c.priority.contains(id));
+    let mut first: Vec<String> = first.into_iter().map(|(id, _)| id).collect();
+    first.sort_by_key(|id| c.priority.iter().position(|p| p == id));
+    let mut fresh = first;
+    fresh.extend(round_robin(rest, &topic_order));
     fresh.truncate(new_allowed as usize);
     out.extend(fresh);
     if let Some(limit) = limit {

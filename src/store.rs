@@ -144,6 +144,20 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// The setting with the unseen cards to introduce first (see [`Store::schedule_cards_now`]).
+const PRIORITY_NEW_KEY: &str = "priority_new_cards";
+/// At most this many are kept; the newest asked for first.
+const PRIORITY_NEW_MAX: usize = 200;
+
+/// What [`Store::schedule_cards_now`] did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Scheduled {
+    /// Studied cards, now due.
+    pub due_now: Vec<String>,
+    /// Unseen cards, introduced first in the next review.
+    pub new_first: Vec<String>,
+}
+
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1039,22 +1053,97 @@ impl Store {
         })
     }
 
-    /// Unseen cards in scope, at most `per_topic` from each topic, in deck order: (id, topic).
+    /// Unseen cards in scope, at most `per_topic` from each topic: (id, topic). The cards
+    /// asked for first ([`Store::priority_new_cards`]) come first, in the order asked, then
+    /// the rest in deck order.
     pub fn new_cards(
         &self,
         per_topic: u32,
         topics: &[String],
         decks: &[String],
     ) -> Result<Vec<(String, String)>> {
-        let (scope, mut args) = scope_sql(topics, decks);
+        let (scope, scope_args) = scope_sql(topics, decks);
+        // `,a,b,`: a card's position in it orders it; 0 (not asked for) sorts after all.
+        let first = format!(",{},", self.priority_new_cards()?.join(","));
         let sql = format!(
             "SELECT id, topic FROM (
-                SELECT c.id, c.topic, c.ord, ROW_NUMBER() OVER (PARTITION BY c.topic ORDER BY c.ord) AS rn
-                FROM catalog_card c WHERE c.seen = 0{scope})
-             WHERE rn <= ? ORDER BY ord"
+                SELECT id, topic, ord, pri, ROW_NUMBER() OVER (PARTITION BY topic ORDER BY pri, ord) AS rn
+                FROM (SELECT c.id, c.topic, c.ord,
+                        COALESCE(NULLIF(instr(?, ',' || c.id || ','), 0), 9223372036854775807) AS pri
+                      FROM catalog_card c WHERE c.seen = 0{scope}))
+             WHERE rn <= ? ORDER BY pri, ord"
         );
-        args.push(Value::Integer(per_topic as i64));
+        let args: Vec<Value> = std::iter::once(Value::Text(first))
+            .chain(scope_args)
+            .chain(std::iter::once(Value::Integer(per_topic as i64)))
+            .collect();
         self.query_all(&sql, &args, |r| Ok((r.get(0)?, r.get(1)?)))
+    }
+
+    /// Unseen cards to introduce before any other in the next review, in order (the list may
+    /// hold cards seen since; `new_cards` skips those).
+    pub fn priority_new_cards(&self) -> Result<Vec<String>> {
+        Ok(self
+            .setting(PRIORITY_NEW_KEY)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    /// Puts cards in front of the next review, in one transaction: a card already studied
+    /// becomes due now (`due_ms = now_ms`); an unseen card is introduced before any other
+    /// new card. `lab check` uses it for the cards that teach a failed check.
+    ///
+    /// Unseen cards go in a short list in `setting` (`priority_new_cards`) that
+    /// [`Store::new_cards`] orders first, rather than by changing `catalog_card.ord`: the
+    /// catalog index is rebuilt whenever the decks change, and would lose it, while a
+    /// setting needs no schema change and a card drops out of it by being seen.
+    pub fn schedule_cards_now(&mut self, ids: &[String], now_ms: i64) -> Result<Scheduled> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| explain(&path, e))?;
+        let mut done = Scheduled::default();
+        let run = |tx: &rusqlite::Transaction, done: &mut Scheduled| -> rusqlite::Result<()> {
+            for id in ids {
+                let n = tx.execute(
+                    "UPDATE card_state SET due_ms = ?2 WHERE card_id = ?1 AND phase != 'new'",
+                    params![id, now_ms],
+                )?;
+                if n > 0 {
+                    done.due_now.push(id.clone());
+                } else if !done.new_first.contains(id) {
+                    done.new_first.push(id.clone());
+                }
+            }
+            if done.new_first.is_empty() {
+                return Ok(());
+            }
+            let old: Vec<String> = tx
+                .query_row(
+                    "SELECT value FROM setting WHERE key = ?1",
+                    params![PRIORITY_NEW_KEY],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            let mut list = done.new_first.clone();
+            list.extend(old.into_iter().filter(|id| !done.new_first.contains(id)));
+            list.truncate(PRIORITY_NEW_MAX);
+            tx.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![
+                    PRIORITY_NEW_KEY,
+                    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+                ],
+            )?;
+            Ok(())
+        };
+        run(&tx, &mut done).map_err(|e| explain(&path, e))?;
+        tx.commit().map_err(|e| explain(&path, e))?;
+        Ok(done)
     }
 
     /// Studied cards in scope due before `limit_ms`.

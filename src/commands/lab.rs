@@ -16,7 +16,8 @@ use crate::aws::{Aws, Target};
 use crate::cli::{LabCommand, UseTarget};
 use crate::error::UserError;
 use crate::lab::eval::{
-    Outcome, evaluate_checks, evaluate_questions, expected_answer, read_missing,
+    Outcome, attach_cards, evaluate_checks, evaluate_questions, expected_answer, failed_cards,
+    read_missing,
 };
 use crate::lab::{Lab, LabSet, Vars};
 use crate::sandbox::Sandbox;
@@ -179,14 +180,27 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
     if let LabCommand::CheckFiles { paths } = cmd {
         return check_files(app, paths);
     }
-    let store = app.store()?;
+    let mut store = app.store()?;
     let target = target(&store)?;
     match cmd {
         LabCommand::List { json } => list(&store, &target, *json),
         LabCommand::Start { id, yes } => start(app, &store, &target, find(&labs()?, id)?, *yes),
-        LabCommand::Check { id, json, answers } => {
-            check(app, &store, &target, id.as_deref(), *json, answers)
-        }
+        LabCommand::Check {
+            id,
+            json,
+            answers,
+            schedule_cards,
+        } => check(
+            app,
+            &mut store,
+            &target,
+            id.as_deref(),
+            CheckOpts {
+                json: *json,
+                schedule_cards: *schedule_cards,
+            },
+            answers,
+        ),
         LabCommand::Hint { id } => hint(&store, &target, id.as_deref()),
         LabCommand::Status => status(&store, &target),
         LabCommand::Reset { id } => {
@@ -209,12 +223,11 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
 }
 
 fn check_files(app: &App, paths: &[std::path::PathBuf]) -> Result<ExitCode> {
-    let catalog = app.catalog()?;
-    let topics = catalog.topics.iter().map(|t| t.id.clone()).collect();
+    let known = crate::lab::Known::of(&app.catalog()?);
     let result = if paths.is_empty() {
-        crate::lab::load_labs(Some(&topics))
+        crate::lab::load_labs(Some(&known))
     } else {
-        crate::lab::check_lab_paths(paths, Some(&topics)).map_err(|e| {
+        crate::lab::check_lab_paths(paths, Some(&known)).map_err(|e| {
             UserError::env(format!("cannot read the lab files: {e}"))
                 .with_hint("pass lab files or directories that exist")
         })?
@@ -429,14 +442,21 @@ fn parse_answers(raw: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
+struct CheckOpts {
+    json: bool,
+    /// Schedule the cards that teach a failed check without asking.
+    schedule_cards: bool,
+}
+
 fn check(
     app: &App,
-    store: &Store,
+    store: &mut Store,
     target: &Target,
     id: Option<&str>,
-    json: bool,
+    opts: CheckOpts,
     answers: &[String],
 ) -> Result<ExitCode> {
+    let json = opts.json;
     let set = labs()?;
     let lab = resolve(&set, store, target, id)?;
     let mut replies = parse_answers(answers)?;
@@ -513,6 +533,7 @@ fn check(
         &conn.vars,
         gone.as_deref(),
     ));
+    attach_cards(lab, &mut outcomes);
     let passed = outcomes.iter().all(|o| o.passed);
     let n_passed = outcomes.iter().filter(|o| o.passed).count();
     let already = store
@@ -528,9 +549,15 @@ fn check(
         checks_total: outcomes.len() as i64,
         detail: serde_json::to_string(&outcomes)?,
     })?;
+    let cards = failed_cards(&outcomes);
+    let now_ms = app.clock.now().timestamp_millis();
     if json {
-        let out =
+        let mut out =
             json!({"lab": lab.id(), "passed": passed, "target": target.key(), "checks": outcomes});
+        if opts.schedule_cards && !cards.is_empty() {
+            let done = store.schedule_cards_now(&cards, now_ms)?;
+            out["scheduled"] = json!({"due_now": done.due_now, "new_first": done.new_first});
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         let (ok, bad) = if app.color {
@@ -549,6 +576,9 @@ fn check(
                 o.id,
                 o.message
             );
+            if !o.cards.is_empty() {
+                println!("    cards that teach it: {}", o.cards.join(", "));
+            }
         }
         println!("{n_passed} of {} passed", outcomes.len());
         if passed {
@@ -565,6 +595,7 @@ fn check(
             println!(
                 "fix what failed and run `ecsdrill lab check` again; `ecsdrill lab hint` helps"
             );
+            offer_cards(app, store, &cards, opts.schedule_cards, now_ms)?;
         }
     }
     Ok(if passed {
@@ -572,6 +603,45 @@ fn check(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// After a failed check: schedules the cards that teach it for today, with `--schedule-cards`
+/// or when the learner says yes in a terminal (plain mode never asks: it would block scripts).
+fn offer_cards(
+    app: &App,
+    store: &mut Store,
+    cards: &[String],
+    flag: bool,
+    now_ms: i64,
+) -> Result<()> {
+    if cards.is_empty() {
+        return Ok(());
+    }
+    let n = cards.len();
+    let what = if n == 1 { "card" } else { "cards" };
+    let yes = flag
+        || (!app.plain
+            && confirm(
+                app.plain,
+                &format!("Schedule the {n} {what} that teach this for today?"),
+            )?);
+    if !yes {
+        if app.plain {
+            println!(
+                "`ecsdrill lab check --schedule-cards` puts the {n} {what} that teach this in your next review"
+            );
+        }
+        return Ok(());
+    }
+    let done = store.schedule_cards_now(cards, now_ms)?;
+    if !done.due_now.is_empty() {
+        println!("due now: {}", done.due_now.join(", "));
+    }
+    if !done.new_first.is_empty() {
+        println!("new, introduced first: {}", done.new_first.join(", "));
+    }
+    println!("scheduled {n} {what} for today: `ecsdrill review` shows them");
+    Ok(())
 }
 
 /// What `lab check` says when the lab's own resources are gone.

@@ -131,6 +131,7 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
         }
         if new_allowed > 0 {
             c.fresh = store.new_cards(new_allowed, &args.topic, &args.deck)?;
+            c.priority = store.priority_new_cards()?;
         }
         queue::order(c, &meta.topics, new_allowed, args.limit)
             .into_iter()

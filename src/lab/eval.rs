@@ -29,6 +29,27 @@ pub struct Outcome {
     /// Whether this is a question (answered by the learner) rather than a check.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub question: bool,
+    /// The card ids that teach what failed (see [`attach_cards`]); empty when it passed.
+    pub cards: Vec<String>,
+}
+
+/// Names, on every failed check and question, the cards that teach it (the check's own
+/// `cards`, else the lab's).
+pub fn attach_cards(lab: &Lab, outcomes: &mut [Outcome]) {
+    for o in outcomes.iter_mut().filter(|o| !o.passed) {
+        o.cards = lab.cards_for(&o.id);
+    }
+}
+
+/// The cards of all failed outcomes, each once, in order.
+pub fn failed_cards(outcomes: &[Outcome]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in outcomes.iter().filter(|o| !o.passed).flat_map(|o| &o.cards) {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
 }
 
 /// Runs a JMESPath expression (already linted) over a JSON value.
@@ -178,6 +199,7 @@ pub fn evaluate_checks(
                     passed: false,
                     message: msg,
                     question: false,
+                    cards: Vec::new(),
                 };
             }
             let Some(ReadResult::Found(data)) = results.get(&c.read.value) else {
@@ -186,6 +208,7 @@ pub fn evaluate_checks(
                     passed: false,
                     message: format!("internal: read `{}` was not made", c.read.value),
                     question: false,
+                    cards: Vec::new(),
                 };
             };
             let expect = expand(&c.expect.value, vars);
@@ -195,6 +218,7 @@ pub fn evaluate_checks(
                     passed: true,
                     message: c.title.clone().unwrap_or_default(),
                     question: false,
+                    cards: Vec::new(),
                 },
                 Ok(found) => Outcome {
                     id,
@@ -206,12 +230,14 @@ pub fn evaluate_checks(
                         show(&found)
                     ),
                     question: false,
+                    cards: Vec::new(),
                 },
                 Err(e) => Outcome {
                     id,
                     passed: false,
                     message: format!("the check's query failed: {e}"),
                     question: false,
+                    cards: Vec::new(),
                 },
             }
         })
@@ -304,6 +330,7 @@ pub fn evaluate_questions(
                 passed,
                 message,
                 question: true,
+                cards: Vec::new(),
             };
             let Some(expected) = expected_answer(q, results, vars) else {
                 let why = missing_message(lab, &q.read.value, results, gone)

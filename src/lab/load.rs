@@ -34,15 +34,32 @@ pub fn embedded_labs() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Loads and lints the embedded labs against the deck topics.
-pub fn load_labs(topics: Option<&BTreeSet<String>>) -> Result<LabSet, Vec<Diagnostic>> {
-    lint(&embedded_labs(), topics)
+/// What labs refer to in the decks: topic ids and card ids, checked when given.
+#[derive(Default)]
+pub struct Known {
+    pub topics: BTreeSet<String>,
+    pub cards: BTreeSet<String>,
+}
+
+impl Known {
+    /// The topic and card ids of a catalog.
+    pub fn of(catalog: &crate::deck::Catalog) -> Known {
+        Known {
+            topics: catalog.topics.iter().map(|t| t.id.clone()).collect(),
+            cards: catalog.cards.iter().map(|c| c.id.clone()).collect(),
+        }
+    }
+}
+
+/// Loads and lints the embedded labs against the decks' topics and cards.
+pub fn load_labs(known: Option<&Known>) -> Result<LabSet, Vec<Diagnostic>> {
+    lint(&embedded_labs(), known)
 }
 
 /// `lab check-files PATH...`: lab files or directories of them.
 pub fn check_lab_paths(
     paths: &[PathBuf],
-    topics: Option<&BTreeSet<String>>,
+    known: Option<&Known>,
 ) -> std::io::Result<Result<LabSet, Vec<Diagnostic>>> {
     let mut files = Vec::new();
     for p in paths {
@@ -50,15 +67,12 @@ pub fn check_lab_paths(
             files.push((f.display().to_string(), std::fs::read_to_string(&f)?));
         }
     }
-    Ok(lint(&files, topics))
+    Ok(lint(&files, known))
 }
 
-/// Lints lab files given as (path, text); `topics` (the deck topic ids) is checked when
-/// given. The fuzz target for lab files enters here.
-pub fn lint(
-    files: &[(String, String)],
-    topics: Option<&BTreeSet<String>>,
-) -> Result<LabSet, Vec<Diagnostic>> {
+/// Lints lab files given as (path, text); `known` (the deck topic and card ids) is checked
+/// when given. The fuzz target for lab files enters here.
+pub fn lint(files: &[(String, String)], known: Option<&Known>) -> Result<LabSet, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut labs: Vec<(Lab, String)> = Vec::new();
     for (path, text) in files {
@@ -69,7 +83,7 @@ pub fn lint(
         let Some(lab) = parse::<Lab>(text, &mut rep) else {
             continue;
         };
-        lint_one(&lab, path, topics, &mut rep);
+        lint_one(&lab, path, known, &mut rep);
         labs.push((lab, path.clone()));
     }
     let ids: BTreeSet<String> = labs.iter().map(|(l, _)| l.id().to_string()).collect();
@@ -102,7 +116,7 @@ pub fn lint(
     })
 }
 
-fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut Reporter) {
+fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
     if !crate::deck::raw::check_format_version_of(&lab.format_version, FORMAT_VERSION, rep) {
         return;
     }
@@ -140,7 +154,7 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
         rep.error(at, "a lab needs at least one topic");
     }
     for t in &lab.topics {
-        if topics.is_some_and(|known| !known.contains(&t.value)) {
+        if known.is_some_and(|k| !k.topics.contains(&t.value)) {
             rep.error(
                 t.referenced,
                 format!(
@@ -183,6 +197,13 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
         }
     }
     lint_reads(lab, rep);
+    if let Some(k) = known {
+        let cards = lab
+            .cards
+            .iter()
+            .chain(lab.checks.iter().flat_map(|c| &c.value.cards));
+        lint_cards(cards, &k.cards, rep);
+    }
     let mut ids = BTreeSet::new();
     for c in &lab.checks {
         let c = &c.value;
@@ -225,6 +246,30 @@ fn lint_one(lab: &Lab, path: &str, topics: Option<&BTreeSet<String>>, rep: &mut 
                     format!("unknown image behaviour `{behavior}`: healthy, crash, oom, slow-start or no-health"),
                 );
         }
+    }
+}
+
+/// Card ids must name cards of the decks; a near miss is suggested.
+fn lint_cards<'a>(
+    cards: impl Iterator<Item = &'a serde_saphyr::Spanned<String>>,
+    known: &BTreeSet<String>,
+    rep: &mut Reporter,
+) {
+    let all: Vec<&str> = known.iter().map(String::as_str).collect();
+    for c in cards {
+        if known.contains(&c.value) {
+            continue;
+        }
+        let near = crate::deck::did_you_mean(&c.value, &all)
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        rep.error(
+            c.referenced,
+            format!(
+                "unknown card `{}` (cards are the ids in decks/*.yaml){near}",
+                c.value
+            ),
+        );
     }
 }
 
@@ -421,17 +466,24 @@ pub fn read_waves(lab: &Lab) -> Vec<Vec<&str>> {
 mod tests {
     use super::*;
 
-    fn topics() -> BTreeSet<String> {
-        ["ecr-vs-ecs", "cluster", "task"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+    fn topics() -> Known {
+        Known {
+            topics: ["ecr-vs-ecs", "cluster", "task"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            cards: ["cluster-what-is-a-cluster", "cluster-region-specific"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
     }
 
     const GOOD: &str = r#"format_version: 1
 id: tiny
 title: Tiny
 topics: [cluster]
+cards: [cluster-what-is-a-cluster]
 minutes: 5
 intro: Make a cluster.
 steps:
@@ -474,6 +526,18 @@ checks:
     }
 
     #[test]
+    fn a_check_names_its_own_cards_or_the_labs() {
+        let text = GOOD.replace(
+            "    fail: \"Create the cluster.\"\n",
+            "    fail: \"Create the cluster.\"\n    cards: [cluster-region-specific]\n",
+        );
+        let set = lint(&[("labs/tiny.yaml".into(), text)], Some(&topics())).unwrap();
+        let lab = set.get("tiny").unwrap();
+        assert_eq!(lab.cards_for("active"), vec!["cluster-region-specific"]);
+        assert_eq!(lab.cards_for("other"), vec!["cluster-what-is-a-cluster"]);
+    }
+
+    #[test]
     fn queries_may_use_the_lab_start_time() {
         let text = GOOD.replace(
             "\"clusters[0].status\"",
@@ -494,7 +558,7 @@ checks:
         let cases = [
             (
                 GOOD.replace("ecs:DescribeClusters", "ecs:DeleteCluster"),
-                "labs/tiny.yaml:14:13: error: `ecs:DeleteCluster` is not a read",
+                "labs/tiny.yaml:15:13: error: `ecs:DeleteCluster` is not a read",
             ),
             (
                 GOOD.replace("topics: [cluster]", "topics: [clusterz]"),
@@ -547,6 +611,20 @@ checks:
             (
                 GOOD.replace("    missing: \"No cluster.\"\n", ""),
                 "missing",
+            ),
+            (
+                GOOD.replace(
+                    "cards: [cluster-what-is-a-cluster]",
+                    "cards: [cluster-what-is-a-clustr]",
+                ),
+                "labs/tiny.yaml:5:9: error: unknown card `cluster-what-is-a-clustr` (cards are the ids in decks/*.yaml); did you mean `cluster-what-is-a-cluster`?",
+            ),
+            (
+                GOOD.replace(
+                    "    fail: \"Create the cluster.\"\n",
+                    "    fail: \"Create the cluster.\"\n    cards: [nope-card]\n",
+                ),
+                "unknown card `nope-card`",
             ),
         ];
         for (text, want) in cases {

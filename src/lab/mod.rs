@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-pub use load::{LabSet, check_lab_paths, embedded_labs, load_labs};
+pub use load::{Known, LabSet, check_lab_paths, embedded_labs, load_labs};
 
 /// The lab format this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -31,6 +31,10 @@ pub struct Lab {
     pub topics: Vec<Spanned<String>>,
     #[serde(default)]
     pub prerequisites: Vec<Spanned<String>>,
+    /// The flashcard ids that teach this lab (built-in deck cards); a failed check names
+    /// them and `lab check` offers to schedule them. A check's own `cards` take precedence.
+    #[serde(default)]
+    pub cards: Vec<Spanned<String>>,
     pub minutes: u32,
     /// Billable resources in a real account, stated before a lab starts there.
     pub cost: Option<String>,
@@ -104,6 +108,9 @@ pub struct Check {
     pub expect: Spanned<Expect>,
     /// What is wrong and how to fix it; the message of a failed check (required).
     pub fail: Option<String>,
+    /// The card ids that teach what this check verifies; empty: the lab's `cards`.
+    #[serde(default)]
+    pub cards: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Clone, PartialEq)]
@@ -232,6 +239,21 @@ impl Lab {
 
     pub fn topics(&self) -> impl Iterator<Item = &str> {
         self.topics.iter().map(|t| t.value.as_str())
+    }
+
+    /// The card ids that teach what the check (or question) `id` verifies: the check's own
+    /// `cards`, else the lab's.
+    pub fn cards_for(&self, id: &str) -> Vec<String> {
+        let own = self
+            .checks
+            .iter()
+            .find(|c| c.value.id.value == id)
+            .map(|c| &c.value.cards)
+            .filter(|c| !c.is_empty());
+        own.unwrap_or(&self.cards)
+            .iter()
+            .map(|c| c.value.clone())
+            .collect()
     }
 
     pub fn hints(&self) -> impl Iterator<Item = (usize, &str)> {
