@@ -2,13 +2,14 @@
 //! directory and a fixed clock (`ECSDRILL_NOW`), plus two real-terminal (PTY) smoke tests
 //! of the interactive mode.
 
+mod home;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use rusqlite::Connection;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ecsdrill");
 use ecsdrill::store::SCHEMA_VERSION;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -34,14 +35,8 @@ impl Env {
     }
 
     fn cmd(&self, now: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path())
-            .env("XDG_DATA_HOME", self.path().join("data"))
-            .env("ECSDRILL_NOW", now)
-            .env("NO_COLOR", "1");
+        let mut c = home::hermetic(self.path(), now, args);
+        c.env("NO_COLOR", "1");
         c
     }
 

@@ -3,11 +3,12 @@
 //! --topics/--misconceptions`, ASCII charts without colour, and quiet ends on a closed
 //! pipe. Each test has its own data, cache and deck directories and a fixed clock.
 
+mod home;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ecsdrill");
 const DAY0: &str = "2026-11-22T09:00:00+01:00";
 
 /// A deck with one recall card; `topic` and `misconceptions` are where the errors go.
@@ -49,14 +50,8 @@ impl Env {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
-            .env("ECSDRILL_NOW", DAY0)
+        let mut c = home::hermetic(self.dir.path(), DAY0, args);
+        c.env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -5,6 +5,8 @@
 
 mod labenv;
 
+mod home;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -24,14 +26,8 @@ impl Home {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(labenv::BIN);
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("ECSDRILL_NOW", DAY0)
-            .env("NO_COLOR", "1");
+        let mut c = home::hermetic(self.dir.path(), DAY0, args);
+        c.env("NO_COLOR", "1");
         c
     }
 
