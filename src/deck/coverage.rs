@@ -91,6 +91,11 @@ fn every_misconception_is_taught_twice_with_a_tempting_option() {
         "ecs-exec-anytime-ssh",
         "service-connect-public-dns",
         "app-runner-default",
+        "bluegreen-needs-codedeploy",
+        "memory-reservation-prevents-oom",
+        "awslogs-never-drops-logs",
+        "github-oidc-trusts-only-my-org",
+        "replication-copies-existing-images",
     ];
     for id in required {
         assert!(
@@ -147,6 +152,101 @@ fn every_card_is_explained_and_sourced_from_aws() {
         );
     }
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
+
+/// What ECS became in 2025-2026 is taught, area by area: each area names the cards that teach
+/// it (at least four, with a scenario among them), every one sourced from AWS and dated with
+/// `as_of` where the area is a recent feature.
+#[test]
+fn the_2025_2026_areas_are_covered() {
+    let c = shipped();
+    // (area, recent feature: cards must carry as_of, card ids)
+    let areas: &[(&str, bool, &[&str])] = &[
+        ("native blue/green, linear and canary deployments", true, &[
+            "deploy-strategy-values", "deploy-bg-lifecycle-order", "deploy-bg-hookable-stages",
+            "deploy-hook-in-progress", "deploy-hook-failed-scenario", "deploy-pause-hook-continue",
+            "deploy-pause-timeout-action", "deploy-alternate-target-group-field",
+            "deploy-advanced-config-location", "deploy-infrastructure-role",
+            "deploy-bake-time-alarm-rollback", "deploy-linear-step-bake-total",
+            "deploy-canary-defaults", "deploy-migrate-from-codedeploy",
+            "deploy-bg-target-group-rule-error",
+        ]),
+        ("the circuit breaker's threshold and rollback", false, &[
+            "crash-threshold-count-type", "crash-threshold-unbounded-800",
+            "crash-reset-on-healthy-false", "crash-rollback-in-describe-output",
+            "crash-manual-rollback-stop", "crash-bluegreen-auto-rollback-triggers",
+        ]),
+        ("ECS Express Mode", true, &[
+            "ecs-vs-eks-express-infra-policy", "ecs-vs-eks-express-trust-policy",
+            "ecs-vs-eks-express-poor-fit", "ecs-vs-eks-express-default-memory",
+            "ecs-vs-eks-express-roles",
+        ]),
+        ("ECS Managed Instances", true, &[
+            "cost-managed-instances-billing", "launch-types-managed-instances-isolation",
+            "launch-types-managed-instances-facts", "launch-types-managed-instances-compat",
+            "launch-types-managed-instances-compare",
+        ]),
+        ("capacity providers on EC2", false, &[
+            "launch-types-cp-target-capacity", "launch-types-cp-reservation-math",
+            "launch-types-cp-termination-protection", "launch-types-cp-provisioning-json",
+            "launch-types-cp-scale-out-order",
+        ]),
+        ("container-level and task-level limits", false, &[
+            "ts-mem-hard-vs-soft", "ts-mem-task-limit-json", "ts-mem-reservation-field",
+            "ts-cpu-not-a-kill", "ts-mem-cpu-levels",
+        ]),
+        ("ECS Exec", false, &[
+            "ts-exec-target-not-connected", "ts-exec-old-task-json", "ts-exec-managed-agent",
+            "ts-exec-command-syntax", "ts-exec-prerequisites", "ts-exec-session-logging",
+        ]),
+        ("log delivery modes and FireLens", false, &[
+            "log-default-mode-nonblocking", "log-default-mode-account-setting",
+            "log-blocking-tradeoff-recall", "log-max-buffer-size-default",
+            "log-firelens-two-destinations", "log-firelens-config-file-type-fargate",
+        ]),
+        ("ECR repositories", false, &[
+            "ecr-mutability-with-exclusion", "ecr-mutable-with-exclusion-typed",
+            "ecr-lifecycle-count-vs-age", "ecr-lifecycle-any-rule-last",
+            "ecr-archived-image-restore-order", "ecr-archived-image-pull-fails",
+            "ecr-pull-through-secret-prefix", "ecr-pull-through-library-path",
+            "ecr-replication-only-new-pushes", "ecr-replication-what-to-set-up",
+            "ecr-task-digest-vs-moved-tag",
+        ]),
+        ("CI/CD with GitHub Actions and OIDC", false, &[
+            "cicd-oidc-aud-value", "cicd-oidc-missing-sub-risk", "cicd-oidc-sub-formats",
+            "cicd-oidc-environment-breaks-sub", "cicd-id-token-permission",
+            "cicd-oidc-exchange-order", "cicd-render-task-definition-inputs",
+            "cicd-deploy-action-wait-input",
+        ]),
+    ];
+    for (area, recent, ids) in areas {
+        assert!(ids.len() >= 4, "{area}: {} cards", ids.len());
+        let cards: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                c.cards
+                    .iter()
+                    .find(|card| card.id == *id)
+                    .unwrap_or_else(|| panic!("{area}: no card `{id}`"))
+            })
+            .collect();
+        assert!(
+            cards.iter().any(|card| card.stage == Some(Stage::Scenario)),
+            "{area}: no scenario card"
+        );
+        for card in &cards {
+            assert!(!card.sources.is_empty(), "{}: no source", card.id);
+            assert!(
+                !recent || card.as_of.is_some(),
+                "{}: a recent feature needs `as_of`",
+                card.id
+            );
+        }
+    }
+    assert!(
+        c.cards.iter().filter(|card| card.topic == "ecr").count() >= 9,
+        "the ecr topic is thin"
+    );
 }
 
 /// Length must not give the answer away: in at most 35 % of the single-answer choice cards
