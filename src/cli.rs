@@ -174,6 +174,9 @@ pub enum LabCommand {
         /// Confirm billable resources in a real AWS account without asking
         #[arg(long)]
         yes: bool,
+        /// Draw the lab's names and numbers from this seed (to replay an attempt) [default: a new one]
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Check the live state (and your answers); exit 0 only if everything passes
     Check {
@@ -193,7 +196,12 @@ pub enum LabCommand {
     /// Your labs: started, checked, passed
     Status,
     /// Delete what the lab's setup created, forget your progress in it, and start it again
-    Reset { id: String },
+    Reset {
+        id: String,
+        /// Draw the lab's names and numbers from this seed [default: a new one]
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Delete everything lab setups created (only resources tagged `ecsdrill:lab`)
     Cleanup,
     /// Lint lab files; every problem is printed as file:line:column
@@ -258,6 +266,9 @@ pub enum SandboxCommand {
         image: String,
         #[arg(long, default_value = "healthy", value_parser = ["healthy", "crash", "oom", "slow-start", "no-health"])]
         behavior: String,
+        /// The exit status of a `crash` image [default: 1]
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+        exit_code: Option<u8>,
     },
     /// Simulate load on a service (drives target-tracking auto scaling)
     Load {

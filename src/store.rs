@@ -142,6 +142,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE review_log ADD COLUMN overridden INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 6: the seed a lab attempt drew its values from (`draw:`); NULL for attempts started
+    // before labs drew values.
+    r#"
+    ALTER TABLE lab_progress ADD COLUMN seed INTEGER;
+    "#,
 ];
 
 /// The setting with the unseen cards to introduce first (see [`Store::schedule_cards_now`]).
@@ -1180,17 +1185,32 @@ impl Store {
             .map_err(|e| explain(&self.path, e))
     }
 
-    /// Starts (or restarts) a lab: progress row reset to no hints, not passed.
-    pub fn lab_started(&self, lab: &str, target: &str, now_ms: i64) -> Result<()> {
+    /// Starts (or restarts) a lab: progress row reset to no hints, not passed, with the seed
+    /// its values were drawn from.
+    pub fn lab_started(&self, lab: &str, target: &str, now_ms: i64, seed: u64) -> Result<()> {
         self.conn
             .execute(
-                "INSERT INTO lab_progress (lab, target, started_ms, hints_shown, passed_ms)
-                 VALUES (?1, ?2, ?3, 0, NULL)
+                "INSERT INTO lab_progress (lab, target, started_ms, hints_shown, passed_ms, seed)
+                 VALUES (?1, ?2, ?3, 0, NULL, ?4)
                  ON CONFLICT(lab, target) DO UPDATE SET started_ms = excluded.started_ms,
-                    hints_shown = 0, passed_ms = NULL",
-                params![lab, target, now_ms],
+                    hints_shown = 0, passed_ms = NULL, seed = excluded.seed",
+                params![lab, target, now_ms, seed as i64],
             )
             .map(|_| ())
+            .map_err(|e| explain(&self.path, e))
+    }
+
+    /// The seed of the lab's current attempt; `None` when it was never started here (or
+    /// started by a version that drew nothing).
+    pub fn lab_seed(&self, lab: &str, target: &str) -> Result<Option<u64>> {
+        self.conn
+            .query_row(
+                "SELECT seed FROM lab_progress WHERE lab = ?1 AND target = ?2",
+                params![lab, target],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()
+            .map(|s| s.flatten().map(|s| s as u64))
             .map_err(|e| explain(&self.path, e))
     }
 

@@ -50,7 +50,7 @@ fn the_learning_path_on_one_sandbox() {
 
     let t = Instant::now();
     for id in &ids {
-        env.ok(&["lab", "reset", id]);
+        env.reset(id);
         solve(&env, id, "after `lab reset`");
     }
     eprintln!("journey: each reset and done again: {:.0?}", t.elapsed());
@@ -63,7 +63,7 @@ fn the_learning_path_on_one_sandbox() {
         .collect();
     eprintln!("journey: random order (seed {SEED:#x}): {order:?}");
     for id in &order {
-        env.ok(&["lab", "reset", id]);
+        env.reset(id);
         solve(&env, id, &format!("in the random order {order:?}"));
     }
     eprintln!("journey: random order: {:.0?}", t.elapsed());

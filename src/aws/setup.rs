@@ -55,6 +55,7 @@ impl Aws {
         vars: &Vars,
         sandbox: Option<&Sandbox>,
     ) -> Result<Option<Created>> {
+        let action = &action.expanded(vars);
         if let SetupAction::CreateService { cluster, name, .. } = action {
             // A service of that name deleted a moment ago is still DRAINING, and ECS refuses
             // to create it again ("not idempotent") until it is INACTIVE.
@@ -144,7 +145,8 @@ impl Aws {
             let c = &self.clients;
             let mut gone = Vec::new();
             for action in &lab.setup {
-                let (what, there) = match &action.value {
+                let action = action.value.expanded(vars);
+                let (what, there) = match &action {
                     SetupAction::PushImage {
                         repository, tag, ..
                     } => (
@@ -270,6 +272,7 @@ impl Aws {
                 repository,
                 tag,
                 behavior,
+                exit_code,
             } => {
                 let existed = c
                     .ecr
@@ -282,7 +285,8 @@ impl Aws {
                     (Some(sb), Target::Local) => {
                         sb.control(
                             "/_ecsdrill/images",
-                            &json!({"repository": repository, "tag": tag, "behavior": behavior}),
+                            &json!({"repository": repository, "tag": tag, "behavior": behavior,
+                                    "exit_code": exit_code.as_ref().and_then(|n| n.resolve(vars))}),
                         )?;
                     }
                     _ => {
@@ -454,6 +458,7 @@ impl Aws {
                 execution_role,
                 task_role,
                 container,
+                earlier_revisions,
             } => {
                 use aws_sdk_ecs::types::{
                     Compatibility, ContainerDefinition, LogConfiguration, LogDriver, NetworkMode,
@@ -480,18 +485,41 @@ impl Aws {
                             .build()?,
                     );
                 }
-                let out = c
-                    .ecs
-                    .register_task_definition()
-                    .family(family)
-                    .cpu(cpu)
-                    .memory(memory)
-                    .network_mode(NetworkMode::Awsvpc)
-                    .requires_compatibilities(Compatibility::Fargate)
-                    .set_execution_role_arn(role_arn(execution_role))
-                    .set_task_role_arn(role_arn(task_role))
-                    .container_definitions(def.build())
-                    .tags(ecs_tag)
+                let register = || {
+                    c.ecs
+                        .register_task_definition()
+                        .family(family)
+                        .cpu(cpu)
+                        .memory(memory)
+                        .network_mode(NetworkMode::Awsvpc)
+                        .requires_compatibilities(Compatibility::Fargate)
+                        .set_execution_role_arn(role_arn(execution_role))
+                        .set_task_role_arn(role_arn(task_role))
+                        .container_definitions(def.clone().build())
+                        .tags(ecs_tag.clone())
+                };
+                // The family's history: revisions that came and went before this one.
+                let earlier = earlier_revisions
+                    .as_ref()
+                    .and_then(|n| n.resolve(vars))
+                    .unwrap_or(0);
+                for _ in 0..earlier {
+                    let old = register()
+                        .send()
+                        .await
+                        .map_err(self.fail("ecs:RegisterTaskDefinition"))?;
+                    let arn = old
+                        .task_definition()
+                        .and_then(|t| t.task_definition_arn())
+                        .unwrap_or_default();
+                    c.ecs
+                        .deregister_task_definition()
+                        .task_definition(arn)
+                        .send()
+                        .await
+                        .map_err(self.fail("ecs:DeregisterTaskDefinition"))?;
+                }
+                let out = register()
                     .send()
                     .await
                     .map_err(self.fail("ecs:RegisterTaskDefinition"))?;
@@ -538,7 +566,7 @@ impl Aws {
                     .cluster(cluster)
                     .service_name(name)
                     .task_definition(task_definition)
-                    .desired_count(*desired_count)
+                    .desired_count(desired_count.resolve(vars).unwrap_or(1))
                     .launch_type(LaunchType::Fargate)
                     .network_configuration(
                         NetworkConfiguration::builder()

@@ -19,7 +19,7 @@ use crate::lab::eval::{
     Outcome, attach_cards, evaluate_checks, evaluate_questions, expected_answer, failed_cards,
     read_missing,
 };
-use crate::lab::{Lab, LabSet, Vars};
+use crate::lab::{Lab, LabSet, Vars, draw};
 use crate::sandbox::Sandbox;
 use crate::store::{LabCheckRun, Store};
 
@@ -84,6 +84,7 @@ fn connect(target: &Target) -> Result<Conn> {
                     region: crate::sandbox::REGION.into(),
                     lab_started: 0.0,
                     private_subnets: vec![],
+                    drawn: BTreeMap::new(),
                 },
             })
         }
@@ -98,6 +99,7 @@ fn connect(target: &Target) -> Result<Conn> {
                     region: region.clone(),
                     lab_started: 0.0,
                     private_subnets: vec![],
+                    drawn: BTreeMap::new(),
                 },
             })
         }
@@ -184,7 +186,9 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
     let target = target(&store)?;
     match cmd {
         LabCommand::List { json } => list(&store, &target, *json),
-        LabCommand::Start { id, yes } => start(app, &store, &target, find(&labs()?, id)?, *yes),
+        LabCommand::Start { id, yes, seed } => {
+            start(app, &store, &target, find(&labs()?, id)?, *yes, *seed)
+        }
         LabCommand::Check {
             id,
             json,
@@ -203,7 +207,7 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
         ),
         LabCommand::Hint { id } => hint(&store, &target, id.as_deref()),
         LabCommand::Status => status(&store, &target),
-        LabCommand::Reset { id } => {
+        LabCommand::Reset { id, seed } => {
             let set = labs()?;
             let lab = find(&set, id)?;
             let conn = connect(&target)?;
@@ -211,7 +215,7 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
             cleanup(&store, &target, &conn, Some(lab.id()))?;
             store.forget_lab(lab.id(), &target.key())?;
             println!("forgot your progress in `{}`; starting it again", lab.id());
-            start(app, &store, &target, lab, false)
+            start(app, &store, &target, lab, false, *seed)
         }
         LabCommand::Cleanup => {
             let conn = connect(&target)?;
@@ -328,7 +332,14 @@ fn confirm(plain: bool, question: &str) -> Result<bool> {
     ))
 }
 
-fn start(app: &App, store: &Store, target: &Target, lab: &Lab, yes: bool) -> Result<ExitCode> {
+fn start(
+    app: &App,
+    store: &Store,
+    target: &Target,
+    lab: &Lab,
+    yes: bool,
+    seed: Option<u64>,
+) -> Result<ExitCode> {
     let passed = store.labs_passed()?;
     let missing: Vec<&str> = lab
         .prerequisites
@@ -341,7 +352,9 @@ fn start(app: &App, store: &Store, target: &Target, lab: &Lab, yes: bool) -> Res
             "note: this lab's setup pushes an image with a built-in behaviour; in your account it expects that image to exist already"
         );
     }
-    let conn = connect(target)?;
+    let mut conn = connect(target)?;
+    let seed = seed.unwrap_or_else(draw::fresh_seed);
+    conn.vars.drawn = draw::draw(lab, seed);
     if let (Target::Aws { account, .. }, Some(cost)) = (target, &lab.cost) {
         println!(
             "This lab leads to billable resources in account {account}:\n{}",
@@ -370,15 +383,42 @@ fn start(app: &App, store: &Store, target: &Target, lab: &Lab, yes: bool) -> Res
             }
         }
     }
-    store.lab_started(lab.id(), &target.key(), app.clock.now().timestamp_millis())?;
+    store.lab_started(
+        lab.id(),
+        &target.key(),
+        app.clock.now().timestamp_millis(),
+        seed,
+    )?;
     store.set_setting(&current_key(target), lab.id())?;
     store.set_setting(&started_key(target, lab.id()), &conn.now()?.to_string())?;
-    print_lab(app, lab, target, &missing);
+    print_lab(app, lab, target, &missing, &conn.vars);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str]) {
-    let md = |t: &str| crate::ui::markdown_text(t, app.color);
+/// The values the lab's current attempt drew (`${draw.NAME}`); a lab that draws values must
+/// have been started here, since its resources were made with them.
+fn drawn_values(
+    store: &Store,
+    target: &Target,
+    lab: &Lab,
+) -> Result<BTreeMap<String, serde_json::Value>> {
+    if lab.draw.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    match store.lab_seed(lab.id(), &target.key())? {
+        Some(seed) => Ok(draw::draw(lab, seed)),
+        None => Err(UserError::env(format!(
+            "lab `{}` was not started in {}: its names and numbers are drawn when it starts",
+            lab.id(),
+            target.describe()
+        ))
+        .with_hint(format!("start it with `ecsdrill lab start {}`", lab.id()))
+        .into()),
+    }
+}
+
+fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str], vars: &Vars) {
+    let md = |t: &str| crate::ui::markdown_text(&vars.expand(t), app.color);
     println!(
         "# {} ({} min, in {})",
         lab.title,
@@ -395,7 +435,7 @@ fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str]) {
         if !step.try_commands.is_empty() {
             println!("Try:");
             for c in &step.try_commands {
-                println!("    {c}");
+                println!("    {}", vars.expand(c));
             }
             println!();
         }
@@ -477,6 +517,7 @@ fn check(
         }
     }
     let mut conn = connect(target)?;
+    conn.vars.drawn = drawn_values(store, target, lab)?;
     conn.vars.lab_started = store
         .setting(&started_key(target, lab.id()))?
         .and_then(|s| s.parse().ok())
@@ -514,7 +555,7 @@ fn check(
             {
                 continue;
             }
-            println!("question ({}): {}", q.id.value, q.ask);
+            println!("question ({}): {}", q.id.value, conn.vars.expand(&q.ask));
             prompt(app.plain, "type the answer (Enter skips)")?;
             let mut line = String::new();
             if input.read_line(&mut line)? == 0 {
@@ -533,6 +574,10 @@ fn check(
         &conn.vars,
         gone.as_deref(),
     ));
+    // Titles, fail texts and explanations may name what the attempt drew.
+    for o in &mut outcomes {
+        o.message = conn.vars.expand(&o.message);
+    }
     attach_cards(lab, &mut outcomes);
     let passed = outcomes.iter().all(|o| o.passed);
     let n_passed = outcomes.iter().filter(|o| o.passed).count();
@@ -583,7 +628,10 @@ fn check(
         println!("{n_passed} of {} passed", outcomes.len());
         if passed {
             if let Some(d) = &lab.debrief {
-                println!("\n{}", crate::ui::markdown_text(d, app.color));
+                println!(
+                    "\n{}",
+                    crate::ui::markdown_text(&conn.vars.expand(d), app.color)
+                );
             }
             if !already {
                 println!(
@@ -683,12 +731,17 @@ fn hint(store: &Store, target: &Target, id: Option<&str>) -> Result<ExitCode> {
     };
     match hints.get(n as usize) {
         Some((step, text)) => {
+            let vars = Vars {
+                drawn: drawn_values(store, target, lab)?,
+                ..Vars::sample()
+            };
             println!(
-                "hint {} of {} (step {}: {}):\n{text}",
+                "hint {} of {} (step {}: {}):\n{}",
                 n + 1,
                 hints.len(),
                 step + 1,
-                lab.steps[*step].value.title
+                lab.steps[*step].value.title,
+                vars.expand_draws(text)
             );
         }
         None => println!(

@@ -116,11 +116,23 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
             sb.control("/_ecsdrill/reset", &json!({}))?;
             println!("the sandbox is empty again (default network recreated)");
         }
-        SandboxCommand::PushImage { image, behavior } => {
+        SandboxCommand::PushImage {
+            image,
+            behavior,
+            exit_code,
+        } => {
+            if exit_code.is_some() && behavior != "crash" {
+                return Err(
+                    UserError::env("--exit-code is the exit status of a crashing app")
+                        .with_hint("use it with --behavior crash")
+                        .into(),
+                );
+            }
             let (repository, tag) = parse_image(image)?;
             let v = sb.control(
                 "/_ecsdrill/images",
-                &json!({"repository": repository, "tag": tag, "behavior": behavior}),
+                &json!({"repository": repository, "tag": tag, "behavior": behavior,
+                        "exit_code": exit_code}),
             )?;
             let digest = v["imageDigest"].as_str().unwrap_or_default();
             if v["pushed"] == false {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Location;
 
 use super::ops::{Param, read_op};
-use super::{FORMAT_VERSION, Lab, SetupAction};
+use super::{Count, FORMAT_VERSION, Lab, SetupAction, Vars};
 use crate::deck::Diagnostic;
 use crate::deck::raw::{Reporter, parse, valid_id};
 
@@ -84,6 +84,7 @@ pub fn lint(files: &[(String, String)], known: Option<&Known>) -> Result<LabSet,
             continue;
         };
         lint_one(&lab, path, known, &mut rep);
+        lint_draws(&lab, text, &mut rep);
         labs.push((lab, path.clone()));
     }
     let ids: BTreeSet<String> = labs.iter().map(|(l, _)| l.id().to_string()).collect();
@@ -204,6 +205,7 @@ fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
             .chain(lab.checks.iter().flat_map(|c| &c.value.cards));
         lint_cards(cards, &k.cards, rep);
     }
+    let vars = Vars::sample_for(lab);
     let mut ids = BTreeSet::new();
     for c in &lab.checks {
         let c = &c.value;
@@ -219,7 +221,7 @@ fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
                 format!("unknown read `{}`", c.read.value),
             );
         }
-        lint_query(&c.query.value, c.query.referenced, rep);
+        lint_query(&c.query.value, c.query.referenced, &vars, rep);
     }
     for q in &lab.questions {
         let q = &q.value;
@@ -235,7 +237,7 @@ fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
                 format!("unknown read `{}`", q.read.value),
             );
         }
-        lint_query(&q.query.value, q.query.referenced, rep);
+        lint_query(&q.query.value, q.query.referenced, &vars, rep);
     }
     for a in &lab.setup {
         if let SetupAction::PushImage { behavior, .. } = &a.value
@@ -245,6 +247,83 @@ fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
                     a.referenced,
                     format!("unknown image behaviour `{behavior}`: healthy, crash, oom, slow-start or no-health"),
                 );
+        }
+    }
+}
+
+/// `draw`: names of lowercase letters and `_`, at least two candidates of one kind (text or
+/// whole numbers), every draw used and every `${draw.NAME}` declared (anywhere in the file:
+/// setup, text, reads, checks, questions); a drawn setup number draws only whole numbers.
+fn lint_draws(lab: &Lab, text: &str, rep: &mut Reporter) {
+    for (name, candidates) in &lab.draw {
+        let c = &candidates.value;
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            rep.error(
+                candidates.referenced,
+                format!("draw `{name}`: use lowercase letters and `_`"),
+            );
+        }
+        let texts = c.iter().all(serde_json::Value::is_string);
+        let numbers = c.iter().all(serde_json::Value::is_i64);
+        if c.len() < 2 || !(texts || numbers) {
+            rep.error(
+                candidates.referenced,
+                format!(
+                    "draw `{name}` needs at least two candidates, all text or all whole numbers"
+                ),
+            );
+        }
+        if c.iter().enumerate().any(|(i, v)| c[..i].contains(v)) {
+            rep.error(
+                candidates.referenced,
+                format!("draw `{name}` lists a candidate twice"),
+            );
+        }
+        if !text.contains(&format!("${{draw.{name}}}")) {
+            rep.error(
+                candidates.referenced,
+                format!("draw `{name}` is never used as ${{draw.{name}}}"),
+            );
+        }
+    }
+    for (i, _) in text.match_indices("${draw.") {
+        let name = text[i + 7..].split('}').next().unwrap_or("");
+        if !lab.draw.contains_key(name) {
+            let before = &text[..i];
+            let line = before.matches('\n').count() as u64 + 1;
+            let column = (i - before.rfind('\n').map_or(0, |n| n + 1)) as u64 + 1;
+            rep.push(
+                line,
+                column,
+                format!("`${{draw.{name}}}` is not declared in the lab's `draw`"),
+                false,
+            );
+        }
+    }
+    let whole = |n: &Count| match n {
+        Count::Fixed(_) => true,
+        Count::Drawn(s) => s
+            .strip_prefix("${draw.")
+            .and_then(|r| r.strip_suffix('}'))
+            .and_then(|name| lab.draw.get(name))
+            .is_some_and(|c| c.value.iter().all(serde_json::Value::is_i64)),
+    };
+    for a in &lab.setup {
+        let counts: Vec<&Count> = match &a.value {
+            SetupAction::CreateService { desired_count, .. } => vec![desired_count],
+            SetupAction::PushImage { exit_code, .. } => exit_code.iter().collect(),
+            SetupAction::RegisterTaskDefinition {
+                earlier_revisions, ..
+            } => earlier_revisions.iter().collect(),
+            _ => vec![],
+        };
+        for n in counts {
+            if !whole(n) {
+                rep.error(
+                    a.referenced,
+                    format!("{n:?}: a setup number is a whole number or one `${{draw.NAME}}` whose candidates are whole numbers"),
+                );
+            }
         }
     }
 }
@@ -273,12 +352,12 @@ fn lint_cards<'a>(
     }
 }
 
-fn lint_query(q: &str, at: Location, rep: &mut Reporter) {
-    let q = crate::lab::Vars::sample().expand(q);
+fn lint_query(q: &str, at: Location, vars: &Vars, rep: &mut Reporter) {
+    let q = vars.expand(q);
     if q.contains("${") {
         rep.error(
             at,
-            "a query may use only ${account}, ${region}, ${ecr}, ${lab_started} and ${private_subnets}",
+            "a query may use only ${account}, ${region}, ${ecr}, ${lab_started}, ${private_subnets} and ${draw.NAME} of the lab's `draw`",
         );
     }
     if let Err(e) = jmespath::compile(&q) {
@@ -296,6 +375,7 @@ fn first_line(s: &str) -> &str {
 /// Reads: known operations, known parameters of the right type, `with` sources that exist
 /// and form no cycle.
 fn lint_reads(lab: &Lab, rep: &mut Reporter) {
+    let vars = Vars::sample_for(lab);
     for (name, read) in &lab.reads {
         let r = &read.value;
         if !valid_id(name) && !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
@@ -351,7 +431,7 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
             }
             match expr {
                 Some(expr) if lab.reads.contains_key(from) => {
-                    lint_query(expr, src.referenced, rep)
+                    lint_query(expr, src.referenced, &vars, rep)
                 }
                 _ => rep.error(
                     src.referenced,
@@ -368,7 +448,7 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
             }
         }
         if let Some(m) = &r.missing_when {
-            lint_query(&m.value, m.referenced, rep);
+            lint_query(&m.value, m.referenced, &vars, rep);
         }
         if r.missing.as_deref().is_none_or(|t| t.trim().is_empty()) {
             rep.error(
@@ -544,6 +624,99 @@ checks:
             "\"clusters[?registeredAt >= `${lab_started}`] | [0].status\"",
         );
         assert_eq!(errors(&text), Vec::<String>::new());
+    }
+
+    /// GOOD with a drawn cluster name used in the text and the read.
+    fn drawn() -> String {
+        GOOD.replace(
+            "minutes: 5\n",
+            "minutes: 5\ndraw:\n  name: [drill, pit, bay]\n",
+        )
+        .replace(
+            "params: {clusters: [drill]}",
+            "params: {clusters: [\"${draw.name}\"]}",
+        )
+        .replace("named `drill`", "named `${draw.name}`")
+    }
+
+    #[test]
+    fn draws_are_declared_used_and_drawn_from_candidates() {
+        assert_eq!(errors(&drawn()), Vec::<String>::new());
+        let cases = [
+            (
+                drawn().replace("named `${draw.name}`", "named `${draw.nam}`"),
+                "labs/tiny.yaml:12:35: error: `${draw.nam}` is not declared",
+            ),
+            (
+                drawn().replace("[drill, pit, bay]", "[drill]"),
+                "needs at least two candidates",
+            ),
+            (
+                drawn().replace("[drill, pit, bay]", "[drill, 3]"),
+                "all text or all whole numbers",
+            ),
+            (
+                drawn().replace("[drill, pit, bay]", "[drill, pit, drill]"),
+                "lists a candidate twice",
+            ),
+            (
+                drawn().replace("  name: [drill, pit, bay]\n", "  name: [drill, pit, bay]\n  unused: [1, 2]\n"),
+                "draw `unused` is never used",
+            ),
+            (
+                drawn().replace("steps:\n", "setup:\n  - create_service: {cluster: drill, name: s, task_definition: s, desired_count: \"${draw.name}\"}\nsteps:\n"),
+                "a setup number is a whole number",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = errors(&text);
+            assert!(
+                got.iter().any(|e| e.contains(want)),
+                "want {want:?}, got {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn drawn_values_expand_in_setup_reads_and_expectations() {
+        use crate::lab::{Count, SetupAction, Vars, draw::draw};
+        let text = drawn().replace("minutes: 5\ndraw:\n", "minutes: 5\ndraw:\n  tasks: [3, 4, 5]\n").replace(
+            "steps:\n",
+            "setup:\n  - create_service: {cluster: \"${draw.name}\", name: s, task_definition: s, desired_count: \"${draw.tasks}\"}\nsteps:\n",
+        ).replace("{equals: ACTIVE}", "{equals: \"${draw.tasks}\"}");
+        let set = lint(&[("labs/tiny.yaml".into(), text)], Some(&topics())).unwrap();
+        let lab = set.get("tiny").unwrap();
+        let vars = Vars {
+            drawn: draw(lab, 5),
+            ..Vars::sample()
+        };
+        let (name, tasks) = (
+            vars.drawn["name"].as_str().unwrap().to_string(),
+            vars.drawn["tasks"].as_i64().unwrap(),
+        );
+        match lab.setup[0].value.expanded(&vars) {
+            SetupAction::CreateService {
+                cluster,
+                desired_count,
+                ..
+            } => {
+                assert_eq!(cluster, name);
+                assert_eq!(desired_count.resolve(&vars), Some(tasks as i32));
+                assert_eq!(desired_count, Count::Fixed(tasks as i32));
+            }
+            other => panic!("{other:?}"),
+        }
+        let read = &lab.reads["cluster"].value.params["clusters"].value;
+        assert_eq!(vars.expand_json(read), serde_json::json!([name]));
+        let expect = match &lab.checks[0].value.expect.value {
+            crate::lab::Expect::Equals(v) => vars.expand_json(v),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            expect,
+            serde_json::json!(tasks),
+            "a drawn number compares as a number"
+        );
     }
 
     fn errors(text: &str) -> Vec<String> {

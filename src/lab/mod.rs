@@ -5,13 +5,14 @@
 //! optional setup of declarative actions. Lab files hold no shell commands and no code:
 //! the commands shown to the learner are text, never run by ecsdrill.
 
+pub mod draw;
 pub mod eval;
 pub mod load;
 pub mod ops;
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 pub use load::{Known, LabSet, check_lab_paths, embedded_labs, load_labs};
@@ -40,6 +41,11 @@ pub struct Lab {
     pub cost: Option<String>,
     /// The markdown shown by `lab start` before the steps.
     pub intro: String,
+    /// Values drawn at each start from a seed kept with the attempt: NAME → the candidates.
+    /// `${draw.NAME}` stands for the drawn value in the setup, the text, reads, checks and
+    /// questions, so an answer differs between starts and cannot be read off the lab text.
+    #[serde(default)]
+    pub draw: BTreeMap<String, Spanned<Vec<serde_json::Value>>>,
     #[serde(default)]
     pub setup: Vec<Spanned<SetupAction>>,
     pub steps: Vec<Spanned<Step>>,
@@ -160,7 +166,7 @@ pub enum AnswerKind {
 
 /// What a setup creates. Names may use `${account}`, `${region}` and `${ecr}` (the
 /// registry host); everything created is tagged `ecsdrill:lab = <lab id>`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Serialize, Clone)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SetupAction {
     /// Local sandbox only: stands in for `docker push`, with a behaviour.
@@ -169,6 +175,8 @@ pub enum SetupAction {
         tag: String,
         #[serde(default = "healthy")]
         behavior: String,
+        /// The exit code of a `crash` image (1 unless given).
+        exit_code: Option<Count>,
     },
     CreateCluster {
         name: String,
@@ -196,12 +204,15 @@ pub enum SetupAction {
         execution_role: Option<String>,
         task_role: Option<String>,
         container: SetupContainer,
+        /// Revisions registered and deregistered first, as if the family had a history (so
+        /// the revision number is not 1 on a fresh account); 0 unless given.
+        earlier_revisions: Option<Count>,
     },
     CreateService {
         cluster: String,
         name: String,
         task_definition: String,
-        desired_count: i32,
+        desired_count: Count,
         #[serde(default)]
         circuit_breaker: bool,
         #[serde(default)]
@@ -223,7 +234,36 @@ fn healthy() -> String {
     "healthy".into()
 }
 
-#[derive(Debug, Deserialize, Clone)]
+/// A whole number in a setup action: written out, or `${draw.NAME}` (a number drawn per start).
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
+#[serde(untagged)]
+pub enum Count {
+    Fixed(i32),
+    Drawn(String),
+}
+
+impl SetupAction {
+    /// The action with `${...}` expanded in every string, and drawn numbers as numbers.
+    pub fn expanded(&self, vars: &Vars) -> SetupAction {
+        serde_json::to_value(self)
+            .ok()
+            .map(|v| vars.expand_json(&v))
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_else(|| self.clone())
+    }
+}
+
+impl Count {
+    /// The number, with a drawn value looked up; `None` when the text is not a drawn number.
+    pub fn resolve(&self, vars: &Vars) -> Option<i32> {
+        match self {
+            Count::Fixed(n) => Some(*n),
+            Count::Drawn(s) => vars.expand(s).trim().parse().ok(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SetupContainer {
     pub name: String,
@@ -301,6 +341,8 @@ pub struct Vars {
     /// sandbox's private subnets, or the subnets given for an AWS account. Looked up only for
     /// a lab whose queries use it (`Lab::queries_use`); in a query it is a JSON list.
     pub private_subnets: Vec<String>,
+    /// The values of the lab's `draw` for this attempt (`${draw.NAME}`).
+    pub drawn: BTreeMap<String, serde_json::Value>,
 }
 
 impl Vars {
@@ -311,6 +353,19 @@ impl Vars {
             region: "us-east-1".into(),
             lab_started: 0.0,
             private_subnets: vec!["subnet-0a".into(), "subnet-0b".into()],
+            drawn: BTreeMap::new(),
+        }
+    }
+
+    /// The sample values with a lab's draws set to their first candidates, for the linter.
+    pub fn sample_for(lab: &Lab) -> Vars {
+        Vars {
+            drawn: lab
+                .draw
+                .iter()
+                .filter_map(|(k, v)| v.value.first().map(|x| (k.clone(), x.clone())))
+                .collect(),
+            ..Vars::sample()
         }
     }
 
@@ -318,22 +373,43 @@ impl Vars {
         if !s.contains("${") {
             return s.to_string();
         }
-        s.replace(
-            "${ecr}",
-            &format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region),
-        )
-        .replace("${account}", &self.account)
-        .replace("${region}", &self.region)
-        .replace("${lab_started}", &self.lab_started.to_string())
-        .replace(
-            "${private_subnets}",
-            &serde_json::to_string(&self.private_subnets).unwrap_or_else(|_| "[]".into()),
-        )
+        self.expand_draws(s)
+            .replace(
+                "${ecr}",
+                &format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region),
+            )
+            .replace("${account}", &self.account)
+            .replace("${region}", &self.region)
+            .replace("${lab_started}", &self.lab_started.to_string())
+            .replace(
+                "${private_subnets}",
+                &serde_json::to_string(&self.private_subnets).unwrap_or_else(|_| "[]".into()),
+            )
     }
 
+    /// Only the `${draw.NAME}` in a text (a hint, shown without a connection).
+    pub fn expand_draws(&self, s: &str) -> String {
+        let mut s = s.to_string();
+        for (name, v) in &self.drawn {
+            let text = match v {
+                serde_json::Value::String(t) => t.clone(),
+                other => other.to_string(),
+            };
+            s = s.replace(&format!("${{draw.{name}}}"), &text);
+        }
+        s
+    }
+
+    /// `${...}` in a JSON value's strings; a string that is one `${draw.NAME}` and nothing
+    /// else becomes the drawn value itself, so a drawn number compares as a number.
     pub fn expand_json(&self, v: &serde_json::Value) -> serde_json::Value {
         match v {
-            serde_json::Value::String(s) => serde_json::Value::String(self.expand(s)),
+            serde_json::Value::String(s) => s
+                .strip_prefix("${draw.")
+                .and_then(|rest| rest.strip_suffix('}'))
+                .and_then(|name| self.drawn.get(name))
+                .cloned()
+                .unwrap_or_else(|| serde_json::Value::String(self.expand(s))),
             serde_json::Value::Array(a) => a.iter().map(|x| self.expand_json(x)).collect(),
             serde_json::Value::Object(o) => o
                 .iter()

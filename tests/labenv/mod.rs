@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses a part of it
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -120,6 +121,10 @@ pub struct Env {
     pub home: PathBuf,
     pub work: tempfile::TempDir,
     pub endpoint: String,
+    /// Starts so far: each start of a lab gets its own seed, so a test run meets several draws.
+    starts: Cell<u64>,
+    /// What the lab started last drew (`${draw.NAME}` → value), for [`Env::fill`].
+    drawn: RefCell<BTreeMap<String, String>>,
 }
 
 impl Env {
@@ -128,6 +133,8 @@ impl Env {
             home: new_home(name),
             work: tempfile::tempdir().unwrap(),
             endpoint: String::new(),
+            starts: Cell::new(0),
+            drawn: RefCell::new(BTreeMap::new()),
         };
         env.up();
         env
@@ -203,7 +210,7 @@ impl Env {
             self.home.join("venv/bin").display()
         );
         c.env("PATH", path)
-            .args(["-euo", "pipefail", "-c", script])
+            .args(["-euo", "pipefail", "-c", &self.fill(script)])
             .output()
             .unwrap()
     }
@@ -226,14 +233,64 @@ impl Env {
         assert!(out.status.success(), "reset: {}", text(&out.stderr));
     }
 
+    /// `lab start LAB --seed S`; what it drew is kept for [`Env::fill`].
     pub fn start(&self, lab: &str) {
-        let out = self.ecsdrill(&["lab", "start", lab]);
+        self.begin("start", lab);
+    }
+
+    /// `lab reset LAB --seed S` (a new attempt, with new values).
+    pub fn reset(&self, lab: &str) {
+        self.begin("reset", lab);
+    }
+
+    fn begin(&self, how: &str, lab: &str) {
+        let n = self.starts.get();
+        self.starts.set(n + 1);
+        let seed = ecsdrill::rng::hash_str(lab) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let seed = (seed % 1_000_000_000).to_string();
+        let out = self.ecsdrill(&["lab", how, lab, "--seed", &seed]);
         assert!(
             out.status.success(),
-            "lab start {lab}: {}{}",
+            "lab {how} {lab}: {}{}",
             text(&out.stdout),
             text(&out.stderr)
         );
+        let set = ecsdrill::lab::load_labs(None)
+            .unwrap_or_else(|d| panic!("the built-in labs load: {}", d.len()));
+        let drawn = ecsdrill::lab::draw::draw(set.get(lab).unwrap(), seed.parse().unwrap());
+        *self.drawn.borrow_mut() = drawn
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect();
+    }
+
+    /// A solution's text with `${draw.NAME}` replaced by what the current attempt drew, as a
+    /// learner reads the names and numbers off the lab and the live state; `${draw.NAME+K}`
+    /// adds K to a drawn number (a revision after the drawn history, say).
+    pub fn fill(&self, s: &str) -> String {
+        let drawn = self.drawn.borrow();
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("${draw.") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 7..];
+            let end = after.find('}').expect("`${draw.` is closed");
+            let (name, add) = match after[..end].split_once('+') {
+                Some((n, k)) => (n, k.parse::<i64>().expect("`+K` is a number")),
+                None => (&after[..end], 0),
+            };
+            let v = drawn
+                .get(name)
+                .unwrap_or_else(|| panic!("the lab drew no `{name}`: {drawn:?}"));
+            if add == 0 {
+                out.push_str(v);
+            } else {
+                out.push_str(&(v.parse::<i64>().expect("a drawn number") + add).to_string());
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
     }
 
     pub fn check(
@@ -249,7 +306,7 @@ impl Env {
         ];
         for (k, v) in answers {
             args.push("--answer".into());
-            args.push(format!("{k}={v}"));
+            args.push(format!("{k}={}", self.fill(v)));
         }
         let out = self.cmd(Path::new(BIN)).args(&args).output().unwrap();
         let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);

@@ -22,7 +22,8 @@ BEHAVIORS = ("healthy", "crash", "oom", "slow-start", "no-health")
 # defaults of a behaviour's runtime profile (simulated seconds / MiB)
 DEFAULT_MEMORY_MIB = 64  # what the app needs; a smaller hard limit gets it OOM-killed
 DEFAULT_SLOW_START = 90  # seconds before a slow-start app answers
-CRASH_AFTER = 3  # seconds a crashing app runs before it exits 1
+CRASH_AFTER = 3  # seconds a crashing app runs before it exits
+CRASH_EXIT_CODE = 1  # a crashing app's exit status unless the push says otherwise
 OOM_AFTER = 12  # seconds an oom app runs before the kernel kills it
 
 ECR_IMAGE_RE = re.compile(
@@ -35,7 +36,7 @@ ECR_IMAGE_RE = re.compile(
 APP_LOG = {
     "healthy": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:80"]},
     "crash": {"start": ["[info] starting app"],
-              "exit": ["[fatal] required setting APP_MODE is not set", "[fatal] exiting with status 1"]},
+              "exit": ["[fatal] required setting APP_MODE is not set", "[fatal] exiting with status {exit_code}"]},
     "oom": {"start": ["[info] starting app", "[info] loading the whole catalogue into memory..."]},
     "slow-start": {"start": ["[info] starting app", "[info] warming caches, this takes a while..."],
                    "ready": ["[info] caches warm", "[info] listening on 0.0.0.0:80"]},
@@ -48,10 +49,15 @@ class Behavior:
     kind: str = "healthy"
     memory_mib: int = DEFAULT_MEMORY_MIB
     start_delay: int = DEFAULT_SLOW_START
+    exit_code: int = CRASH_EXIT_CODE
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"behavior": self.kind, "memory_mib": self.memory_mib, "start_delay": self.start_delay}
+        out = {"behavior": self.kind, "memory_mib": self.memory_mib, "start_delay": self.start_delay}
+        if self.exit_code != CRASH_EXIT_CODE:
+            # part of the image: another exit code is another build (another digest)
+            out["exit_code"] = self.exit_code
+        return out
 
 
 @dataclass

@@ -794,8 +794,10 @@ class Simulation:
                     c["exitCode"] = 137
                     c["reason"] = M.OOM_CONTAINER_REASON
                 else:
-                    c["exitCode"] = 1
-                    self._log(rt, rt["exit_at"], APP_LOG.get("crash", {}).get("exit", []))
+                    code = (rt["behavior"] or Behavior()).exit_code
+                    c["exitCode"] = code
+                    self._log(rt, rt["exit_at"], [line.format(exit_code=code)
+                                                  for line in APP_LOG.get("crash", {}).get("exit", [])])
                 changed = True
                 if rt["essential"]:
                     self.begin_stop(backend, task, now, M.ESSENTIAL_EXITED, M.STOP_ESSENTIAL, failure=True)

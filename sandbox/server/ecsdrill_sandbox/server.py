@@ -130,6 +130,13 @@ class Sandbox:
             behavior.memory_mib = int(body["memory_mib"])
         if body.get("start_delay") is not None:
             behavior.start_delay = int(body["start_delay"])
+        if body.get("exit_code") is not None:
+            code = body["exit_code"]
+            if kind != "crash":
+                raise ControlError("exit_code applies to the behavior crash only")
+            if not isinstance(code, int) or isinstance(code, bool) or not 1 <= code <= 255:
+                raise ControlError("exit_code must be a whole number from 1 to 255")
+            behavior.exit_code = code
         region = body.get("region") or DEFAULT_REGION
         account = body.get("account") or ACCOUNT_ID
         try:
