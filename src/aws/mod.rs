@@ -20,6 +20,7 @@ use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::error::Failure;
 use crate::error::UserError;
 use crate::lab::eval::{ReadResult, query};
 use crate::lab::{Lab, Vars};
@@ -78,29 +79,6 @@ pub struct Clients {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
-}
-
-/// Why a call failed. `NotFound` is an answer (the resource is not there); the others are
-/// environment errors that stop the command.
-#[derive(Debug)]
-pub enum Failure {
-    NotFound(String),
-    Unreachable(String),
-    NoCredentials(String),
-    Expired(String),
-    BadCredentials(String),
-    AccessDenied {
-        action: String,
-        message: String,
-    },
-    Throttled(String),
-    /// An answer that is not an AWS response (not HTTP, or a body the SDK cannot read).
-    Garbled(String),
-    Unsupported {
-        action: String,
-        message: String,
-    },
-    Other(String),
 }
 
 impl Failure {
