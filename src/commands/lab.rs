@@ -484,10 +484,8 @@ fn check(
     if lab.queries_use("private_subnets") {
         conn.vars.private_subnets = conn.private_subnets(target)?;
     }
-    let results = conn
-        .aws
-        .read_all(lab, &conn.vars)
-        .map_err(|f| conn.aws.explain(f))?;
+    let results =
+        crate::lab::plan::read_all(lab, &conn.vars, &conn.aws).map_err(|f| conn.aws.explain(f))?;
     // Something is missing: if what the setup made is gone too, the lab must be set up again
     // (not the single resources asked for one by one).
     let reads_used = lab

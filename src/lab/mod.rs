@@ -8,6 +8,7 @@
 pub mod eval;
 pub mod load;
 pub mod ops;
+pub mod plan;
 
 use std::collections::BTreeMap;
 
@@ -72,7 +73,7 @@ pub struct Step {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Read {
-    pub action: Spanned<String>,
+    pub action: Spanned<ops::ReadAction>,
     #[serde(default)]
     pub params: BTreeMap<String, Spanned<serde_json::Value>>,
     #[serde(default)]
