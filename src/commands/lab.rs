@@ -362,11 +362,11 @@ fn start(app: &App, store: &Store, target: &Target, lab: &Lab, yes: bool) -> Res
                 store.record_lab_resource(
                     lab.id(),
                     &target.key(),
-                    &c.kind,
+                    c.kind,
                     &c.name,
                     app.clock.now().timestamp_millis(),
                 )?;
-                eprintln!("setup: created {} {}", c.kind.replace('_', " "), c.name);
+                eprintln!("setup: created {} {}", c.kind, c.name);
             }
         }
     }
@@ -735,10 +735,10 @@ fn cleanup(store: &Store, target: &Target, conn: &Conn, lab: Option<&str>) -> Re
     let mut failed = 0;
     for r in &resources {
         let created = crate::aws::setup::Created {
-            kind: r.kind.clone(),
+            kind: r.kind,
             name: r.name.clone(),
         };
-        let what = format!("{} {}", r.kind.replace('_', " "), r.name);
+        let what = format!("{} {}", r.kind, r.name);
         match conn.aws.delete(&r.lab, &created)? {
             Deleted::Deleted => {
                 println!("deleted {what}");

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod load;
 pub mod ops;
 pub mod plan;
+pub mod resource;
 
 use std::collections::BTreeMap;
 
