@@ -118,12 +118,12 @@ mod tests {
 
     use super::*;
 
+    /// What the fake answers an operation, given its parameters.
+    type Answer = fn(&Map<String, Value>) -> Result<Value, Failure>;
+
     /// Answers by operation, and records each wave it was asked.
     struct Fake {
-        answers: Vec<(
-            ReadAction,
-            fn(&Map<String, Value>) -> Result<Value, Failure>,
-        )>,
+        answers: Vec<(ReadAction, Answer)>,
         waves: RefCell<Vec<Vec<ReadCall>>>,
     }
 
@@ -144,12 +144,7 @@ mod tests {
         }
     }
 
-    fn fake(
-        answers: Vec<(
-            ReadAction,
-            fn(&Map<String, Value>) -> Result<Value, Failure>,
-        )>,
-    ) -> Fake {
+    fn fake(answers: Vec<(ReadAction, Answer)>) -> Fake {
         Fake {
             answers,
             waves: RefCell::new(Vec::new()),
