@@ -2,7 +2,8 @@
 //! This is the only module that builds an async runtime, a small current-thread one, and
 //! only `lab` and `sandbox` commands create it; quiz commands never do. Calls are tried once
 //! with a timeout, so an API the sandbox lacks, or a dead endpoint, fails fast, and every
-//! failure becomes one line that says what to do.
+//! failure becomes one line that says what to do. Which reads a lab makes, and in what
+//! order, is `lab::plan`'s business; this module only makes the calls ([`Reader`]).
 
 mod reads;
 pub mod setup;
