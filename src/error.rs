@@ -1,5 +1,8 @@
 //! Errors the user sees: a message, an optional hint that says what to do, and the exit
 //! code that classifies them (1: a check or an answer failed; 2: usage or environment).
+//! Also why a call to AWS or the sandbox failed ([`Failure`]), kept here rather than in
+//! `aws` so that the lab read plan can tell "not there" from a broken environment without
+//! depending on the SDK.
 
 use std::fmt;
 
@@ -34,3 +37,26 @@ impl fmt::Display for UserError {
 }
 
 impl std::error::Error for UserError {}
+
+/// Why a call failed (the `aws` module makes these from SDK errors). `NotFound` is an answer
+/// (the resource is not there); the others are environment errors that stop the command.
+#[derive(Debug)]
+pub enum Failure {
+    NotFound(String),
+    Unreachable(String),
+    NoCredentials(String),
+    Expired(String),
+    BadCredentials(String),
+    AccessDenied {
+        action: String,
+        message: String,
+    },
+    Throttled(String),
+    /// An answer that is not an AWS response (not HTTP, or a body the SDK cannot read).
+    Garbled(String),
+    Unsupported {
+        action: String,
+        message: String,
+    },
+    Other(String),
+}

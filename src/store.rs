@@ -14,6 +14,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use crate::deck::{Card, Catalog, DeckInfo, Misconception, Topic};
 use crate::error::UserError;
+use crate::lab::resource::ResourceKind;
 use crate::sched::{CardState, Phase};
 
 /// Append-only: never edit a released migration, add a new one.
@@ -206,7 +207,7 @@ pub struct AssessmentRow {
 pub struct LabResource {
     pub id: i64,
     pub lab: String,
-    pub kind: String,
+    pub kind: ResourceKind,
     pub name: String,
 }
 
@@ -1311,7 +1312,7 @@ impl Store {
         &self,
         lab: &str,
         target: &str,
-        kind: &str,
+        kind: ResourceKind,
         name: &str,
         now_ms: i64,
     ) -> Result<()> {
@@ -1401,6 +1402,20 @@ mod tests {
     fn migrations_reach_the_latest_version() {
         let s = Store::open_in_memory().unwrap();
         assert_eq!(s.user_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn lab_resources_are_stored_by_their_kinds_name() {
+        let s = Store::open_in_memory().unwrap();
+        s.record_lab_resource("lab", "local", ResourceKind::TaskDefinition, "arn:web:1", 5)
+            .unwrap();
+        let kind: String = s
+            .conn
+            .query_row("SELECT kind FROM lab_resource", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kind, "task_definition");
+        let listed = s.lab_resources("local", Some("lab")).unwrap();
+        assert_eq!(listed[0].kind, ResourceKind::TaskDefinition);
     }
 
     #[test]

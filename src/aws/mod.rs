@@ -2,12 +2,12 @@
 //! This is the only module that builds an async runtime, a small current-thread one, and
 //! only `lab` and `sandbox` commands create it; quiz commands never do. Calls are tried once
 //! with a timeout, so an API the sandbox lacks, or a dead endpoint, fails fast, and every
-//! failure becomes one line that says what to do.
+//! failure becomes one line that says what to do. Which reads a lab makes, and in what
+//! order, is `lab::plan`'s business; this module only makes the calls ([`Reader`]).
 
 mod reads;
 pub mod setup;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -20,9 +20,9 @@ use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::error::Failure;
 use crate::error::UserError;
-use crate::lab::eval::{ReadResult, query};
-use crate::lab::{Lab, Vars};
+use crate::lab::plan::{ReadCall, Reader};
 
 pub use reads::policy_document;
 
@@ -78,29 +78,6 @@ pub struct Clients {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
-}
-
-/// Why a call failed. `NotFound` is an answer (the resource is not there); the others are
-/// environment errors that stop the command.
-#[derive(Debug)]
-pub enum Failure {
-    NotFound(String),
-    Unreachable(String),
-    NoCredentials(String),
-    Expired(String),
-    BadCredentials(String),
-    AccessDenied {
-        action: String,
-        message: String,
-    },
-    Throttled(String),
-    /// An answer that is not an AWS response (not HTTP, or a body the SDK cannot read).
-    Garbled(String),
-    Unsupported {
-        action: String,
-        message: String,
-    },
-    Other(String),
 }
 
 impl Failure {
@@ -449,15 +426,6 @@ impl Aws {
         })
     }
 
-    /// Makes every read of a lab, concurrently within each wave.
-    pub fn read_all(
-        &self,
-        lab: &Lab,
-        vars: &Vars,
-    ) -> Result<BTreeMap<String, ReadResult>, Failure> {
-        self.block_on(read_all(&self.clients, lab, vars))
-    }
-
     /// Every cluster with its service and task counts.
     pub fn clusters(&self) -> Result<Vec<ClusterSummary>> {
         self.block_on(async {
@@ -497,6 +465,16 @@ impl Aws {
     }
 }
 
+/// Each wave's reads run concurrently.
+impl Reader for Aws {
+    fn read_wave(&self, calls: &[ReadCall]) -> Vec<Result<Value, Failure>> {
+        let reads = calls
+            .iter()
+            .map(|call| reads::read(&self.clients, call.action, &call.params));
+        self.block_on(futures_util::future::join_all(reads))
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -526,85 +504,6 @@ pub struct ClusterSummary {
     pub services: i32,
     pub running_tasks: i32,
     pub pending_tasks: i32,
-}
-
-/// The parameters of one read: its own (with `${...}` expanded) plus those `with` computes
-/// from earlier answers. When it cannot be made, the result it stands for instead: skipped
-/// (a source read is not there) or missing (a source is there but gives nothing to ask about).
-fn read_params(
-    lab: &Lab,
-    name: &str,
-    vars: &Vars,
-    done: &BTreeMap<String, ReadResult>,
-) -> Result<serde_json::Map<String, Value>, ReadResult> {
-    let read = &lab.reads[name].value;
-    let mut params: serde_json::Map<String, Value> = read
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), vars.expand_json(&v.value)))
-        .collect();
-    let nothing = || ReadResult::Missing {
-        detail: String::new(),
-    };
-    for (param, from, expr) in read.sources() {
-        let Some(ReadResult::Found(data)) = done.get(from) else {
-            return Err(ReadResult::Skipped);
-        };
-        let v = query(&vars.expand(expr.unwrap_or("@")), data).map_err(|_| nothing())?;
-        if v.is_null() || v.as_array().is_some_and(Vec::is_empty) {
-            return Err(nothing());
-        }
-        params.insert(param.to_string(), v);
-    }
-    Ok(params)
-}
-
-async fn read_all(
-    clients: &Clients,
-    lab: &Lab,
-    vars: &Vars,
-) -> Result<BTreeMap<String, ReadResult>, Failure> {
-    let mut done: BTreeMap<String, ReadResult> = BTreeMap::new();
-    for wave in crate::lab::load::read_waves(lab) {
-        let mut calls = Vec::new();
-        for name in wave {
-            let params = match read_params(lab, name, vars, &done) {
-                Ok(p) => p,
-                Err(instead) => {
-                    done.insert(name.to_string(), instead);
-                    continue;
-                }
-            };
-            let action = lab.reads[name].value.action.value.clone();
-            calls.push(async move {
-                let r = reads::read(clients, &action, &params).await;
-                (name, r)
-            });
-        }
-        for (name, r) in futures_util::future::join_all(calls).await {
-            let result = match r {
-                Ok(v) => {
-                    let missing = lab.reads[name]
-                        .value
-                        .missing_when
-                        .as_ref()
-                        .and_then(|m| query(&vars.expand(&m.value), &v).ok())
-                        .is_some_and(|x| x == Value::Bool(true));
-                    if missing {
-                        ReadResult::Missing {
-                            detail: String::new(),
-                        }
-                    } else {
-                        ReadResult::Found(v)
-                    }
-                }
-                Err(Failure::NotFound(detail)) => ReadResult::Missing { detail },
-                Err(f) => return Err(f),
-            };
-            done.insert(name.to_string(), result);
-        }
-    }
-    Ok(done)
 }
 
 #[cfg(test)]
@@ -679,11 +578,11 @@ mod tests {
         for a in &allowed {
             assert!(crate::lab::ops::is_read_only_action(a), "{a} is not a read");
         }
-        for op in crate::lab::ops::READ_OPS {
+        for op in crate::lab::ops::ReadAction::ALL {
+            let action = op.iam_action();
             assert!(
-                allowed.iter().any(|a| a == op.action),
-                "{} is not allowed",
-                op.action
+                allowed.iter().any(|a| a == action),
+                "{action} is not allowed"
             );
         }
     }

@@ -8,19 +8,20 @@ use serde_json::{Value, json};
 
 use super::{Aws, Failure, Target};
 use crate::error::UserError;
+use crate::lab::resource::ResourceKind;
 use crate::lab::{SetupAction, TAG_KEY, Vars};
 use crate::sandbox::Sandbox;
 
 /// A resource a setup created: what `lab cleanup` may delete.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Created {
-    pub kind: String,
+    pub kind: ResourceKind,
     pub name: String,
 }
 
-fn created(kind: &str, name: impl Into<String>) -> Option<Created> {
+fn created(kind: ResourceKind, name: impl Into<String>) -> Option<Created> {
     Some(Created {
-        kind: kind.into(),
+        kind,
         name: name.into(),
     })
 }
@@ -332,7 +333,7 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("ecr:TagResource"))?;
-                Ok(created("repository", repository.clone()))
+                Ok(created(ResourceKind::Repository, repository.clone()))
             }
             SetupAction::CreateCluster { name } => {
                 let out = c
@@ -356,7 +357,7 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("ecs:CreateCluster"))?;
-                Ok(created("cluster", name.clone()))
+                Ok(created(ResourceKind::Cluster, name.clone()))
             }
             SetupAction::CreateLogGroup { name } => {
                 let out = c
@@ -380,7 +381,7 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("logs:CreateLogGroup"))?;
-                Ok(created("log_group", name.clone()))
+                Ok(created(ResourceKind::LogGroup, name.clone()))
             }
             SetupAction::CreateRole {
                 name,
@@ -421,7 +422,7 @@ impl Aws {
                         .await
                         .map_err(self.fail("iam:PutRolePolicy"))?;
                 }
-                Ok(created("role", name.clone()))
+                Ok(created(ResourceKind::Role, name.clone()))
             }
             SetupAction::PutParameter {
                 name,
@@ -449,7 +450,7 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("ssm:PutParameter"))?;
-                Ok(created("parameter", name.clone()))
+                Ok(created(ResourceKind::Parameter, name.clone()))
             }
             SetupAction::RegisterTaskDefinition {
                 family,
@@ -527,7 +528,7 @@ impl Aws {
                     .task_definition()
                     .and_then(|t| t.task_definition_arn())
                     .unwrap_or_default();
-                Ok(created("task_definition", arn))
+                Ok(created(ResourceKind::TaskDefinition, arn))
             }
             SetupAction::CreateService {
                 cluster,
@@ -590,7 +591,7 @@ impl Aws {
                     .send()
                     .await
                     .map_err(self.fail("ecs:CreateService"))?;
-                Ok(created("service", format!("{cluster}/{name}")))
+                Ok(created(ResourceKind::Service, format!("{cluster}/{name}")))
             }
             SetupAction::UpdateService {
                 cluster,
@@ -643,7 +644,7 @@ impl Aws {
     /// next (its cluster's deletion, a new service of the same name) does not fail.
     pub fn delete(&self, lab_id: &str, r: &Created) -> Result<Deleted> {
         let deleted = self.block_on(self.delete_async(lab_id, r))?;
-        if r.kind == "service" && matches!(deleted, Deleted::Deleted | Deleted::Gone) {
+        if r.kind == ResourceKind::Service && matches!(deleted, Deleted::Deleted | Deleted::Gone) {
             let (cluster, name) = r.name.split_once('/').unwrap_or(("default", &r.name));
             self.wait_inactive(cluster, name)?;
         }
@@ -656,8 +657,8 @@ impl Aws {
             tags.iter()
                 .any(|t| t.key() == Some(TAG_KEY) && t.value() == Some(lab_id))
         };
-        match r.kind.as_str() {
-            "service" => {
+        match r.kind {
+            ResourceKind::Service => {
                 let (cluster, name) = r.name.split_once('/').unwrap_or(("default", &r.name));
                 let out = c
                     .ecs
@@ -688,7 +689,7 @@ impl Aws {
                     .map_err(self.fail("ecs:DeleteService"))?;
                 Ok(Deleted::Deleted)
             }
-            "task_definition" => {
+            ResourceKind::TaskDefinition => {
                 let out = c
                     .ecs
                     .describe_task_definition()
@@ -718,7 +719,7 @@ impl Aws {
                     .map_err(self.fail("ecs:DeregisterTaskDefinition"))?;
                 Ok(Deleted::Deleted)
             }
-            "cluster" => {
+            ResourceKind::Cluster => {
                 let out = c
                     .ecs
                     .describe_clusters()
@@ -740,7 +741,7 @@ impl Aws {
                     )),
                 }
             }
-            "role" => {
+            ResourceKind::Role => {
                 let Ok(tags) = c.iam.list_role_tags().role_name(&r.name).send().await else {
                     return Ok(Deleted::Gone);
                 };
@@ -791,7 +792,7 @@ impl Aws {
                     .map_err(self.fail("iam:DeleteRole"))?;
                 Ok(Deleted::Deleted)
             }
-            "parameter" => {
+            ResourceKind::Parameter => {
                 let Ok(tags) = c
                     .ssm
                     .list_tags_for_resource()
@@ -817,7 +818,7 @@ impl Aws {
                     .map_err(self.fail("ssm:DeleteParameter"))?;
                 Ok(Deleted::Deleted)
             }
-            "log_group" => {
+            ResourceKind::LogGroup => {
                 #[allow(deprecated)]
                 let Ok(tags) = c
                     .logs
@@ -839,7 +840,7 @@ impl Aws {
                     .map_err(self.fail("logs:DeleteLogGroup"))?;
                 Ok(Deleted::Deleted)
             }
-            "repository" => {
+            ResourceKind::Repository => {
                 let Ok(out) = c
                     .ecr
                     .describe_repositories()
@@ -878,7 +879,6 @@ impl Aws {
                     .map_err(self.fail("ecr:DeleteRepository"))?;
                 Ok(Deleted::Deleted)
             }
-            other => Ok(Deleted::Failed(format!("unknown resource kind `{other}`"))),
         }
     }
 }

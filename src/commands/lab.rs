@@ -375,11 +375,11 @@ fn start(
                 store.record_lab_resource(
                     lab.id(),
                     &target.key(),
-                    &c.kind,
+                    c.kind,
                     &c.name,
                     app.clock.now().timestamp_millis(),
                 )?;
-                eprintln!("setup: created {} {}", c.kind.replace('_', " "), c.name);
+                eprintln!("setup: created {} {}", c.kind, c.name);
             }
         }
     }
@@ -525,10 +525,8 @@ fn check(
     if lab.queries_use("private_subnets") {
         conn.vars.private_subnets = conn.private_subnets(target)?;
     }
-    let results = conn
-        .aws
-        .read_all(lab, &conn.vars)
-        .map_err(|f| conn.aws.explain(f))?;
+    let results =
+        crate::lab::plan::read_all(lab, &conn.vars, &conn.aws).map_err(|f| conn.aws.explain(f))?;
     // Something is missing: if what the setup made is gone too, the lab must be set up again
     // (not the single resources asked for one by one).
     let reads_used = lab
@@ -790,10 +788,10 @@ fn cleanup(store: &Store, target: &Target, conn: &Conn, lab: Option<&str>) -> Re
     let mut failed = 0;
     for r in &resources {
         let created = crate::aws::setup::Created {
-            kind: r.kind.clone(),
+            kind: r.kind,
             name: r.name.clone(),
         };
-        let what = format!("{} {}", r.kind.replace('_', " "), r.name);
+        let what = format!("{} {}", r.kind, r.name);
         match conn.aws.delete(&r.lab, &created)? {
             Deleted::Deleted => {
                 println!("deleted {what}");

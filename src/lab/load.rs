@@ -1,13 +1,13 @@
 //! Reading and linting lab files. Every problem is a diagnostic with file, line and column;
 //! a set of labs with any error is never used. The linter is what keeps "checks only read"
-//! true: a read can only name an operation of [`super::ops::READ_OPS`].
+//! true: a read can only name an operation of [`super::ops::ReadAction`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_saphyr::Location;
 
-use super::ops::{Param, read_op};
+use super::ops::Param;
 use super::{Count, FORMAT_VERSION, Lab, SetupAction, Vars};
 use crate::deck::Diagnostic;
 use crate::deck::raw::{Reporter, parse, valid_id};
@@ -384,16 +384,7 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
                 format!("read name `{name}`: use lowercase letters and `_`"),
             );
         }
-        let Some(op) = read_op(&r.action.value) else {
-            rep.error(
-                r.action.referenced,
-                format!(
-                    "`{}` is not a read ecsdrill can make (see READ_OPS in src/lab/ops.rs; checks never write)",
-                    r.action.value
-                ),
-            );
-            continue;
-        };
+        let op = r.action.value;
         let given: BTreeSet<&str> = r
             .params
             .keys()
@@ -401,33 +392,25 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
             .map(String::as_str)
             .collect();
         for (k, v) in &r.params {
-            match op.params.iter().find(|(p, _)| p == k) {
+            match op.params().iter().find(|(p, _)| p == k) {
                 None => rep.error(
                     v.referenced,
                     format!(
-                        "`{}` takes no parameter `{k}` (it takes: {})",
-                        op.action,
-                        names(op.params)
+                        "`{op}` takes no parameter `{k}` (it takes: {})",
+                        names(op.params())
                     ),
                 ),
                 Some((_, kind)) if !fits(*kind, &v.value) => rep.error(
                     v.referenced,
-                    format!(
-                        "parameter `{k}` of `{}` must be {}",
-                        op.action,
-                        kind_name(*kind)
-                    ),
+                    format!("parameter `{k}` of `{op}` must be {}", kind_name(*kind)),
                 ),
                 _ => {}
             }
         }
         for (k, from, expr) in r.sources() {
             let src = &r.with[k];
-            if !op.params.iter().any(|(p, _)| p == &k) {
-                rep.error(
-                    src.referenced,
-                    format!("`{}` takes no parameter `{k}`", op.action),
-                );
+            if !op.params().iter().any(|(p, _)| p == &k) {
+                rep.error(src.referenced, format!("`{op}` takes no parameter `{k}`"));
             }
             match expr {
                 Some(expr) if lab.reads.contains_key(from) => {
@@ -439,11 +422,11 @@ fn lint_reads(lab: &Lab, rep: &mut Reporter) {
                 ),
             }
         }
-        for req in op.required {
+        for req in op.required() {
             if !given.contains(req) {
                 rep.error(
                     read.referenced,
-                    format!("`{}` needs the parameter `{req}`", op.action),
+                    format!("`{op}` needs the parameter `{req}`"),
                 );
             }
         }

@@ -9,6 +9,8 @@ pub mod draw;
 pub mod eval;
 pub mod load;
 pub mod ops;
+pub mod plan;
+pub mod resource;
 
 use std::collections::BTreeMap;
 
@@ -78,7 +80,7 @@ pub struct Step {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Read {
-    pub action: Spanned<String>,
+    pub action: Spanned<ops::ReadAction>,
     #[serde(default)]
     pub params: BTreeMap<String, Spanned<serde_json::Value>>,
     #[serde(default)]

@@ -1,7 +1,13 @@
 //! The read-only API operations a lab check may call, as data: the IAM action name, the
-//! parameters it takes and the errors that mean "that resource does not exist". The lab
-//! linter and the AWS edge share this table, so a lab file can only name a read that ecsdrill
-//! knows how to make, and no lab can ask for a write.
+//! parameters it takes and the errors that mean "that resource does not exist". Lab files
+//! are parsed into [`ReadAction`], so a lab can only name a read that ecsdrill knows how to
+//! make, and no lab can ask for a write; the AWS edge matches every variant, so each one is
+//! made.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Param {
@@ -12,172 +18,175 @@ pub enum Param {
     ObjectList,
 }
 
-pub struct ReadOp {
-    /// The IAM action, `service:Operation`, which is also how lab files name the read.
-    pub action: &'static str,
-    pub params: &'static [(&'static str, Param)],
-    pub required: &'static [&'static str],
-}
-
 use Param::*;
 
-pub static READ_OPS: &[ReadOp] = &[
-    ReadOp {
-        action: "ecs:ListClusters",
-        params: &[],
-        required: &[],
-    },
-    ReadOp {
-        action: "ecs:DescribeClusters",
-        params: &[("clusters", StrList)],
-        required: &["clusters"],
-    },
-    ReadOp {
-        action: "ecs:ListServices",
-        params: &[("cluster", Str)],
-        required: &["cluster"],
-    },
-    ReadOp {
-        action: "ecs:DescribeServices",
-        params: &[("cluster", Str), ("services", StrList)],
-        required: &["cluster", "services"],
-    },
-    ReadOp {
-        action: "ecs:DescribeTaskDefinition",
-        params: &[("taskDefinition", Str)],
-        required: &["taskDefinition"],
-    },
-    ReadOp {
-        action: "ecs:ListTaskDefinitions",
-        params: &[("familyPrefix", Str), ("status", Str), ("sort", Str)],
-        required: &[],
-    },
-    ReadOp {
-        action: "ecs:ListTasks",
-        params: &[
+/// Declares [`ReadAction`] from one line per operation, so that the list of all of them,
+/// their names and their parameters cannot drift apart.
+macro_rules! read_actions {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $action:literal,
+        params: [$(($param:literal, $kind:expr)),* $(,)?],
+        required: [$($required:literal),* $(,)?];
+    )*) => {
+        /// A read-only API operation a lab's read may name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum ReadAction {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ReadAction {
+            pub const ALL: &[ReadAction] = &[$(ReadAction::$variant),*];
+
+            /// The IAM action, `service:Operation`, which is also how lab files name the read.
+            pub fn iam_action(self) -> &'static str {
+                match self {
+                    $(ReadAction::$variant => $action,)*
+                }
+            }
+
+            /// The parameters it takes (the API's own names) and their types.
+            pub fn params(self) -> &'static [(&'static str, Param)] {
+                match self {
+                    $(ReadAction::$variant => &[$(($param, $kind)),*],)*
+                }
+            }
+
+            pub fn required(self) -> &'static [&'static str] {
+                match self {
+                    $(ReadAction::$variant => &[$($required),*],)*
+                }
+            }
+        }
+    };
+}
+
+read_actions! {
+    EcsListClusters = "ecs:ListClusters", params: [], required: [];
+    EcsDescribeClusters = "ecs:DescribeClusters",
+        params: [("clusters", StrList)], required: ["clusters"];
+    EcsListServices = "ecs:ListServices", params: [("cluster", Str)], required: ["cluster"];
+    EcsDescribeServices = "ecs:DescribeServices",
+        params: [("cluster", Str), ("services", StrList)], required: ["cluster", "services"];
+    EcsDescribeTaskDefinition = "ecs:DescribeTaskDefinition",
+        params: [("taskDefinition", Str)], required: ["taskDefinition"];
+    EcsListTaskDefinitions = "ecs:ListTaskDefinitions",
+        params: [("familyPrefix", Str), ("status", Str), ("sort", Str)], required: [];
+    EcsListTasks = "ecs:ListTasks",
+        params: [
             ("cluster", Str),
             ("serviceName", Str),
             ("family", Str),
             ("desiredStatus", Str),
             ("startedBy", Str),
         ],
-        required: &["cluster"],
-    },
-    ReadOp {
-        action: "ecs:DescribeTasks",
-        params: &[("cluster", Str), ("tasks", StrList)],
-        required: &["cluster", "tasks"],
-    },
-    ReadOp {
-        action: "ecr:DescribeRepositories",
-        params: &[("repositoryNames", StrList)],
-        required: &[],
-    },
-    ReadOp {
-        action: "ecr:DescribeImages",
-        params: &[("repositoryName", Str), ("imageIds", ObjectList)],
-        required: &["repositoryName"],
-    },
-    ReadOp {
-        action: "iam:GetRole",
-        params: &[("RoleName", Str)],
-        required: &["RoleName"],
-    },
-    ReadOp {
-        action: "iam:ListAttachedRolePolicies",
-        params: &[("RoleName", Str)],
-        required: &["RoleName"],
-    },
-    ReadOp {
-        action: "iam:ListRolePolicies",
-        params: &[("RoleName", Str)],
-        required: &["RoleName"],
-    },
-    ReadOp {
-        action: "iam:GetRolePolicy",
-        params: &[("RoleName", Str), ("PolicyName", Str)],
-        required: &["RoleName", "PolicyName"],
-    },
-    ReadOp {
-        // IAM's policy simulator: read-only in AWS (it evaluates, it changes nothing). A check
-        // asks what a role may do (actions on resources), not how its policies are written.
-        action: "iam:SimulatePrincipalPolicy",
-        params: &[
+        required: ["cluster"];
+    EcsDescribeTasks = "ecs:DescribeTasks",
+        params: [("cluster", Str), ("tasks", StrList)], required: ["cluster", "tasks"];
+    EcrDescribeRepositories = "ecr:DescribeRepositories",
+        params: [("repositoryNames", StrList)], required: [];
+    EcrDescribeImages = "ecr:DescribeImages",
+        params: [("repositoryName", Str), ("imageIds", ObjectList)], required: ["repositoryName"];
+    IamGetRole = "iam:GetRole", params: [("RoleName", Str)], required: ["RoleName"];
+    IamListAttachedRolePolicies = "iam:ListAttachedRolePolicies",
+        params: [("RoleName", Str)], required: ["RoleName"];
+    IamListRolePolicies = "iam:ListRolePolicies",
+        params: [("RoleName", Str)], required: ["RoleName"];
+    IamGetRolePolicy = "iam:GetRolePolicy",
+        params: [("RoleName", Str), ("PolicyName", Str)], required: ["RoleName", "PolicyName"];
+    /// IAM's policy simulator: read-only in AWS (it evaluates, it changes nothing). A check
+    /// asks what a role may do (actions on resources), not how its policies are written.
+    IamSimulatePrincipalPolicy = "iam:SimulatePrincipalPolicy",
+        params: [
             ("PolicySourceArn", Str),
             ("ActionNames", StrList),
             ("ResourceArns", StrList),
         ],
-        required: &["PolicySourceArn", "ActionNames"],
-    },
-    ReadOp {
-        // Without decryption: a check sees the parameter's type and version, never a secret.
-        action: "ssm:GetParameter",
-        params: &[("Name", Str)],
-        required: &["Name"],
-    },
-    ReadOp {
-        action: "secretsmanager:DescribeSecret",
-        params: &[("SecretId", Str)],
-        required: &["SecretId"],
-    },
-    ReadOp {
-        action: "logs:DescribeLogGroups",
-        params: &[("logGroupNamePrefix", Str)],
-        required: &[],
-    },
-    ReadOp {
-        action: "elasticloadbalancing:DescribeLoadBalancers",
-        params: &[("Names", StrList)],
-        required: &[],
-    },
-    ReadOp {
-        action: "elasticloadbalancing:DescribeTargetGroups",
-        params: &[("Names", StrList), ("LoadBalancerArn", Str)],
-        required: &[],
-    },
-    ReadOp {
-        action: "elasticloadbalancing:DescribeTargetHealth",
-        params: &[("TargetGroupArn", Str)],
-        required: &["TargetGroupArn"],
-    },
-    ReadOp {
-        action: "elasticloadbalancing:DescribeListeners",
-        params: &[("LoadBalancerArn", Str)],
-        required: &["LoadBalancerArn"],
-    },
-    ReadOp {
-        action: "application-autoscaling:DescribeScalableTargets",
-        params: &[
+        required: ["PolicySourceArn", "ActionNames"];
+    /// Without decryption: a check sees the parameter's type and version, never a secret.
+    SsmGetParameter = "ssm:GetParameter", params: [("Name", Str)], required: ["Name"];
+    SecretsManagerDescribeSecret = "secretsmanager:DescribeSecret",
+        params: [("SecretId", Str)], required: ["SecretId"];
+    LogsDescribeLogGroups = "logs:DescribeLogGroups",
+        params: [("logGroupNamePrefix", Str)], required: [];
+    ElbDescribeLoadBalancers = "elasticloadbalancing:DescribeLoadBalancers",
+        params: [("Names", StrList)], required: [];
+    ElbDescribeTargetGroups = "elasticloadbalancing:DescribeTargetGroups",
+        params: [("Names", StrList), ("LoadBalancerArn", Str)], required: [];
+    ElbDescribeTargetHealth = "elasticloadbalancing:DescribeTargetHealth",
+        params: [("TargetGroupArn", Str)], required: ["TargetGroupArn"];
+    ElbDescribeListeners = "elasticloadbalancing:DescribeListeners",
+        params: [("LoadBalancerArn", Str)], required: ["LoadBalancerArn"];
+    AutoScalingDescribeScalableTargets = "application-autoscaling:DescribeScalableTargets",
+        params: [
             ("ServiceNamespace", Str),
             ("ResourceIds", StrList),
             ("ScalableDimension", Str),
         ],
-        required: &["ServiceNamespace"],
-    },
-    ReadOp {
-        action: "application-autoscaling:DescribeScalingPolicies",
-        params: &[
+        required: ["ServiceNamespace"];
+    AutoScalingDescribeScalingPolicies = "application-autoscaling:DescribeScalingPolicies",
+        params: [
             ("ServiceNamespace", Str),
             ("ResourceId", Str),
             ("ScalableDimension", Str),
         ],
-        required: &["ServiceNamespace"],
-    },
-    ReadOp {
-        action: "application-autoscaling:DescribeScalingActivities",
-        params: &[
+        required: ["ServiceNamespace"];
+    AutoScalingDescribeScalingActivities = "application-autoscaling:DescribeScalingActivities",
+        params: [
             ("ServiceNamespace", Str),
             ("ResourceId", Str),
             ("ScalableDimension", Str),
         ],
-        required: &["ServiceNamespace"],
-    },
-    ReadOp {
-        action: "sts:GetCallerIdentity",
-        params: &[],
-        required: &[],
-    },
-];
+        required: ["ServiceNamespace"];
+    StsGetCallerIdentity = "sts:GetCallerIdentity", params: [], required: [];
+}
+
+/// A name in a lab file that is no read ecsdrill can make; its message names a near miss.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UnknownRead(pub String);
+
+impl fmt::Display for UnknownRead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = ReadAction::ALL.iter().map(|a| a.iam_action()).collect();
+        write!(
+            f,
+            "`{}` is not a read ecsdrill can make (see ReadAction in src/lab/ops.rs; checks never write)",
+            self.0
+        )?;
+        match crate::deck::did_you_mean(&self.0, &names) {
+            Some(near) => write!(f, "; did you mean `{near}`?"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for UnknownRead {}
+
+impl FromStr for ReadAction {
+    type Err = UnknownRead;
+
+    fn from_str(s: &str) -> Result<ReadAction, UnknownRead> {
+        ReadAction::ALL
+            .iter()
+            .copied()
+            .find(|a| a.iam_action() == s)
+            .ok_or_else(|| UnknownRead(s.to_string()))
+    }
+}
+
+impl fmt::Display for ReadAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.iam_action())
+    }
+}
+
+/// Lab files name a read by its IAM action; an unknown name fails to load, at its place.
+impl<'de> Deserialize<'de> for ReadAction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ReadAction, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 /// Operations that only read although their names do not say Describe/List/Get.
 pub const READ_ONLY_SIMULATIONS: &[&str] = &["iam:SimulatePrincipalPolicy"];
@@ -190,10 +199,6 @@ pub fn is_read_only_action(action: &str) -> bool {
             .iter()
             .any(|p| name.starts_with(p))
             || READ_ONLY_SIMULATIONS.contains(&action))
-}
-
-pub fn read_op(action: &str) -> Option<&'static ReadOp> {
-    READ_OPS.iter().find(|op| op.action == action)
 }
 
 /// Error codes that mean "the thing you asked about does not exist", per service.
@@ -225,16 +230,24 @@ mod tests {
 
     #[test]
     fn every_read_is_a_read() {
-        for op in READ_OPS {
-            assert!(op.action.contains(':'), "{}", op.action);
-            assert!(
-                is_read_only_action(op.action),
-                "{} is not a read",
-                op.action
-            );
-            for r in op.required {
-                assert!(op.params.iter().any(|(p, _)| p == r), "{}: {r}", op.action);
+        for &op in ReadAction::ALL {
+            let action = op.iam_action();
+            assert!(action.contains(':'), "{action}");
+            assert!(is_read_only_action(action), "{action} is not a read");
+            assert_eq!(action.parse(), Ok(op));
+            for r in op.required() {
+                assert!(op.params().iter().any(|(p, _)| p == r), "{action}: {r}");
             }
         }
+    }
+
+    #[test]
+    fn an_unknown_read_names_a_near_miss() {
+        let e = "ecs:DescribeService".parse::<ReadAction>().unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("did you mean `ecs:DescribeServices`?"),
+            "{e}"
+        );
     }
 }
