@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""How tests/fixtures/db/schema-v2.db, -v3.db and -v4.db were made (once; they are frozen).
+"""How tests/fixtures/db/schema-v2.db to -v5.db were made (once each; they are frozen).
 
 Each starts from schema-v1.db, applies the released migrations up to its version exactly as
 the binary of that version did (the SQL is read from src/store.rs, where released migrations
 are never edited), and adds the history a learner of that version would have: more reviews,
 a stale catalog index (v2), lab progress, check runs and a setup resource (v3), a
 self-assessment with per-topic scores and confidence (v4).
-Run from the repository root: python3 scripts/make-db-fixtures.py
+Run from the repository root: python3 scripts/make-db-fixtures.py [VERSION...]
 """
 import re
 import shutil
@@ -22,7 +22,9 @@ def make(version):
     out = f"tests/fixtures/db/schema-v{version}.db"
     shutil.copy("tests/fixtures/db/schema-v1.db", out)
     db = sqlite3.connect(out)
-    for sql in migrations[1:version]:
+    # The history below is written as the v4 schema had it; later migrations then run over it,
+    # as they do over a learner's file.
+    for sql in migrations[1:min(version, 4)]:
         db.executescript(sql)
     # Day 3: a second session, one card right and one lapse.
     db.execute("INSERT INTO session VALUES (2, ?, ?, 'review', '', 2, 1, 'done')", (T0 + 2 * DAY, T0 + 2 * DAY + 60_000))
@@ -50,12 +52,23 @@ def make(version):
         db.execute("INSERT INTO session VALUES (3, ?, ?, 'assess', '', 2, 1, 'done')", (T0 + 3 * DAY, T0 + 3 * DAY + 120_000))
         db.execute("INSERT INTO assessment VALUES (1, ?, 2.5, 'exposure')", (T0 + 3 * DAY + 120_000,))
         db.execute("INSERT INTO assessment_topic VALUES (1, 'cluster', 2.5, 4, 2, 1)")
+    for sql in migrations[4:version]:
+        db.executescript(sql)
+    if version >= 5:
+        # Day 4: a typed answer graded wrong that the learner overrode to Good.
+        db.execute("INSERT INTO session VALUES (4, ?, ?, 'review', '', 1, 1, 'done')", (T0 + 4 * DAY, T0 + 4 * DAY + 30_000))
+        db.execute(
+            "INSERT INTO review_log VALUES (5, 'fx-typed', 4, ?, 3, 'thre', 0, 7000, 'review', 'relearn', 0.6, 4.9, ?, 'review', 3.1, 4.7, ?, 4, 3, '', 1)",
+            (T0 + 4 * DAY, T0 + 2 * DAY + 600_000, T0 + 7 * DAY),
+        )
     db.execute(f"PRAGMA user_version = {version}")
     db.commit()
     db.execute("VACUUM")
     db.close()
 
 
-for v in (2, 3, 4):
+import sys
+
+for v in map(int, sys.argv[1:]) if len(sys.argv) > 1 else (2, 3, 4, 5):
     make(v)
     print(f"wrote tests/fixtures/db/schema-v{v}.db")

@@ -31,6 +31,7 @@ const SEED: u64 = 0x1313_2026;
 const RANDOM_LABS: usize = 4;
 
 fn solve(env: &Env, id: &str, when: &str) {
+    env.focus(id);
     let sol = solution(id);
     env.run(&format!("{id} ({when})"), &sol.solution);
     env.passes(&sol, when);
@@ -138,7 +139,7 @@ fn lab_reset_waits_for_the_running_service_to_drain() {
     for id in ["rolling-deploy", "crash-loop", "auto-scaling"] {
         env.start(id);
         for round in 1..=2 {
-            let out = env.ecsdrill(&["lab", "reset", id]);
+            let out = env.try_reset(id);
             let err = text(&out.stderr);
             assert!(
                 out.status.success(),
@@ -261,7 +262,7 @@ fn checks_after_the_sandbox_lost_its_state_name_lab_reset() {
     assert!(
         failed
             .iter()
-            .any(|f| f.contains("There is no task definition")),
+            .any(|f| f.contains("it is your teammate's draft")),
         "the learner's own work is asked for: {failed:#?}"
     );
     assert!(
@@ -287,11 +288,11 @@ fn checks_after_the_sandbox_lost_its_state_name_lab_reset() {
     };
     env.ok(&["sandbox", "reset"]);
     lost(&env, "after sandbox reset");
-    env.ok(&["lab", "reset", "rolling-deploy"]);
+    env.reset("rolling-deploy");
     env.ok(&["sandbox", "down"]);
     env.up();
     lost(&env, "after sandbox down and up");
-    env.ok(&["lab", "reset", "rolling-deploy"]);
+    env.reset("rolling-deploy");
     solve(
         &env,
         "rolling-deploy",
@@ -333,7 +334,7 @@ fn run_task_judges_the_newest_task_since_lab_start() {
     env.passes(&solution("run-task"), "a correct run after a stopped one");
 
     // Right after `lab reset`, the runs of the attempt before do not count.
-    env.ok(&["lab", "reset", "run-task"]);
+    env.reset("run-task");
     let (out, v) = env.check("run-task", &Default::default());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let failed = failed_ids(&v);

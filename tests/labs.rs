@@ -224,13 +224,14 @@ fn run_lab(id: &str) {
         text(&out.stdout),
         text(&out.stderr)
     );
+    env.share_attempt(id, "aws:123456789012:us-east-1");
     let out = env
         .cmd(Path::new(BIN))
         .args(["lab", "check", id, "--json"])
         .args(
-            sol.answers
+            answers
                 .iter()
-                .flat_map(|(k, v)| ["--answer".to_string(), format!("{k}={v}")]),
+                .flat_map(|(k, v)| ["--answer".to_string(), format!("{k}={}", env.fill(v))]),
         )
         .env("AWS_ENDPOINT_URL", &env.endpoint)
         .output()

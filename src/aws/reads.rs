@@ -335,29 +335,46 @@ async fn iam_simulate_principal_policy(c: &Clients, p: &P<'_>) -> Result<Value, 
         .send()
         .await
         .map_err(|e| Failure::from_sdk(action, e))?;
+    let statements = |m: &[aws_sdk_iam::types::Statement]| -> Value {
+        m.iter()
+            .map(|m| {
+                obj([
+                    ("SourcePolicyId", json!(m.source_policy_id())),
+                    (
+                        "SourcePolicyType",
+                        json!(m.source_policy_type().map(|t| t.as_str())),
+                    ),
+                ])
+            })
+            .collect()
+    };
+    // One entry per action and resource, whichever way IAM groups them: a result that lists
+    // resource-specific results stands for each of them.
     let list: Vec<Value> = out
         .evaluation_results()
         .iter()
-        .map(|r| {
-            let matched: Vec<Value> = r
-                .matched_statements()
-                .iter()
-                .map(|m| {
-                    obj([
-                        ("SourcePolicyId", json!(m.source_policy_id())),
-                        (
-                            "SourcePolicyType",
-                            json!(m.source_policy_type().map(|t| t.as_str())),
-                        ),
-                    ])
-                })
-                .collect();
-            obj([
-                ("EvalActionName", json!(r.eval_action_name())),
-                ("EvalResourceName", json!(r.eval_resource_name())),
-                ("EvalDecision", json!(r.eval_decision().as_str())),
-                ("MatchedStatements", Value::Array(matched)),
-            ])
+        .flat_map(|r| {
+            let specific = r.resource_specific_results();
+            if specific.is_empty() {
+                vec![obj([
+                    ("EvalActionName", json!(r.eval_action_name())),
+                    ("EvalResourceName", json!(r.eval_resource_name())),
+                    ("EvalDecision", json!(r.eval_decision().as_str())),
+                    ("MatchedStatements", statements(r.matched_statements())),
+                ])]
+            } else {
+                specific
+                    .iter()
+                    .map(|s| {
+                        obj([
+                            ("EvalActionName", json!(r.eval_action_name())),
+                            ("EvalResourceName", json!(s.eval_resource_name())),
+                            ("EvalDecision", json!(s.eval_resource_decision().as_str())),
+                            ("MatchedStatements", statements(s.matched_statements())),
+                        ])
+                    })
+                    .collect()
+            }
         })
         .collect();
     Ok(json!({"EvaluationResults": list, "IsTruncated": out.is_truncated()}))

@@ -290,7 +290,8 @@ fn check_url(url: &Spanned<String>, rep: &mut Reporter) {
                 );
             } else if !(host == "repost.aws"
                 || host.ends_with(".amazon.com")
-                || host == "aws.amazon.com")
+                || host == "aws.amazon.com"
+                || is_vendor_source(host, rest))
             {
                 rep.warn(
                     url.referenced,
@@ -722,6 +723,15 @@ pub fn misconceptions(
         ));
     }
     out
+}
+
+/// Sources beside AWS's own pages that are authoritative for what the decks teach about the
+/// CI/CD path: GitHub's documentation and changelog (OIDC claims, workflow syntax) and the
+/// GitHub actions AWS maintains (their inputs).
+fn is_vendor_source(host: &str, rest: &str) -> bool {
+    host == "docs.github.com"
+        || host == "github.blog"
+        || rest.starts_with("github.com/aws-actions/")
 }
 
 #[cfg(test)]

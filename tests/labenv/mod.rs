@@ -123,8 +123,12 @@ pub struct Env {
     pub endpoint: String,
     /// Starts so far: each start of a lab gets its own seed, so a test run meets several draws.
     starts: Cell<u64>,
-    /// What the lab started last drew (`${draw.NAME}` → value), for [`Env::fill`].
-    drawn: RefCell<BTreeMap<String, String>>,
+    /// What each lab's current attempt drew: lab → (`${draw.NAME}` → value), for [`Env::fill`].
+    drawn: RefCell<BTreeMap<String, BTreeMap<String, String>>>,
+    /// The lab whose draws scripts are filled with: the one started last, or [`Env::focus`].
+    focus: RefCell<String>,
+    /// Each lab's current seed.
+    seeds: RefCell<BTreeMap<String, u64>>,
 }
 
 impl Env {
@@ -135,6 +139,8 @@ impl Env {
             endpoint: String::new(),
             starts: Cell::new(0),
             drawn: RefCell::new(BTreeMap::new()),
+            focus: RefCell::new(String::new()),
+            seeds: RefCell::new(BTreeMap::new()),
         };
         env.up();
         env
@@ -235,40 +241,83 @@ impl Env {
 
     /// `lab start LAB --seed S`; what it drew is kept for [`Env::fill`].
     pub fn start(&self, lab: &str) {
-        self.begin("start", lab);
+        let out = self.begin("start", lab);
+        assert!(
+            out.status.success(),
+            "lab start {lab}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
     }
 
     /// `lab reset LAB --seed S` (a new attempt, with new values).
     pub fn reset(&self, lab: &str) {
-        self.begin("reset", lab);
+        let out = self.try_reset(lab);
+        assert!(
+            out.status.success(),
+            "lab reset {lab}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
     }
 
-    fn begin(&self, how: &str, lab: &str) {
+    /// `lab reset LAB --seed S`, whatever its outcome.
+    pub fn try_reset(&self, lab: &str) -> Output {
+        self.begin("reset", lab)
+    }
+
+    /// Records `lab`'s current attempt (its seed) for another target too, as if it had been
+    /// started there: the read-only checks run as an AWS account over the same state.
+    pub fn share_attempt(&self, lab: &str, target_key: &str) {
+        let seed = *self
+            .seeds
+            .borrow()
+            .get(lab)
+            .unwrap_or_else(|| panic!("{lab} was not started"));
+        let store = ecsdrill::store::Store::open(&self.work.path().join("progress.db")).unwrap();
+        store.lab_started(lab, target_key, 0, seed).unwrap();
+    }
+
+    /// Scripts are filled with what `lab` drew from now on.
+    pub fn focus(&self, lab: &str) {
+        *self.focus.borrow_mut() = lab.to_string();
+    }
+
+    fn begin(&self, how: &str, lab: &str) -> Output {
         let n = self.starts.get();
         self.starts.set(n + 1);
         let seed = ecsdrill::rng::hash_str(lab) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let seed = (seed % 1_000_000_000).to_string();
         let out = self.ecsdrill(&["lab", how, lab, "--seed", &seed]);
-        assert!(
-            out.status.success(),
-            "lab {how} {lab}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
         let set = ecsdrill::lab::load_labs(None)
             .unwrap_or_else(|d| panic!("the built-in labs load: {}", d.len()));
+        self.seeds
+            .borrow_mut()
+            .insert(lab.to_string(), seed.parse().unwrap());
         let drawn = ecsdrill::lab::draw::draw(set.get(lab).unwrap(), seed.parse().unwrap());
-        *self.drawn.borrow_mut() = drawn
-            .into_iter()
-            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-            .collect();
+        self.drawn.borrow_mut().insert(
+            lab.to_string(),
+            drawn
+                .into_iter()
+                .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect(),
+        );
+        self.focus(lab);
+        out
     }
 
     /// A solution's text with `${draw.NAME}` replaced by what the current attempt drew, as a
     /// learner reads the names and numbers off the lab and the live state; `${draw.NAME+K}`
     /// adds K to a drawn number (a revision after the drawn history, say).
     pub fn fill(&self, s: &str) -> String {
-        let drawn = self.drawn.borrow();
+        self.fill_for(&self.focus.borrow(), s)
+    }
+
+    /// [`Env::fill`] with what `lab`'s current attempt drew.
+    pub fn fill_for(&self, lab: &str, s: &str) -> String {
+        let all = self.drawn.borrow();
+        let none = BTreeMap::new();
+        let drawn = all.get(lab).unwrap_or(&none);
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find("${draw.") {
@@ -306,7 +355,7 @@ impl Env {
         ];
         for (k, v) in answers {
             args.push("--answer".into());
-            args.push(format!("{k}={}", self.fill(v)));
+            args.push(format!("{k}={}", self.fill_for(lab, v)));
         }
         let out = self.cmd(Path::new(BIN)).args(&args).output().unwrap();
         let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);

@@ -87,13 +87,22 @@ def simulate_principal_policy(self) -> ActionResult:
     for action in actions:
         for resource in resources:
             decision, matched = evaluate(policies, action, resource)
-            results.append({
+            result = {
                 "EvalActionName": action,
                 "EvalResourceName": resource,
                 "EvalDecision": decision,
                 "MatchedStatements": matched,
                 "MissingContextValues": [],
-            })
+            }
+            if resource != "*":
+                # as IAM answers for named resources: the same decision, resource by resource
+                result["ResourceSpecificResults"] = [{
+                    "EvalResourceName": resource,
+                    "EvalResourceDecision": decision,
+                    "MatchedStatements": matched,
+                    "MissingContextValues": [],
+                }]
+            results.append(result)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
 
