@@ -224,12 +224,7 @@ impl Env {
     /// A script that must succeed; its stdout, trimmed.
     pub fn run(&self, what: &str, script: &str) -> String {
         let out = self.script(script);
-        assert!(
-            out.status.success(),
-            "{what}: script failed: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        succeeded(&format!("{what}: script"), &out);
         text(&out.stdout).trim().to_string()
     }
 
@@ -241,24 +236,12 @@ impl Env {
 
     /// `lab start LAB --seed S`; what it drew is kept for [`Env::fill`].
     pub fn start(&self, lab: &str) {
-        let out = self.begin("start", lab);
-        assert!(
-            out.status.success(),
-            "lab start {lab}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        succeeded(&format!("lab start {lab}"), &self.begin("start", lab));
     }
 
     /// `lab reset LAB --seed S` (a new attempt, with new values).
     pub fn reset(&self, lab: &str) {
-        let out = self.try_reset(lab);
-        assert!(
-            out.status.success(),
-            "lab reset {lab}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        succeeded(&format!("lab reset {lab}"), &self.try_reset(lab));
     }
 
     /// `lab reset LAB --seed S`, whatever its outcome.
@@ -390,6 +373,16 @@ impl Drop for Env {
     fn drop(&mut self) {
         let _ = self.ecsdrill(&["sandbox", "down"]);
     }
+}
+
+/// Fails the test with the command's output unless it succeeded.
+fn succeeded(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 /// `id: message` of each check that failed.
