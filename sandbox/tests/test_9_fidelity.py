@@ -1,0 +1,71 @@
+"""9. Fidelity in sequences: what the sandbox does not serve says so at once."""
+
+import os
+import stat
+import tempfile
+import time
+
+from harness import SandboxTest, setUpModule, tearDownModule  # noqa: F401
+
+SVC_ARN = "arn:aws:ecs:us-east-1:123456789012:service/lab/web"
+DEP_ARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/lab/web/x"
+
+
+class NotServed(SandboxTest):
+    def fails_fast(self, *args, path=None):
+        t0 = time.monotonic()
+        proc = self.sb.aws(*args, check=False, path=path)
+        took = time.monotonic() - t0
+        self.assertFalse(isinstance(proc, (dict, type(None))), f"aws {args[:2]} succeeded")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertLess(took, 2.0, proc.stderr)  # no retries of a 500
+        self.assertNotIn("Internal Server Error", proc.stderr)
+        return proc.stderr
+
+    def test_ecs_operations_moto_lacks_fail_at_once_and_name_themselves(self):
+        self.sb.cluster()
+        cases = {
+            "ListServiceDeployments": ["list-service-deployments", "--cluster", "lab", "--service", "web"],
+            "DescribeServiceDeployments": ["describe-service-deployments", "--service-deployment-arns", DEP_ARN],
+            "DescribeServiceRevisions": ["describe-service-revisions", "--service-revision-arns", SVC_ARN + "/1"],
+            "StopServiceDeployment": ["stop-service-deployment", "--service-deployment-arn", DEP_ARN],
+            "UpdateTaskProtection": ["update-task-protection", "--cluster", "lab", "--tasks", "abc",
+                                     "--protection-enabled"],
+            "GetTaskProtection": ["get-task-protection", "--cluster", "lab"],
+        }
+        for op, args in cases.items():
+            with self.subTest(op=op):
+                err = self.fails_fast("ecs", *args)
+                self.assertIn(f"An error occurred (NotImplemented) when calling the {op} operation: "
+                              f"{op} is not available in the ecsdrill sandbox", err)
+
+    def test_execute_command_fails_at_once(self):
+        # The CLI runs session-manager-plugin before it calls ECS: a stub that exits 0.
+        with tempfile.TemporaryDirectory() as bindir:
+            plugin = os.path.join(bindir, "session-manager-plugin")
+            with open(plugin, "w") as f:
+                f.write("#!/bin/sh\nexit 0\n")
+            os.chmod(plugin, stat.S_IRWXU)
+            err = self.fails_fast("ecs", "execute-command", "--cluster", "lab", "--task", "abc",
+                                  "--interactive", "--command", "ls", path=bindir)
+        self.assertIn("ExecuteCommand is not available in the ecsdrill sandbox", err)
+
+    def test_query_protocol_services_answer_in_their_shape(self):
+        err = self.fails_fast("iam", "list-instance-profile-tags", "--instance-profile-name", "x")
+        self.assertIn("(NotImplemented) when calling the ListInstanceProfileTags operation: "
+                      "ListInstanceProfileTags is not available in the ecsdrill sandbox", err)
+        err = self.fails_fast("elbv2", "describe-trust-stores")
+        self.assertIn("DescribeTrustStores is not available in the ecsdrill sandbox", err)
+
+    def test_implemented_operations_are_unchanged(self):
+        self.sb.cluster()
+        self.assertEqual(self.sb.aws("ecs", "list-clusters")["clusterArns"],
+                         ["arn:aws:ecs:us-east-1:123456789012:cluster/lab"])
+        err = self.sb.aws_error("ecs", "describe-services", "--cluster", "nope", "--services", "web")
+        self.assertIn("ClusterNotFoundException", err)
+
+
+if __name__ == "__main__":
+    import unittest
+
+    unittest.main()
