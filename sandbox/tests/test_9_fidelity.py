@@ -5,7 +5,7 @@ import stat
 import tempfile
 import time
 
-from harness import SandboxTest, setUpModule, tearDownModule  # noqa: F401
+from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
 SVC_ARN = "arn:aws:ecs:us-east-1:123456789012:service/lab/web"
 DEP_ARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/lab/web/x"
@@ -63,6 +63,24 @@ class NotServed(SandboxTest):
                          ["arn:aws:ecs:us-east-1:123456789012:cluster/lab"])
         err = self.sb.aws_error("ecs", "describe-services", "--cluster", "nope", "--services", "web")
         self.assertIn("ClusterNotFoundException", err)
+
+
+class RestartThrottle(SandboxTest):
+    def test_back_off_grows_to_27_minutes_between_attempts(self):
+        sb = self.sb
+        sb.exec_role()
+        sb.cluster()
+        td = sb.task_definition("missing", f"{REGISTRY}/web:v404")  # never reaches RUNNING
+        sb.service("web", td, 1)
+        sb.advance(4 * 3600)
+        starts = sorted(e["createdAt"] for e in self.describe("web")["events"]
+                        if e["message"].startswith("(service web) has started 1 tasks"))
+        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        self.assertGreater(len(gaps), 8)
+        # the gap is the back-off plus the few seconds a task takes to fail
+        self.assertGreater(max(gaps), 27 * 60)
+        self.assertLess(max(gaps), 28 * 60)
+        self.assertGreaterEqual(sum(g > 27 * 60 for g in gaps), 2)  # it stays at the cap
 
 
 if __name__ == "__main__":
