@@ -83,6 +83,59 @@ class RestartThrottle(SandboxTest):
         self.assertGreaterEqual(sum(g > 27 * 60 for g in gaps), 2)  # it stays at the cap
 
 
+NOT_ASSOCIATED = ("An error occurred (InvalidParameterException) when calling the {op} operation: "
+                  "The specified capacity provider strategy cannot contain a capacity provider "
+                  "that is not associated with the cluster.")
+
+
+class CapacityProviders(SandboxTest):
+    def setUp(self):
+        super().setUp()
+        sb = self.sb
+        sb.exec_role()
+        sb.cluster()
+        sb.push("web", "v1")
+        self.td = sb.task_definition("web", f"{REGISTRY}/web:v1")
+
+    def clusters(self):
+        return self.sb.aws("ecs", "describe-clusters", "--clusters", "lab")["clusters"][0]
+
+    def test_a_new_cluster_has_empty_lists(self):
+        c = self.clusters()
+        self.assertEqual(c["capacityProviders"], [])
+        self.assertEqual(c["defaultCapacityProviderStrategy"], [])
+
+    def test_fargate_providers_must_be_associated_first(self):
+        sb = self.sb
+        spot = ["--capacity-provider-strategy", "capacityProvider=FARGATE_SPOT,weight=1"]
+        err = sb.aws_error("ecs", "run-task", "--cluster", "lab", "--task-definition", self.td,
+                           "--network-configuration", sb.netconf(), *spot)
+        self.assertIn(NOT_ASSOCIATED.format(op="RunTask"), err)
+        err = sb.aws_error("ecs", "create-service", "--cluster", "lab", "--service-name", "web",
+                           "--task-definition", self.td, "--desired-count", "1",
+                           "--network-configuration", sb.netconf(), *spot)
+        self.assertIn(NOT_ASSOCIATED.format(op="CreateService"), err)
+        self.assertEqual(sb.aws("ecs", "list-services", "--cluster", "lab")["serviceArns"], [])
+
+        sb.aws("ecs", "put-cluster-capacity-providers", "--cluster", "lab",
+               "--capacity-providers", "FARGATE", "FARGATE_SPOT", "--default-capacity-provider-strategy", "[]")
+        self.assertEqual(self.clusters()["capacityProviders"], ["FARGATE", "FARGATE_SPOT"])
+        task = sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", self.td,
+                      "--network-configuration", sb.netconf(), *spot)["tasks"][0]
+        self.assertEqual(task["capacityProviderName"], "FARGATE_SPOT")
+        svc = sb.aws("ecs", "create-service", "--cluster", "lab", "--service-name", "web",
+                     "--task-definition", self.td, "--desired-count", "1",
+                     "--network-configuration", sb.netconf(), *spot)["service"]
+        self.assertEqual(svc["capacityProviderStrategy"][0]["capacityProvider"], "FARGATE_SPOT")
+
+    def test_update_service_to_a_provider_not_associated(self):
+        sb = self.sb
+        sb.service("web", self.td, 1)  # launch type FARGATE needs no association
+        err = sb.aws_error("ecs", "update-service", "--cluster", "lab", "--service", "web",
+                           "--capacity-provider-strategy", "capacityProvider=FARGATE_SPOT,weight=1")
+        self.assertIn(NOT_ASSOCIATED.format(op="UpdateService"), err)
+
+
 if __name__ == "__main__":
     import unittest
 

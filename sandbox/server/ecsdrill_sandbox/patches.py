@@ -3,7 +3,8 @@
 ECS: the write operations that the simulation owns (RegisterTaskDefinition
 validation, CreateService, UpdateService, DeleteService, RunTask, StopTask,
 DeleteCluster) and the reads moto gets wrong (ListTasks filters and default
-desired status, DescribeTasks failures).
+desired status, DescribeTasks failures); a capacity provider strategy may name
+only providers associated with the cluster, whose lists are [] rather than null.
 ELBv2: target health reported by the simulation; HTTP target groups default to
 health check path "/".
 Application Auto Scaling: DescribeScalingActivities from the simulation.
@@ -77,7 +78,17 @@ def _launch(cluster, launch_type, strategy):
         strategy = cluster.default_capacity_provider_strategy or None
         if not strategy:
             launch_type = "EC2"
+    _check_associated(cluster, strategy)
     return launch_type, strategy
+
+
+def _check_associated(cluster, strategy) -> None:
+    """FARGATE and FARGATE_SPOT exist in every account but serve only clusters
+    they are associated with (put-cluster-capacity-providers), as any provider."""
+    associated = {cp.split("/")[-1] for cp in cluster.capacity_providers or []}
+    for item in strategy or []:
+        if (item.get("capacityProvider") or "").split("/")[-1] not in associated:
+            raise InvalidParameterException(M.CAPACITY_PROVIDER_NOT_ASSOCIATED)
 
 
 def _is_fargate(launch_type, strategy) -> bool:
@@ -268,6 +279,7 @@ def update_service(self) -> ActionResult:
         if key in p and p[key] is not None and key not in ("networkConfiguration", "loadBalancers"):
             redeploy = True
     if p.get("capacityProviderStrategy") is not None:
+        _check_associated(cluster, p["capacityProviderStrategy"])
         svc.capacity_provider_strategy = p["capacityProviderStrategy"]
         svc.launch_type = None
     if p.get("platformVersion") is not None:
@@ -437,6 +449,16 @@ def describe_capacity_providers(self) -> ActionResult:
     return ActionResult({"capacityProviders": providers, "failures": failures})
 
 
+_cluster_init = ecs_models.Cluster.__init__
+
+
+def cluster_init(self, *args, **kwargs):
+    """A cluster without capacity providers has empty lists, as in ECS (moto: null)."""
+    _cluster_init(self, *args, **kwargs)
+    self.capacity_providers = self.capacity_providers or []
+    self.default_capacity_provider_strategy = self.default_capacity_provider_strategy or []
+
+
 # ---------------------------------------------------------------------------- ELBv2
 _orig_health_for = elbv2_models.FakeTargetGroup.health_for
 
@@ -520,6 +542,7 @@ def install(sim) -> None:
     R.list_tasks = list_tasks
     R.delete_cluster = delete_cluster
     R.describe_capacity_providers = describe_capacity_providers
+    ecs_models.Cluster.__init__ = cluster_init
     elbv2_models.FakeTargetGroup.health_for = health_for
     elbv2_models.FakeTargetGroup.__init__ = tg_init
     aas_responses.ApplicationAutoScalingResponse.describe_scaling_activities = describe_scaling_activities
