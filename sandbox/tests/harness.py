@@ -108,8 +108,10 @@ class Sandbox:
         return self.control("GET", "/_ecsdrill/network")[1]
 
     # ------------------------------------------------------------ the aws CLI
-    def aws(self, *args: str, check: bool = True):
+    def aws(self, *args: str, check: bool = True, path: str | None = None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        if path:  # a directory put first on PATH (e.g. a stub session-manager-plugin)
+            env["PATH"] = path + os.pathsep + env.get("PATH", "")
         env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                     "AWS_DEFAULT_REGION": REGION, "AWS_CONFIG_FILE": os.devnull,
                     "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": ""})

@@ -155,6 +155,10 @@ SECRETS_EXEC_ROLE = (
     "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."
 )
 BOTH_LAUNCH_TYPE_AND_STRATEGY = "Specifying both a launch type and capacity provider strategy is not supported."
+CAPACITY_PROVIDER_NOT_ASSOCIATED = (
+    "The specified capacity provider strategy cannot contain a capacity provider "
+    "that is not associated with the cluster."
+)
 LAUNCH_TYPE_UNSUPPORTED = "Task definition does not support launch_type {lt}."
 NETWORK_CONFIG_REQUIRED = (
     "Network Configuration must be provided when networkMode 'awsvpc' is specified."

@@ -3,10 +3,13 @@
 ECS: the write operations that the simulation owns (RegisterTaskDefinition
 validation, CreateService, UpdateService, DeleteService, RunTask, StopTask,
 DeleteCluster) and the reads moto gets wrong (ListTasks filters and default
-desired status, DescribeTasks failures).
+desired status, DescribeTasks failures); a capacity provider strategy may name
+only providers associated with the cluster, whose lists are [] rather than null.
 ELBv2: target health reported by the simulation; HTTP target groups default to
 health check path "/".
-Application Auto Scaling: DescribeScalingActivities from the simulation.
+Application Auto Scaling: DescribeScalingActivities from the simulation; target
+tracking alarms at the target (high) and 90 % of it (low), on the policy's metric,
+replaced with the policy (moto: threshold 6 for both, old alarms left behind).
 ECR: imageSizeInBytes is the sum of the layers; a tag pushed to new content moves
 and the image it pointed at stays in the repository, untagged (moto deletes it).
 """
@@ -15,8 +18,10 @@ from __future__ import annotations
 
 import json
 
+from moto.applicationautoscaling import models as aas_models
 from moto.applicationautoscaling import responses as aas_responses
 from moto.core.responses import ActionResult
+from moto.cloudwatch import models as cw_models
 from moto.ecr import models as ecr_models
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
@@ -77,7 +82,17 @@ def _launch(cluster, launch_type, strategy):
         strategy = cluster.default_capacity_provider_strategy or None
         if not strategy:
             launch_type = "EC2"
+    _check_associated(cluster, strategy)
     return launch_type, strategy
+
+
+def _check_associated(cluster, strategy) -> None:
+    """FARGATE and FARGATE_SPOT exist in every account but serve only clusters
+    they are associated with (put-cluster-capacity-providers), as any provider."""
+    associated = {cp.split("/")[-1] for cp in cluster.capacity_providers or []}
+    for item in strategy or []:
+        if (item.get("capacityProvider") or "").split("/")[-1] not in associated:
+            raise InvalidParameterException(M.CAPACITY_PROVIDER_NOT_ASSOCIATED)
 
 
 def _is_fargate(launch_type, strategy) -> bool:
@@ -268,6 +283,7 @@ def update_service(self) -> ActionResult:
         if key in p and p[key] is not None and key not in ("networkConfiguration", "loadBalancers"):
             redeploy = True
     if p.get("capacityProviderStrategy") is not None:
+        _check_associated(cluster, p["capacityProviderStrategy"])
         svc.capacity_provider_strategy = p["capacityProviderStrategy"]
         svc.launch_type = None
     if p.get("platformVersion") is not None:
@@ -437,6 +453,52 @@ def describe_capacity_providers(self) -> ActionResult:
     return ActionResult({"capacityProviders": providers, "failures": failures})
 
 
+_cluster_init = ecs_models.Cluster.__init__
+
+
+def cluster_init(self, *args, **kwargs):
+    """A cluster without capacity providers has empty lists, as in ECS (moto: null)."""
+    _cluster_init(self, *args, **kwargs)
+    self.capacity_providers = self.capacity_providers or []
+    self.default_capacity_provider_strategy = self.default_capacity_provider_strategy or []
+
+
+# ---------------------------------------------------------------------------- Application Auto Scaling
+_ecs_alarms = aas_models.FakeApplicationAutoscalingPolicy._generate_ecs_alarms
+_put_scaling_policy = aas_models.ApplicationAutoscalingBackend.put_scaling_policy
+
+
+def ecs_alarms(self) -> list:
+    """The two alarms of a target tracking policy with TargetValue T: high at T
+    (3 of 3 minutes), low at 0.9 x T (15 of 15 minutes)."""
+    alarms = _ecs_alarms(self)
+    config = self.target_tracking_scaling_policy_configuration or {}
+    try:
+        target = float(config.get("TargetValue"))
+    except (TypeError, ValueError):
+        return alarms
+    spec = config.get("PredefinedMetricSpecification") or {}
+    label = spec.get("ResourceLabel") or ""
+    for alarm in alarms:
+        alarm.threshold = target if "-AlarmHigh-" in alarm.name else round(target * 0.9, 10)
+        if spec.get("PredefinedMetricType") == "ALBRequestCountPerTarget" and "targetgroup/" in label:
+            alarm.namespace, alarm.metric_name, alarm.statistic, alarm.unit = (
+                "AWS/ApplicationELB", "RequestCountPerTarget", "Sum", None)
+            alarm.dimensions = [cw_models.Dimension("TargetGroup", label[label.index("targetgroup/"):])]
+    return alarms
+
+
+def put_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension, *args, **kwargs):
+    """Putting a policy again replaces its alarms rather than adding two more."""
+    key = aas_models.FakeApplicationAutoscalingPolicy.formulate_key(
+        service_namespace, resource_id, scalable_dimension, policy_name)
+    old = self.policies.get(key)
+    if old is not None:
+        old.delete_alarms(self.account_id, self.region_name)
+    return _put_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension,
+                               *args, **kwargs)
+
+
 # ---------------------------------------------------------------------------- ELBv2
 _orig_health_for = elbv2_models.FakeTargetGroup.health_for
 
@@ -520,9 +582,12 @@ def install(sim) -> None:
     R.list_tasks = list_tasks
     R.delete_cluster = delete_cluster
     R.describe_capacity_providers = describe_capacity_providers
+    ecs_models.Cluster.__init__ = cluster_init
     elbv2_models.FakeTargetGroup.health_for = health_for
     elbv2_models.FakeTargetGroup.__init__ = tg_init
     aas_responses.ApplicationAutoScalingResponse.describe_scaling_activities = describe_scaling_activities
+    aas_models.FakeApplicationAutoscalingPolicy._generate_ecs_alarms = ecs_alarms
+    aas_models.ApplicationAutoscalingBackend.put_scaling_policy = put_scaling_policy
     ecr_models.Image.get_image_size_in_bytes = image_size
     ecr_models.ECRBackend.put_image = put_image
     iam_sim.install()  # IAM SimulatePrincipalPolicy, which moto lacks

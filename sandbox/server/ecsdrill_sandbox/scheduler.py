@@ -48,7 +48,7 @@ STOPPED_RETENTION_S = 3600  # stopped tasks stay describable at least 1 hour
 EVENTS_KEPT = 100  # describe-services returns the 100 most recent events
 THROTTLE_AFTER = 3  # consecutive launch failures before ECS backs off
 THROTTLE_BASE_S = 30
-THROTTLE_MAX_S = 900  # 15 minutes
+THROTTLE_MAX_S = 27 * 60  # "up to a maximum of 27 minutes" (service throttle logic, ECS guide)
 
 LIVE_STATES = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
 

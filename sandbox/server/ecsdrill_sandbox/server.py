@@ -1,10 +1,20 @@
 """The sandbox server: moto's WSGI application behind one lock, the simulation,
-and the control API under /_ecsdrill/."""
+and the control API under /_ecsdrill/.
+
+An operation moto does not implement raises NotImplementedError, which would be
+an HTTP 500 that the AWS CLI and SDKs retry (seconds) before an opaque "Internal
+Server Error". It is answered at once with a 400 in the service's own error
+shape instead (code NotImplemented, which ecsdrill reports as "the sandbox cannot
+answer"); every other exception stays a 500 with its traceback on stderr."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import threading
+import urllib.parse
+import uuid
 import time
 import traceback
 from typing import Any, Callable
@@ -182,6 +192,7 @@ class SandboxApp:
             with self.sandbox.lock:
                 self.sandbox.reset()
             return self._json(start_response, 200, {"status": "ok"})
+        raw = _buffer_body(environ)
         with self.sandbox.lock:
             self.sandbox.catch_up()
             captured: dict = {}
@@ -191,7 +202,10 @@ class SandboxApp:
                 captured["status"], captured["headers"] = status, headers
                 return chunks.append
 
-            result = self.moto_app(environ, sr)
+            try:
+                result = self.moto_app(environ, sr)
+            except NotImplementedError as e:
+                return _not_implemented(environ, raw, e, start_response)
             try:
                 for chunk in result:
                     chunks.append(chunk)
@@ -234,6 +248,63 @@ class SandboxApp:
         start_response(f"{status} {reason}", [("Content-Type", "application/json"),
                                               ("Content-Length", str(len(body)))])
         return [body]
+
+
+def _buffer_body(environ: dict) -> bytes:
+    """Read the request body once and hand moto a copy: a Query-protocol
+    request names its operation (Action=) in it."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b""
+    if length <= 0:
+        return b""
+    raw = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return raw
+
+
+MOTO_NOT_IMPLEMENTED = re.compile(r"^The (\w+) action has not been implemented$")
+
+
+def _not_implemented(environ: dict, raw: bytes, error: NotImplementedError, start_response: Callable) -> list:
+    """The error a real service would give, in its protocol: JSON (X-Amz-Target),
+    Query XML (Action=; EC2's own envelope), else REST-JSON."""
+    target = environ.get("HTTP_X_AMZ_TARGET") or ""
+    params = urllib.parse.parse_qs(environ.get("QUERY_STRING") or "")
+    ctype = environ.get("CONTENT_TYPE") or ""
+    if "x-www-form-urlencoded" in ctype and raw:
+        params.update(urllib.parse.parse_qs(raw.decode("utf-8", "replace")))
+    whole = MOTO_NOT_IMPLEMENTED.match(str(error))
+    operation = target.rsplit(".", 1)[-1] if target else (params.get("Action") or [""])[0]
+    if not operation and whole:
+        operation = "".join(w.capitalize() for w in whole.group(1).split("_"))
+    operation = operation or "This operation"
+    message = f"{operation} is not available in the ecsdrill sandbox"
+    if not whole and str(error):  # moto implements the operation, not this input
+        message += f" with this input ({error})"
+    traceback.print_exception(error, limit=-1)  # one line of where, on stderr
+    code = "NotImplemented"
+    request_id = str(uuid.uuid4())
+    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
+    if target or "Action" not in params:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        headers.append(("Content-Type", "application/x-amz-json-1.1" if target else "application/json"))
+    else:
+        from xml.sax.saxutils import escape
+
+        credential = environ.get("HTTP_AUTHORIZATION") or ""
+        if "/ec2/aws4_request" in credential:
+            xml = (f"<Response><Errors><Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+                   f"</Errors><RequestID>{request_id}</RequestID></Response>")
+        else:
+            xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}"
+                   f"</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+        body = xml.encode()
+        headers.append(("Content-Type", "text/xml"))
+    headers.append(("Content-Length", str(len(body))))
+    start_response("400 Bad Request", headers)
+    return [body]
 
 
 def start_ticker(sandbox: Sandbox, interval: float = 0.5) -> threading.Thread:

@@ -1,0 +1,142 @@
+"""9. Fidelity in sequences: what the sandbox does not serve says so at once."""
+
+import os
+import stat
+import tempfile
+import time
+
+from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
+
+SVC_ARN = "arn:aws:ecs:us-east-1:123456789012:service/lab/web"
+DEP_ARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/lab/web/x"
+
+
+class NotServed(SandboxTest):
+    def fails_fast(self, *args, path=None):
+        t0 = time.monotonic()
+        proc = self.sb.aws(*args, check=False, path=path)
+        took = time.monotonic() - t0
+        self.assertFalse(isinstance(proc, (dict, type(None))), f"aws {args[:2]} succeeded")
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertLess(took, 2.0, proc.stderr)  # no retries of a 500
+        self.assertNotIn("Internal Server Error", proc.stderr)
+        return proc.stderr
+
+    def test_ecs_operations_moto_lacks_fail_at_once_and_name_themselves(self):
+        self.sb.cluster()
+        cases = {
+            "ListServiceDeployments": ["list-service-deployments", "--cluster", "lab", "--service", "web"],
+            "DescribeServiceDeployments": ["describe-service-deployments", "--service-deployment-arns", DEP_ARN],
+            "DescribeServiceRevisions": ["describe-service-revisions", "--service-revision-arns", SVC_ARN + "/1"],
+            "StopServiceDeployment": ["stop-service-deployment", "--service-deployment-arn", DEP_ARN],
+            "UpdateTaskProtection": ["update-task-protection", "--cluster", "lab", "--tasks", "abc",
+                                     "--protection-enabled"],
+            "GetTaskProtection": ["get-task-protection", "--cluster", "lab"],
+        }
+        for op, args in cases.items():
+            with self.subTest(op=op):
+                err = self.fails_fast("ecs", *args)
+                self.assertIn(f"An error occurred (NotImplemented) when calling the {op} operation: "
+                              f"{op} is not available in the ecsdrill sandbox", err)
+
+    def test_execute_command_fails_at_once(self):
+        # The CLI runs session-manager-plugin before it calls ECS: a stub that exits 0.
+        with tempfile.TemporaryDirectory() as bindir:
+            plugin = os.path.join(bindir, "session-manager-plugin")
+            with open(plugin, "w") as f:
+                f.write("#!/bin/sh\nexit 0\n")
+            os.chmod(plugin, stat.S_IRWXU)
+            err = self.fails_fast("ecs", "execute-command", "--cluster", "lab", "--task", "abc",
+                                  "--interactive", "--command", "ls", path=bindir)
+        self.assertIn("ExecuteCommand is not available in the ecsdrill sandbox", err)
+
+    def test_query_protocol_services_answer_in_their_shape(self):
+        err = self.fails_fast("iam", "list-instance-profile-tags", "--instance-profile-name", "x")
+        self.assertIn("(NotImplemented) when calling the ListInstanceProfileTags operation: "
+                      "ListInstanceProfileTags is not available in the ecsdrill sandbox", err)
+        err = self.fails_fast("elbv2", "describe-trust-stores")
+        self.assertIn("DescribeTrustStores is not available in the ecsdrill sandbox", err)
+
+    def test_implemented_operations_are_unchanged(self):
+        self.sb.cluster()
+        self.assertEqual(self.sb.aws("ecs", "list-clusters")["clusterArns"],
+                         ["arn:aws:ecs:us-east-1:123456789012:cluster/lab"])
+        err = self.sb.aws_error("ecs", "describe-services", "--cluster", "nope", "--services", "web")
+        self.assertIn("ClusterNotFoundException", err)
+
+
+class RestartThrottle(SandboxTest):
+    def test_back_off_grows_to_27_minutes_between_attempts(self):
+        sb = self.sb
+        sb.exec_role()
+        sb.cluster()
+        td = sb.task_definition("missing", f"{REGISTRY}/web:v404")  # never reaches RUNNING
+        sb.service("web", td, 1)
+        sb.advance(4 * 3600)
+        starts = sorted(e["createdAt"] for e in self.describe("web")["events"]
+                        if e["message"].startswith("(service web) has started 1 tasks"))
+        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        self.assertGreater(len(gaps), 8)
+        # the gap is the back-off plus the few seconds a task takes to fail
+        self.assertGreater(max(gaps), 27 * 60)
+        self.assertLess(max(gaps), 28 * 60)
+        self.assertGreaterEqual(sum(g > 27 * 60 for g in gaps), 2)  # it stays at the cap
+
+
+NOT_ASSOCIATED = ("An error occurred (InvalidParameterException) when calling the {op} operation: "
+                  "The specified capacity provider strategy cannot contain a capacity provider "
+                  "that is not associated with the cluster.")
+
+
+class CapacityProviders(SandboxTest):
+    def setUp(self):
+        super().setUp()
+        sb = self.sb
+        sb.exec_role()
+        sb.cluster()
+        sb.push("web", "v1")
+        self.td = sb.task_definition("web", f"{REGISTRY}/web:v1")
+
+    def clusters(self):
+        return self.sb.aws("ecs", "describe-clusters", "--clusters", "lab")["clusters"][0]
+
+    def test_a_new_cluster_has_empty_lists(self):
+        c = self.clusters()
+        self.assertEqual(c["capacityProviders"], [])
+        self.assertEqual(c["defaultCapacityProviderStrategy"], [])
+
+    def test_fargate_providers_must_be_associated_first(self):
+        sb = self.sb
+        spot = ["--capacity-provider-strategy", "capacityProvider=FARGATE_SPOT,weight=1"]
+        err = sb.aws_error("ecs", "run-task", "--cluster", "lab", "--task-definition", self.td,
+                           "--network-configuration", sb.netconf(), *spot)
+        self.assertIn(NOT_ASSOCIATED.format(op="RunTask"), err)
+        err = sb.aws_error("ecs", "create-service", "--cluster", "lab", "--service-name", "web",
+                           "--task-definition", self.td, "--desired-count", "1",
+                           "--network-configuration", sb.netconf(), *spot)
+        self.assertIn(NOT_ASSOCIATED.format(op="CreateService"), err)
+        self.assertEqual(sb.aws("ecs", "list-services", "--cluster", "lab")["serviceArns"], [])
+
+        sb.aws("ecs", "put-cluster-capacity-providers", "--cluster", "lab",
+               "--capacity-providers", "FARGATE", "FARGATE_SPOT", "--default-capacity-provider-strategy", "[]")
+        self.assertEqual(self.clusters()["capacityProviders"], ["FARGATE", "FARGATE_SPOT"])
+        task = sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", self.td,
+                      "--network-configuration", sb.netconf(), *spot)["tasks"][0]
+        self.assertEqual(task["capacityProviderName"], "FARGATE_SPOT")
+        svc = sb.aws("ecs", "create-service", "--cluster", "lab", "--service-name", "web",
+                     "--task-definition", self.td, "--desired-count", "1",
+                     "--network-configuration", sb.netconf(), *spot)["service"]
+        self.assertEqual(svc["capacityProviderStrategy"][0]["capacityProvider"], "FARGATE_SPOT")
+
+    def test_update_service_to_a_provider_not_associated(self):
+        sb = self.sb
+        sb.service("web", self.td, 1)  # launch type FARGATE needs no association
+        err = sb.aws_error("ecs", "update-service", "--cluster", "lab", "--service", "web",
+                           "--capacity-provider-strategy", "capacityProvider=FARGATE_SPOT,weight=1")
+        self.assertIn(NOT_ASSOCIATED.format(op="UpdateService"), err)
+
+
+if __name__ == "__main__":
+    import unittest
+
+    unittest.main()
