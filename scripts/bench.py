@@ -12,7 +12,7 @@ rows), then measures, with the two sides of every comparison interleaved in one 
 - `stats` over the 1,000,000-row review log;
 - `optimize` (the FSRS fit, evaluated before and after) on 100,000 reviews;
 - that quiz commands start no async runtime (thread count during a review);
-- `lab check` of a lab with 11 checks and questions, whole process, against one call of the
+- `lab check` of the ALB lab (16 checks and a question), whole process, against one call of the
   `aws` CLI (`aws ecs describe-services`), interleaved, on the same sandbox;
 - learning efficiency: `ecsdrill simulate` (FSRS-6 learners for a year under ecsdrill, SM-2
   and Leitner) over three seeds, and once with `ecsdrill optimize` simulated;
@@ -172,7 +172,7 @@ LAB = "alb-service"
 
 
 def measure_lab_check(work, env, runs):
-    """`lab check` of the ALB lab (11 checks and questions over 5 reads, two of them
+    """`lab check` of the ALB lab (16 checks and a question over 5 reads, two of them
     depending on others) after its reference solution, interleaved with one
     `aws ecs describe-services` of the aws CLI against the same sandbox."""
     senv = dict(env, ECSDRILL_SANDBOX_HOME=os.path.join(work, "sandbox"), ECSDRILL_DB=os.path.join(work, "lab.db"))
