@@ -47,7 +47,10 @@ aws iam create-access-key --user-name checker --query 'AccessKey.[AccessKeyId,Se
 
 fn run_lab(id: &str) {
     let sol = labenv::solution(id);
-    assert!(sol.wrong.len() >= 5, "{id}: at least five careless solutions");
+    assert!(
+        sol.wrong.len() >= 5,
+        "{id}: at least five careless solutions"
+    );
     let env = Env::new(id);
 
     for w in &sol.wrong {

@@ -272,6 +272,12 @@ impl Env {
         let seed = ecsdrill::rng::hash_str(lab) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let seed = (seed % 1_000_000_000).to_string();
         let out = self.ecsdrill(&["lab", how, lab, "--seed", &seed]);
+        // The lab's text is shown with its names and numbers filled in.
+        assert!(
+            !text(&out.stdout).contains("${"),
+            "lab {how} {lab} shows a variable unexpanded: {}",
+            text(&out.stdout)
+        );
         let set = ecsdrill::lab::load_labs(None)
             .unwrap_or_else(|d| panic!("the built-in labs load: {}", d.len()));
         self.seeds
