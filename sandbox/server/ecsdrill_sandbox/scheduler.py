@@ -65,9 +65,20 @@ def _new_deployment_id() -> str:
     return f"ecs-svc/{mock_random.randint(10**18, 10**19 - 1)}"
 
 
-def circuit_breaker_threshold(desired: int) -> int:
-    """Current rule: 0.5 x desired count, rounded up, at least 3, at most 200."""
-    return max(3, min(200, math.ceil(0.5 * desired)))
+def circuit_breaker_threshold(desired: int, conf: dict | None = None) -> int:
+    """The breaker's ``thresholdConfiguration``: BOUNDED_PERCENT (default, value 50)
+    is value % of the desired count rounded up, at least 3, at most 200;
+    UNBOUNDED_PERCENT the same without the bounds; COUNT the value itself."""
+    conf = conf or {}
+    kind = conf.get("type") or "BOUNDED_PERCENT"
+    value = conf.get("value")
+    value = 50 if value is None else int(value)
+    if kind == "COUNT":
+        return max(1, value)
+    n = math.ceil(value * desired / 100)
+    if kind == "UNBOUNDED_PERCENT":
+        return max(1, n)
+    return max(3, min(200, n))
 
 
 def parse_matcher(code_spec: str | None) -> set[int]:
@@ -153,6 +164,7 @@ class SimTask(BaseModel):
         self._runtime: list[dict] = []  # per container: behaviour, timers, health checks
         self._targets: list[dict] = []  # target group registrations
         self._failure = False
+        self._seen_healthy = False  # the breaker's count was reset for it
         self._eni_id: str | None = None
         self._ip: str | None = None
         self._subnet_id: str | None = None
@@ -1066,7 +1078,9 @@ class Simulation:
         breaker = (getattr(svc, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
         if not breaker.get("enable"):
             return
-        if dep["failedTasks"] >= circuit_breaker_threshold(dep.get("desiredCount", svc.desired_count)):
+        threshold = circuit_breaker_threshold(dep.get("desiredCount", svc.desired_count),
+                                              breaker.get("thresholdConfiguration"))
+        if dep["failedTasks"] >= threshold:
             self.trip_breaker(backend, svc, dep, bool(breaker.get("rollback")), now)
 
     def trip_breaker(self, backend, svc, dep: dict, rollback: bool, now: datetime) -> None:
@@ -1210,9 +1224,24 @@ class Simulation:
             budget = max(0, healthy_total - min_healthy)
             self._stop_tasks(backend, svc, unhealthy_old + healthy_old[:budget], now, primary["id"])
 
+        self._reset_on_healthy(svc, live, now)
         tasks = self.tasks_of(backend, svc)
         self._update_counts(svc, tasks)
         self._check_completion(backend, svc, tasks, now)
+
+    def _reset_on_healthy(self, svc, live: list[SimTask], now: datetime) -> None:
+        """failedTasks counts consecutive failures: a task of the deployment that
+        becomes healthy resets it (``resetOnHealthyTask``, default true)."""
+        breaker = (getattr(svc, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+        reset = breaker.get("resetOnHealthyTask") is not False
+        for t in live:
+            if t._seen_healthy or not self._is_healthy(svc, t, now):
+                continue
+            t._seen_healthy = True
+            dep = next((d for d in svc.deployments if d["id"] == t._deployment_id), None)
+            if reset and dep is not None and dep.get("rolloutState") == "IN_PROGRESS" and dep.get("failedTasks"):
+                dep["failedTasks"] = 0
+                dep["updatedAt"] = now
 
     def _launch_for_service(self, backend, svc, dep: dict, n: int, now: datetime) -> list[SimTask]:
         st = self.state(svc)
