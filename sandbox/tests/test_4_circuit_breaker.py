@@ -131,6 +131,57 @@ class CircuitBreaker(SandboxTest):
         self.assertGreaterEqual(len(crashed), 3)
         self.assertEqual({t["stoppedReason"] for t in crashed}, {"Essential container in task exited"})
 
+    def _completed_then_crashing_tag(self, desired: int, container: dict | None = None) -> tuple:
+        """web:v1 deployed and COMPLETED, then web:v1 pushed again as a crashing image."""
+        sb = self.sb
+        good_digest = sb.push("web", "v1", "healthy")["imageDigest"]
+        td = sb.task_definition("web", f"{REGISTRY}/web:v1", container=container)
+        sb.service("web", td, desired, extra=[
+            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"])
+        sb.advance(60)
+        self.assertEqual(self.describe("web")["deployments"][0]["rolloutState"], "COMPLETED")
+        tasks = {t["taskArn"] for t in sb.tasks(service="web")}
+        self.assertNotEqual(sb.push("web", "v1", "crash")["imageDigest"], good_digest)
+        return td, good_digest, tasks
+
+    def test_rollback_keeps_the_pinned_digest_and_the_running_tasks(self):
+        sb = self.sb
+        td, good_digest, before = self._completed_then_crashing_tag(2)
+        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--force-new-deployment")
+        sb.advance(240)
+        d = self.describe("web")
+        events = [e["message"] for e in d["events"]]
+        self.assertEqual(sum("deployment failed" in e for e in events), 1)
+        self.assertEqual(sum("rolling back to deployment" in e for e in events), 1)
+        self.assertEqual(events[0], STEADY)
+        self.assertEqual([(x["status"], x["rolloutState"], x["taskDefinition"]) for x in d["deployments"]],
+                         [("PRIMARY", "COMPLETED", td)])
+        tasks = sb.tasks(service="web")
+        self.assertEqual({t["taskArn"] for t in tasks}, before)  # kept, not replaced
+        self.assertEqual({t["containers"][0]["imageDigest"] for t in tasks}, {good_digest})
+        self.assertEqual(d["runningCount"], 2)
+
+    def test_failed_rollback_is_not_rolled_back_again(self):
+        # the tag resolved at each launch: the rollback's extra tasks get the crashing image
+        sb = self.sb
+        _, good_digest, before = self._completed_then_crashing_tag(2, {"versionConsistency": "disabled"})
+        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--desired-count", "4",
+               "--force-new-deployment")
+        sb.advance(600)
+        d = self.describe("web")
+        events = [e["message"] for e in d["events"]]
+        self.assertEqual(sum("deployment failed" in e for e in events), 2)
+        self.assertEqual(sum("rolling back to deployment" in e for e in events), 1)
+        self.assertEqual([(x["status"], x["rolloutState"]) for x in d["deployments"]][:2],
+                         [("PRIMARY", "FAILED"), ("ACTIVE", "FAILED")])
+        self.assertEqual(d["deployments"][0]["rolloutStateReason"], "ECS deployment circuit breaker: tasks failed to start.")
+        # stalled: the healthy tasks keep serving, nothing new starts
+        self.assertEqual({t["taskArn"] for t in sb.tasks(service="web")}, before)
+        stopped = len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
+        sb.advance(300)
+        self.assertEqual(len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"]),
+                         stopped)
+
     def test_breaker_midway_shows_failed_deployment_and_rollback_reason(self):
         sb = self.sb
         sb.service("web", self.td1, 1, extra=[

@@ -1088,12 +1088,20 @@ class Simulation:
         dep["rolloutStateReason"] = M.ROLLOUT_BREAKER_FAILED
         dep["updatedAt"] = now
         self.emit(svc, M.DEPLOYMENT_FAILED.format(svc=svc.name, dep=dep["id"]), now)
-        if not rollback:
+        # a failed rollback is not rolled back again: it stalls, as ECS does when
+        # no deployment is COMPLETED (the rollback's target is IN_PROGRESS again)
+        if not rollback or dep.get("_rollback"):
             return
         target = next((d for d in svc.deployments[1:] if d.get("_completed")), None)
         if target is None:
             return
         new = self.new_deployment(svc, target["taskDefinition"], now, rollback_of=target)
+        new["_rollback"] = True
+        target["_completed"] = False
+        # the rollback takes over the target's tasks as they run, pinned digests and all
+        for t in self.tasks_of(backend, svc):
+            if t._deployment_id == target["id"] and t.desired_status == "RUNNING":
+                t._deployment_id = new["id"]
         dep["status"] = "ACTIVE"
         svc.deployments.insert(0, new)
         svc.task_definition = target["taskDefinition"]
