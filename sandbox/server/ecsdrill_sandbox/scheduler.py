@@ -597,8 +597,9 @@ class Simulation:
         if any(r.ecr for r in refs) and not instance_pulls:
             if role is None:
                 return M.NO_EXECUTION_ROLE.format(what="ecr registry auth"), None
-            if not iam_eval.is_allowed(role, "ecr:GetAuthorizationToken", "*"):
-                return M.ECR_AUTH_DENIED.format(rid=rid, principal=principal, action="ecr:GetAuthorizationToken",
+            why = iam_eval.denied_because(role, "ecr:GetAuthorizationToken", "*")
+            if why:
+                return M.ECR_AUTH_DENIED.format(rid=rid, principal=principal, action="ecr:GetAuthorizationToken", why=why,
                                                 resource="*"), None
         # 2) secrets (execution role)
         if secrets and role is None:
@@ -657,13 +658,15 @@ class Simulation:
         if group is None:
             if str(opts.get("awslogs-create-group", "")).lower() != "true":
                 return M.LOG_GROUP_MISSING
-            if check and not iam_eval.is_allowed(role, "logs:CreateLogGroup", group_arn + ":*"):
-                return M.LOG_DENIED.format(what="group", principal=principal, action="logs:CreateLogGroup",
+            why = iam_eval.denied_because(role, "logs:CreateLogGroup", group_arn + ":*") if check else None
+            if why:
+                return M.LOG_DENIED.format(what="group", principal=principal, action="logs:CreateLogGroup", why=why,
                                            resource=group_arn + ":log-stream:", rid=rid)
             group = logs.create_log_group(group_name, {})
         stream_arn = f"{group_arn}:log-stream:{stream}"
-        if check and not iam_eval.is_allowed(role, "logs:CreateLogStream", stream_arn):
-            return M.LOG_DENIED.format(what="stream", principal=principal, action="logs:CreateLogStream",
+        why = iam_eval.denied_because(role, "logs:CreateLogStream", stream_arn) if check else None
+        if why:
+            return M.LOG_DENIED.format(what="stream", principal=principal, action="logs:CreateLogStream", why=why,
                                        resource=stream_arn, rid=rid)
         if stream not in group.streams:
             group.create_log_stream(stream)
@@ -753,8 +756,10 @@ class Simulation:
             else:
                 p_region, p_account, name = region, account, ref
                 arn = f"arn:aws:ssm:{region}:{account}:parameter/{ref.lstrip('/')}"
-            if not iam_eval.is_allowed(role, "ssm:GetParameters", arn):
-                return M.SSM_DENIED.format(rid=rid, principal=principal, action="ssm:GetParameters", resource=arn)
+            why = iam_eval.denied_because(role, "ssm:GetParameters", arn)
+            if why:
+                return M.SSM_DENIED.format(rid=rid, principal=principal, action="ssm:GetParameters", resource=arn,
+                                           why=why)
             try:
                 ssm = ssm_backends[p_account][p_region]
                 lookup = name if ref.startswith("arn:") else ref
@@ -779,8 +784,9 @@ class Simulation:
         except Exception:
             secret = None
         resource = secret.arn if secret is not None else base
-        if not iam_eval.is_allowed(role, "secretsmanager:GetSecretValue", resource):
-            return M.ASM_DENIED.format(rid=rid, principal=principal, action="secretsmanager:GetSecretValue",
+        why = iam_eval.denied_because(role, "secretsmanager:GetSecretValue", resource)
+        if why:
+            return M.ASM_DENIED.format(rid=rid, principal=principal, action="secretsmanager:GetSecretValue", why=why,
                                        resource=resource, secret=base)
         if secret is None or getattr(secret, "deleted_date", None):
             return M.ASM_NOT_FOUND.format(rid=rid, secret=base)
