@@ -125,7 +125,7 @@ class SimTask(BaseModel):
         self.task_definition_arn = task_definition.arn
         self.container_instance_arn = container_instance_arn
         self.group = group
-        self.started_by = started_by or ""
+        self.started_by = started_by or None  # absent, not "", when not given
         self.overrides = overrides or {"containerOverrides": [], "inferenceAcceleratorOverrides": []}
         self.tags = tags or []
         self.launch_type = launch_type
