@@ -84,6 +84,27 @@ class TaskFailures(SandboxTest):
                            "--network-configuration", sb.netconf())
         self.assertIn("ECS was unable to assume the role 'arn:aws:iam::123456789012:role/notForEcs'", err)
 
+    def test_explicit_deny_says_so(self):
+        sb = self.sb
+        sb.push("web", "v1")
+        image = f"{REGISTRY}/web:v1"
+        role = sb.exec_role("denyToken", managed=True, inline={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]})
+        t = self.stopped_after(self.run_task(sb.task_definition("a", image, role=role)), 12)
+        self.assertTrue(t["stoppedReason"].startswith(INIT + "unable to retrieve ecr registry auth: "), t["stoppedReason"])
+        self.assertTrue(t["stoppedReason"].endswith(
+            "is not authorized to perform: ecr:GetAuthorizationToken on resource: * "
+            "with an explicit deny in an identity-based policy"), t["stoppedReason"])
+        sb.aws("ssm", "put-parameter", "--name", "/app/token", "--type", "SecureString", "--value", "x")
+        role = sb.exec_role("denySsm", managed=True, inline={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "*"},
+            {"Effect": "Deny", "Action": "ssm:GetParameters", "Resource": "*"}]})
+        t = self.stopped_after(self.run_task(sb.task_definition("b", image, role=role, container={
+            "secrets": [{"name": "T", "valueFrom": "/app/token"}]})), 12)
+        self.assertIn(f"is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:{ACCOUNT}:"
+                      "parameter/app/token with an explicit deny in an identity-based policy", t["stoppedReason"])
+        self.assertNotIn("because no identity-based policy allows", t["stoppedReason"])
+
     def test_secrets(self):
         sb = self.sb
         sb.push("web", "v1")

@@ -1,5 +1,6 @@
 """4. Crash loops, the deployment circuit breaker and rollback."""
 
+import json
 import sys
 
 from harness import REGISTRY, SERVER_DIR, SandboxTest, setUpModule, tearDownModule  # noqa: F401
@@ -25,6 +26,54 @@ class CircuitBreaker(SandboxTest):
 
         self.assertEqual([circuit_breaker_threshold(n) for n in (0, 1, 2, 6, 7, 10, 399, 400, 401, 800)],
                          [3, 3, 3, 3, 4, 5, 200, 200, 200, 200])
+        self.assertEqual(circuit_breaker_threshold(10, {"type": "BOUNDED_PERCENT", "value": 50}), 5)
+        self.assertEqual(circuit_breaker_threshold(2, {"type": "BOUNDED_PERCENT", "value": 100}), 3)
+        self.assertEqual(circuit_breaker_threshold(2, {"type": "UNBOUNDED_PERCENT", "value": 100}), 2)
+        self.assertEqual(circuit_breaker_threshold(1000, {"type": "UNBOUNDED_PERCENT", "value": 50}), 500)
+        self.assertEqual(circuit_breaker_threshold(2, {"type": "COUNT", "value": 7}), 7)
+
+    def _failures_healthy_failures(self, breaker: dict) -> dict:
+        """2 tasks fail, 2 become healthy, 2 more fail (the tag is resolved at each
+        launch, so pushing it again picks the next tasks' image)."""
+        sb = self.sb
+        sb.push("web", "v3", "crash")
+        td = sb.task_definition("web", f"{REGISTRY}/web:v3", container={"versionConsistency": "disabled"})
+        sb.service("web", td, 2, extra=["--deployment-configuration",
+                                        json.dumps({"deploymentCircuitBreaker": breaker})])
+        sb.advance(11)  # both crashed once; their replacements pull at 17 s
+        self.assertEqual(self.describe("web")["deployments"][0]["failedTasks"], 2)
+        sb.push("web", "v3", "healthy")
+        sb.advance(41)  # replacements RUNNING, not yet healthy (40 s)
+        d = self.describe("web")
+        self.assertEqual((d["runningCount"], d["deployments"][0]["failedTasks"]), (2, 2))
+        sb.push("web", "v3", "crash")
+        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--desired-count", "4")
+        sb.advance(14)  # healthy at 57 s, the two new tasks crash at 62 s
+        return self.describe("web")["deployments"][0]
+
+    def test_healthy_task_resets_the_failure_count(self):
+        dep = self._failures_healthy_failures({"enable": True, "rollback": False})
+        self.assertEqual((dep["rolloutState"], dep["failedTasks"], dep["runningCount"]), ("IN_PROGRESS", 2, 2))
+        self.sb.advance(10)  # two more in a row: threshold 3 for 4 tasks
+        dep = self.describe("web")["deployments"][0]
+        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 4))
+
+    def test_reset_on_healthy_task_false_keeps_counting(self):
+        dep = self._failures_healthy_failures({"enable": True, "rollback": False, "resetOnHealthyTask": False})
+        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 4))
+        d = self.describe("web")
+        self.assertIs(d["deploymentConfiguration"]["deploymentCircuitBreaker"]["resetOnHealthyTask"], False)
+
+    def test_threshold_configuration_count(self):
+        sb = self.sb
+        sb.service("web", self.td2, 1, extra=["--deployment-configuration", json.dumps({"deploymentCircuitBreaker": {
+            "enable": True, "rollback": False, "thresholdConfiguration": {"type": "COUNT", "value": 5}}})])
+        sb.advance(45)
+        dep = self.describe("web")["deployments"][0]
+        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("IN_PROGRESS", 4))
+        sb.advance(30)
+        dep = self.describe("web")["deployments"][0]
+        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 5))
 
     def test_crash_loop_without_breaker_goes_on(self):
         sb = self.sb
@@ -81,6 +130,57 @@ class CircuitBreaker(SandboxTest):
         crashed = [t for t in sb.tasks(service="web", desired="STOPPED") if t["taskDefinitionArn"] == self.td2]
         self.assertGreaterEqual(len(crashed), 3)
         self.assertEqual({t["stoppedReason"] for t in crashed}, {"Essential container in task exited"})
+
+    def _completed_then_crashing_tag(self, desired: int, container: dict | None = None) -> tuple:
+        """web:v1 deployed and COMPLETED, then web:v1 pushed again as a crashing image."""
+        sb = self.sb
+        good_digest = sb.push("web", "v1", "healthy")["imageDigest"]
+        td = sb.task_definition("web", f"{REGISTRY}/web:v1", container=container)
+        sb.service("web", td, desired, extra=[
+            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"])
+        sb.advance(60)
+        self.assertEqual(self.describe("web")["deployments"][0]["rolloutState"], "COMPLETED")
+        tasks = {t["taskArn"] for t in sb.tasks(service="web")}
+        self.assertNotEqual(sb.push("web", "v1", "crash")["imageDigest"], good_digest)
+        return td, good_digest, tasks
+
+    def test_rollback_keeps_the_pinned_digest_and_the_running_tasks(self):
+        sb = self.sb
+        td, good_digest, before = self._completed_then_crashing_tag(2)
+        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--force-new-deployment")
+        sb.advance(240)
+        d = self.describe("web")
+        events = [e["message"] for e in d["events"]]
+        self.assertEqual(sum("deployment failed" in e for e in events), 1)
+        self.assertEqual(sum("rolling back to deployment" in e for e in events), 1)
+        self.assertEqual(events[0], STEADY)
+        self.assertEqual([(x["status"], x["rolloutState"], x["taskDefinition"]) for x in d["deployments"]],
+                         [("PRIMARY", "COMPLETED", td)])
+        tasks = sb.tasks(service="web")
+        self.assertEqual({t["taskArn"] for t in tasks}, before)  # kept, not replaced
+        self.assertEqual({t["containers"][0]["imageDigest"] for t in tasks}, {good_digest})
+        self.assertEqual(d["runningCount"], 2)
+
+    def test_failed_rollback_is_not_rolled_back_again(self):
+        # the tag resolved at each launch: the rollback's extra tasks get the crashing image
+        sb = self.sb
+        _, good_digest, before = self._completed_then_crashing_tag(2, {"versionConsistency": "disabled"})
+        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--desired-count", "4",
+               "--force-new-deployment")
+        sb.advance(600)
+        d = self.describe("web")
+        events = [e["message"] for e in d["events"]]
+        self.assertEqual(sum("deployment failed" in e for e in events), 2)
+        self.assertEqual(sum("rolling back to deployment" in e for e in events), 1)
+        self.assertEqual([(x["status"], x["rolloutState"]) for x in d["deployments"]][:2],
+                         [("PRIMARY", "FAILED"), ("ACTIVE", "FAILED")])
+        self.assertEqual(d["deployments"][0]["rolloutStateReason"], "ECS deployment circuit breaker: tasks failed to start.")
+        # stalled: the healthy tasks keep serving, nothing new starts
+        self.assertEqual({t["taskArn"] for t in sb.tasks(service="web")}, before)
+        stopped = len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
+        sb.advance(300)
+        self.assertEqual(len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"]),
+                         stopped)
 
     def test_breaker_midway_shows_failed_deployment_and_rollback_reason(self):
         sb = self.sb

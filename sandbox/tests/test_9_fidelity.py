@@ -105,6 +105,22 @@ class CapacityProviders(SandboxTest):
         self.assertEqual(c["capacityProviders"], [])
         self.assertEqual(c["defaultCapacityProviderStrategy"], [])
 
+    def test_requires_attributes_is_a_list_and_started_by_absent_unless_given(self):
+        sb, td = self.sb, self.td
+        self.assertEqual(sb.aws("ecs", "describe-task-definition", "--task-definition", td)
+                         ["taskDefinition"]["requiresAttributes"], [])
+        run = ["ecs", "run-task", "--cluster", "lab", "--task-definition", td, "--launch-type", "FARGATE",
+               "--network-configuration", sb.netconf()]
+        plain = sb.aws(*run)["tasks"][0]
+        self.assertNotIn("startedBy", plain)
+        tagged = sb.aws(*run, "--started-by", "ci-job-7")["tasks"][0]
+        described = {t["taskArn"]: t for t in sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks",
+                                                      plain["taskArn"], tagged["taskArn"])["tasks"]}
+        self.assertNotIn("startedBy", described[plain["taskArn"]])
+        self.assertEqual(described[tagged["taskArn"]]["startedBy"], "ci-job-7")
+        listed = sb.aws("ecs", "list-tasks", "--cluster", "lab", "--started-by", "ci-job-7")["taskArns"]
+        self.assertEqual(listed, [tagged["taskArn"]])
+
     def test_fargate_providers_must_be_associated_first(self):
         sb = self.sb
         spot = ["--capacity-provider-strategy", "capacityProvider=FARGATE_SPOT,weight=1"]

@@ -83,17 +83,32 @@ def _statement_applies(st: dict, action: str, resource: str) -> bool:
     return True
 
 
-def is_allowed(role, action: str, resource: str) -> bool:
+def decision(role, action: str, resource: str) -> str:
+    """``allowed``, ``explicitDeny`` or ``implicitDeny`` (as IAM's EvalDecision)."""
     allowed = False
     for doc in role_documents(role):
         for st in _as_list(doc.get("Statement")):
             if not isinstance(st, dict) or not _statement_applies(st, action, resource):
                 continue
             if st.get("Effect") == "Deny":
-                return False
+                return "explicitDeny"
             if st.get("Effect") == "Allow":
                 allowed = True
-    return allowed
+    return "allowed" if allowed else "implicitDeny"
+
+
+def is_allowed(role, action: str, resource: str) -> bool:
+    return decision(role, action, resource) == "allowed"
+
+
+def denied_because(role, action: str, resource: str) -> str | None:
+    """The tail of AWS's AccessDenied message for a denied call, None if allowed."""
+    d = decision(role, action, resource)
+    if d == "allowed":
+        return None
+    if d == "explicitDeny":
+        return "with an explicit deny in an identity-based policy"
+    return f"because no identity-based policy allows the {action} action"
 
 
 def trusts_ecs_tasks(role) -> bool:

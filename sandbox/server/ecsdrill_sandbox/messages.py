@@ -56,7 +56,7 @@ STOP_FAILED_TO_START = "TaskFailedToStart"
 _INIT = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: "
 _DENIED = (
     "api error AccessDeniedException: User: {principal} is not authorized to perform: {action} "
-    "on resource: {resource} because no identity-based policy allows the {action} action"
+    "on resource: {resource} {why}"
 )
 
 PULL_NOT_FOUND = (
@@ -126,7 +126,7 @@ LOG_GROUP_MISSING = (
 LOG_DENIED = (
     "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
     "failed to create Cloudwatch log {what}: AccessDeniedException: User: {principal} is not authorized to perform: "
-    "{action} on resource: {resource} because no identity-based policy allows the {action} action "
+    "{action} on resource: {resource} {why} "
     "status code: 400, request id: {rid} : exit status 1"
 )
 ASSUME_ROLE = (

@@ -184,6 +184,7 @@ def register_task_definition(self) -> ActionResult:
         compat.append("FARGATE")
     td.compatibilities = compat
     td.registered_at = SIM.clock.now()
+    td.requires_attributes = []  # ECS answers a list, never null
     td.registered_by = f"arn:aws:iam::{self.current_account}:root"
     return result
 
@@ -346,7 +347,7 @@ def run_task(self) -> ActionResult:
     cp_name = strategy[0].get("capacityProvider") if strategy else None
     tasks = SIM.launch_tasks(
         backend, cluster, td, count, now=SIM.clock.now(), group=p.get("group") or f"family:{td.family}",
-        started_by=p.get("startedBy") or "", launch_type=launch_type or ("FARGATE" if _is_fargate(None, strategy) else None),
+        started_by=p.get("startedBy"), launch_type=launch_type or ("FARGATE" if _is_fargate(None, strategy) else None),
         capacity_provider_name=cp_name, platform_version=p.get("platformVersion"), network_configuration=netconf,
         overrides=p.get("overrides"), tags=p.get("tags"), enable_execute_command=bool(p.get("enableExecuteCommand")))
     SIM.settle(backend)

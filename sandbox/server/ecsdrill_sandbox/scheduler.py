@@ -65,9 +65,20 @@ def _new_deployment_id() -> str:
     return f"ecs-svc/{mock_random.randint(10**18, 10**19 - 1)}"
 
 
-def circuit_breaker_threshold(desired: int) -> int:
-    """Current rule: 0.5 x desired count, rounded up, at least 3, at most 200."""
-    return max(3, min(200, math.ceil(0.5 * desired)))
+def circuit_breaker_threshold(desired: int, conf: dict | None = None) -> int:
+    """The breaker's ``thresholdConfiguration``: BOUNDED_PERCENT (default, value 50)
+    is value % of the desired count rounded up, at least 3, at most 200;
+    UNBOUNDED_PERCENT the same without the bounds; COUNT the value itself."""
+    conf = conf or {}
+    kind = conf.get("type") or "BOUNDED_PERCENT"
+    value = conf.get("value")
+    value = 50 if value is None else int(value)
+    if kind == "COUNT":
+        return max(1, value)
+    n = math.ceil(value * desired / 100)
+    if kind == "UNBOUNDED_PERCENT":
+        return max(1, n)
+    return max(3, min(200, n))
 
 
 def parse_matcher(code_spec: str | None) -> set[int]:
@@ -114,7 +125,7 @@ class SimTask(BaseModel):
         self.task_definition_arn = task_definition.arn
         self.container_instance_arn = container_instance_arn
         self.group = group
-        self.started_by = started_by or ""
+        self.started_by = started_by or None  # absent, not "", when not given
         self.overrides = overrides or {"containerOverrides": [], "inferenceAcceleratorOverrides": []}
         self.tags = tags or []
         self.launch_type = launch_type
@@ -153,6 +164,7 @@ class SimTask(BaseModel):
         self._runtime: list[dict] = []  # per container: behaviour, timers, health checks
         self._targets: list[dict] = []  # target group registrations
         self._failure = False
+        self._seen_healthy = False  # the breaker's count was reset for it
         self._eni_id: str | None = None
         self._ip: str | None = None
         self._subnet_id: str | None = None
@@ -585,8 +597,9 @@ class Simulation:
         if any(r.ecr for r in refs) and not instance_pulls:
             if role is None:
                 return M.NO_EXECUTION_ROLE.format(what="ecr registry auth"), None
-            if not iam_eval.is_allowed(role, "ecr:GetAuthorizationToken", "*"):
-                return M.ECR_AUTH_DENIED.format(rid=rid, principal=principal, action="ecr:GetAuthorizationToken",
+            why = iam_eval.denied_because(role, "ecr:GetAuthorizationToken", "*")
+            if why:
+                return M.ECR_AUTH_DENIED.format(rid=rid, principal=principal, action="ecr:GetAuthorizationToken", why=why,
                                                 resource="*"), None
         # 2) secrets (execution role)
         if secrets and role is None:
@@ -645,13 +658,15 @@ class Simulation:
         if group is None:
             if str(opts.get("awslogs-create-group", "")).lower() != "true":
                 return M.LOG_GROUP_MISSING
-            if check and not iam_eval.is_allowed(role, "logs:CreateLogGroup", group_arn + ":*"):
-                return M.LOG_DENIED.format(what="group", principal=principal, action="logs:CreateLogGroup",
+            why = iam_eval.denied_because(role, "logs:CreateLogGroup", group_arn + ":*") if check else None
+            if why:
+                return M.LOG_DENIED.format(what="group", principal=principal, action="logs:CreateLogGroup", why=why,
                                            resource=group_arn + ":log-stream:", rid=rid)
             group = logs.create_log_group(group_name, {})
         stream_arn = f"{group_arn}:log-stream:{stream}"
-        if check and not iam_eval.is_allowed(role, "logs:CreateLogStream", stream_arn):
-            return M.LOG_DENIED.format(what="stream", principal=principal, action="logs:CreateLogStream",
+        why = iam_eval.denied_because(role, "logs:CreateLogStream", stream_arn) if check else None
+        if why:
+            return M.LOG_DENIED.format(what="stream", principal=principal, action="logs:CreateLogStream", why=why,
                                        resource=stream_arn, rid=rid)
         if stream not in group.streams:
             group.create_log_stream(stream)
@@ -741,8 +756,10 @@ class Simulation:
             else:
                 p_region, p_account, name = region, account, ref
                 arn = f"arn:aws:ssm:{region}:{account}:parameter/{ref.lstrip('/')}"
-            if not iam_eval.is_allowed(role, "ssm:GetParameters", arn):
-                return M.SSM_DENIED.format(rid=rid, principal=principal, action="ssm:GetParameters", resource=arn)
+            why = iam_eval.denied_because(role, "ssm:GetParameters", arn)
+            if why:
+                return M.SSM_DENIED.format(rid=rid, principal=principal, action="ssm:GetParameters", resource=arn,
+                                           why=why)
             try:
                 ssm = ssm_backends[p_account][p_region]
                 lookup = name if ref.startswith("arn:") else ref
@@ -767,8 +784,9 @@ class Simulation:
         except Exception:
             secret = None
         resource = secret.arn if secret is not None else base
-        if not iam_eval.is_allowed(role, "secretsmanager:GetSecretValue", resource):
-            return M.ASM_DENIED.format(rid=rid, principal=principal, action="secretsmanager:GetSecretValue",
+        why = iam_eval.denied_because(role, "secretsmanager:GetSecretValue", resource)
+        if why:
+            return M.ASM_DENIED.format(rid=rid, principal=principal, action="secretsmanager:GetSecretValue", why=why,
                                        resource=resource, secret=base)
         if secret is None or getattr(secret, "deleted_date", None):
             return M.ASM_NOT_FOUND.format(rid=rid, secret=base)
@@ -1066,7 +1084,9 @@ class Simulation:
         breaker = (getattr(svc, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
         if not breaker.get("enable"):
             return
-        if dep["failedTasks"] >= circuit_breaker_threshold(dep.get("desiredCount", svc.desired_count)):
+        threshold = circuit_breaker_threshold(dep.get("desiredCount", svc.desired_count),
+                                              breaker.get("thresholdConfiguration"))
+        if dep["failedTasks"] >= threshold:
             self.trip_breaker(backend, svc, dep, bool(breaker.get("rollback")), now)
 
     def trip_breaker(self, backend, svc, dep: dict, rollback: bool, now: datetime) -> None:
@@ -1074,12 +1094,20 @@ class Simulation:
         dep["rolloutStateReason"] = M.ROLLOUT_BREAKER_FAILED
         dep["updatedAt"] = now
         self.emit(svc, M.DEPLOYMENT_FAILED.format(svc=svc.name, dep=dep["id"]), now)
-        if not rollback:
+        # a failed rollback is not rolled back again: it stalls, as ECS does when
+        # no deployment is COMPLETED (the rollback's target is IN_PROGRESS again)
+        if not rollback or dep.get("_rollback"):
             return
         target = next((d for d in svc.deployments[1:] if d.get("_completed")), None)
         if target is None:
             return
         new = self.new_deployment(svc, target["taskDefinition"], now, rollback_of=target)
+        new["_rollback"] = True
+        target["_completed"] = False
+        # the rollback takes over the target's tasks as they run, pinned digests and all
+        for t in self.tasks_of(backend, svc):
+            if t._deployment_id == target["id"] and t.desired_status == "RUNNING":
+                t._deployment_id = new["id"]
         dep["status"] = "ACTIVE"
         svc.deployments.insert(0, new)
         svc.task_definition = target["taskDefinition"]
@@ -1210,9 +1238,24 @@ class Simulation:
             budget = max(0, healthy_total - min_healthy)
             self._stop_tasks(backend, svc, unhealthy_old + healthy_old[:budget], now, primary["id"])
 
+        self._reset_on_healthy(svc, live, now)
         tasks = self.tasks_of(backend, svc)
         self._update_counts(svc, tasks)
         self._check_completion(backend, svc, tasks, now)
+
+    def _reset_on_healthy(self, svc, live: list[SimTask], now: datetime) -> None:
+        """failedTasks counts consecutive failures: a task of the deployment that
+        becomes healthy resets it (``resetOnHealthyTask``, default true)."""
+        breaker = (getattr(svc, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+        reset = breaker.get("resetOnHealthyTask") is not False
+        for t in live:
+            if t._seen_healthy or not self._is_healthy(svc, t, now):
+                continue
+            t._seen_healthy = True
+            dep = next((d for d in svc.deployments if d["id"] == t._deployment_id), None)
+            if reset and dep is not None and dep.get("rolloutState") == "IN_PROGRESS" and dep.get("failedTasks"):
+                dep["failedTasks"] = 0
+                dep["updatedAt"] = now
 
     def _launch_for_service(self, backend, svc, dep: dict, n: int, now: datetime) -> list[SimTask]:
         st = self.state(svc)
