@@ -3,7 +3,6 @@
 import os
 import stat
 import tempfile
-import time
 
 from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
@@ -13,12 +12,12 @@ DEP_ARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/lab/web/x"
 
 class NotServed(SandboxTest):
     def fails_fast(self, *args, path=None):
-        t0 = time.monotonic()
-        proc = self.sb.aws(*args, check=False, path=path)
-        took = time.monotonic() - t0
+        # --debug logs every retry ("Retry needed, ..."): a 500 is retried, an answer naming
+        # the operation is not. Counted, not timed, so a loaded machine cannot fail it.
+        proc = self.sb.aws(*args, "--debug", check=False, path=path)
         self.assertFalse(isinstance(proc, (dict, type(None))), f"aws {args[:2]} succeeded")
         self.assertNotEqual(proc.returncode, 0)
-        self.assertLess(took, 2.0, proc.stderr)  # no retries of a 500
+        self.assertNotIn("Retry needed", proc.stderr)
         self.assertNotIn("Internal Server Error", proc.stderr)
         return proc.stderr
 
