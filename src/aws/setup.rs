@@ -503,31 +503,28 @@ impl Aws {
                 let earlier = earlier_revisions
                     .as_ref()
                     .and_then(|n| n.resolve(vars))
-                    .unwrap_or(0);
-                for _ in 0..earlier {
-                    let old = register()
+                    .unwrap_or(0)
+                    .max(0);
+                let mut arn = String::new();
+                for n in 0..=earlier {
+                    let out = register()
                         .send()
                         .await
                         .map_err(self.fail("ecs:RegisterTaskDefinition"))?;
-                    let arn = old
+                    arn = out
                         .task_definition()
                         .and_then(|t| t.task_definition_arn())
-                        .unwrap_or_default();
-                    c.ecs
-                        .deregister_task_definition()
-                        .task_definition(arn)
-                        .send()
-                        .await
-                        .map_err(self.fail("ecs:DeregisterTaskDefinition"))?;
+                        .unwrap_or_default()
+                        .to_string();
+                    if n < earlier {
+                        c.ecs
+                            .deregister_task_definition()
+                            .task_definition(&arn)
+                            .send()
+                            .await
+                            .map_err(self.fail("ecs:DeregisterTaskDefinition"))?;
+                    }
                 }
-                let out = register()
-                    .send()
-                    .await
-                    .map_err(self.fail("ecs:RegisterTaskDefinition"))?;
-                let arn = out
-                    .task_definition()
-                    .and_then(|t| t.task_definition_arn())
-                    .unwrap_or_default();
                 Ok(created(ResourceKind::TaskDefinition, arn))
             }
             SetupAction::CreateService {
