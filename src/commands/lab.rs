@@ -565,10 +565,6 @@ fn check(
         &conn.vars,
         gone.as_deref(),
     ));
-    // Titles, fail texts and explanations may name what the attempt drew.
-    for o in &mut outcomes {
-        o.message = conn.vars.expand(&o.message);
-    }
     attach_cards(lab, &mut outcomes);
     let passed = outcomes.iter().all(|o| o.passed);
     let n_passed = outcomes.iter().filter(|o| o.passed).count();
@@ -722,17 +718,14 @@ fn hint(store: &Store, target: &Target, id: Option<&str>) -> Result<ExitCode> {
     };
     match hints.get(n as usize) {
         Some((step, text)) => {
-            let vars = Vars {
-                drawn: drawn_values(store, target, lab)?,
-                ..Vars::sample()
-            };
+            let drawn = drawn_values(store, target, lab)?;
             println!(
                 "hint {} of {} (step {}: {}):\n{}",
                 n + 1,
                 hints.len(),
                 step + 1,
                 lab.steps[*step].value.title,
-                vars.expand_draws(text)
+                draw::fill(text, &drawn)
             );
         }
         None => println!(

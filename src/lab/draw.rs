@@ -25,6 +25,19 @@ pub fn draw(lab: &Lab, seed: u64) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// `${draw.NAME}` in a text replaced by the drawn values (text as it is, numbers written out).
+pub fn fill(text: &str, drawn: &BTreeMap<String, Value>) -> String {
+    let mut text = text.to_string();
+    for (name, v) in drawn {
+        let value = match v {
+            Value::String(t) => t.clone(),
+            other => other.to_string(),
+        };
+        text = text.replace(&format!("${{draw.{name}}}"), &value);
+    }
+    text
+}
+
 /// A seed for a new attempt, different on every start (time and process), kept in the store.
 pub fn fresh_seed() -> u64 {
     let nanos = std::time::SystemTime::now()

@@ -241,7 +241,17 @@ pub fn evaluate_checks(
                 },
             }
         })
+        .map(|o| with_vars(o, vars))
         .collect()
+}
+
+/// An outcome's message with `${...}` filled in: titles, fail texts, `missing` texts and
+/// explanations may name what the attempt drew.
+fn with_vars(o: Outcome, vars: &Vars) -> Outcome {
+    Outcome {
+        message: vars.expand(&o.message),
+        ..o
+    }
 }
 
 /// The answer the live state gives to a question, if the state can answer it now.
@@ -351,6 +361,7 @@ pub fn evaluate_questions(
                 ),
             }
         })
+        .map(|o| with_vars(o, vars))
         .collect()
 }
 

@@ -375,7 +375,7 @@ impl Vars {
         if !s.contains("${") {
             return s.to_string();
         }
-        self.expand_draws(s)
+        draw::fill(s, &self.drawn)
             .replace(
                 "${ecr}",
                 &format!("{}.dkr.ecr.{}.amazonaws.com", self.account, self.region),
@@ -387,19 +387,6 @@ impl Vars {
                 "${private_subnets}",
                 &serde_json::to_string(&self.private_subnets).unwrap_or_else(|_| "[]".into()),
             )
-    }
-
-    /// Only the `${draw.NAME}` in a text (a hint, shown without a connection).
-    pub fn expand_draws(&self, s: &str) -> String {
-        let mut s = s.to_string();
-        for (name, v) in &self.drawn {
-            let text = match v {
-                serde_json::Value::String(t) => t.clone(),
-                other => other.to_string(),
-            };
-            s = s.replace(&format!("${{draw.{name}}}"), &text);
-        }
-        s
     }
 
     /// `${...}` in a JSON value's strings; a string that is one `${draw.NAME}` and nothing
