@@ -379,7 +379,7 @@ fn start(
                     &c.name,
                     app.clock.now().timestamp_millis(),
                 )?;
-                eprintln!("setup: created {} {}", c.kind, c.name);
+                eprintln!("setup: created {} {}", c.kind, shown_name(&c));
             }
         }
     }
@@ -393,6 +393,19 @@ fn start(
     store.set_setting(&started_key(target, lab.id()), &conn.now()?.to_string())?;
     print_lab(app, lab, target, &missing, &conn.vars);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `lab start` says it created: a task definition by its family only, since its
+/// revision number is what a question may ask.
+fn shown_name(c: &crate::aws::setup::Created) -> &str {
+    match c.kind {
+        crate::lab::resource::ResourceKind::TaskDefinition => {
+            c.name.rsplit_once('/').map_or(c.name.as_str(), |(_, rev)| {
+                rev.split_once(':').map_or(rev, |(family, _)| family)
+            })
+        }
+        _ => &c.name,
+    }
 }
 
 /// The values the lab's current attempt drew (`${draw.NAME}`), from the seed kept with it. A
