@@ -42,14 +42,28 @@ fn main() {
     println!("cargo:rerun-if-changed=sandbox/requirements.txt");
     println!("cargo:rerun-if-changed=sandbox/server/ecsdrill_sandbox");
     let pkg = sandbox.join("server/ecsdrill_sandbox");
-    let mut py: Vec<String> = fs::read_dir(&pkg)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".py"))
-                .collect()
-        })
-        .unwrap_or_default();
+    // the package and its subpackages (ecs/), as paths relative to the package
+    let mut py: Vec<String> = Vec::new();
+    let mut dirs = vec![String::new()];
+    while let Some(rel) = dirs.pop() {
+        let Ok(rd) = fs::read_dir(pkg.join(&rel)) else {
+            continue;
+        };
+        for entry in rd.filter_map(|e| e.ok()) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && name != "__pycache__" {
+                println!("cargo:rerun-if-changed=sandbox/server/ecsdrill_sandbox/{path}");
+                dirs.push(path);
+            } else if name.ends_with(".py") {
+                py.push(path);
+            }
+        }
+    }
     py.sort();
     let mut sb = String::from(
         "/// The sandbox server package: (path under the install directory, contents).\npub static SANDBOX_FILES: &[(&str, &str)] = &[\n",

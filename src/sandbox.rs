@@ -165,6 +165,11 @@ impl Sandbox {
                 .into());
         }
         progress.step("writing the sandbox server");
+        // a module an earlier version had and this one has not must not linger
+        match std::fs::remove_dir_all(self.dir.join("server")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
         for (path, text) in SANDBOX_FILES {
             let dest = self.dir.join(path);
             if let Some(parent) = dest.parent() {
@@ -376,6 +381,20 @@ impl Sandbox {
                 ))
                 .into()),
             None => Err(not_running().into()),
+        }
+    }
+
+    /// The state the server saves on disk so that `down`/`up` keeps a learner's work.
+    pub fn snapshot_file(&self) -> PathBuf {
+        self.dir.join("state").join("snapshot.pickle")
+    }
+
+    /// Deletes the saved state; true if there was one.
+    pub fn forget_state(&self) -> Result<bool> {
+        match std::fs::remove_file(self.snapshot_file()) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -229,12 +229,62 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
     );
     assert!(o.contains("cluster/lab"), "{o}");
 
-    // reset empties it.
+    // down and up keep the learner's work: the service comes back as it was, at the
+    // same simulated time, and goes on from there.
+    let describe = || {
+        aws_json(&[
+            "ecs",
+            "describe-services",
+            "--cluster",
+            "lab",
+            "--services",
+            "web",
+        ])
+    };
+    let before = describe();
+    assert!(ecsdrill(&["sandbox", "down"]).status.success());
+    assert!(home().join("state/snapshot.pickle").exists());
+    let up = ecsdrill(&["sandbox", "up", "--clock", "manual"]);
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    let after = describe();
+    assert_eq!(after["services"][0]["runningCount"], 2, "{after}");
+    assert_eq!(
+        after["services"][0]["events"],
+        before["services"][0]["events"]
+    );
+    let tasks = aws_json(&["ecs", "list-tasks", "--cluster", "lab"]);
+    assert_eq!(
+        tasks["taskArns"].as_array().map(Vec::len),
+        Some(2),
+        "{tasks}"
+    );
+    let status: serde_json::Value =
+        serde_json::from_slice(&ecsdrill(&["sandbox", "status", "--json"]).stdout).unwrap();
+    let pid = status["pid"].as_u64().unwrap();
+
+    // reset empties it, and what down saves then is the empty sandbox.
     assert!(ecsdrill(&["sandbox", "reset"]).status.success());
     assert_eq!(
         aws_json(&["ecs", "list-clusters"])["clusterArns"],
         serde_json::json!([])
     );
+    aws_json(&["ecs", "create-cluster", "--cluster-name", "scratch"]);
+    assert!(ecsdrill(&["sandbox", "down"]).status.success());
+    let reset_down = ecsdrill(&["sandbox", "reset"]);
+    assert!(
+        text(&reset_down.stdout).contains("saved state is deleted"),
+        "{}",
+        text(&reset_down.stdout)
+    );
+    let up = ecsdrill(&["sandbox", "up", "--clock", "manual"]);
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    assert_eq!(
+        aws_json(&["ecs", "list-clusters"])["clusterArns"],
+        serde_json::json!([])
+    );
+    let status: serde_json::Value =
+        serde_json::from_slice(&ecsdrill(&["sandbox", "status", "--json"]).stdout).unwrap();
+    let pid = status["pid"].as_u64().unwrap_or(pid);
 
     // The server dies: status says so, up restarts it.
     unsafe { libc_kill(pid as i32, 9) };

@@ -22,7 +22,7 @@ class CircuitBreaker(SandboxTest):
         self.td2 = sb.task_definition("web", f"{REGISTRY}/web:v2")
 
     def test_threshold_rule(self):
-        from ecsdrill_sandbox.scheduler import circuit_breaker_threshold
+        from ecsdrill_sandbox.ecs.sim import circuit_breaker_threshold
 
         self.assertEqual([circuit_breaker_threshold(n) for n in (0, 1, 2, 6, 7, 10, 399, 400, 401, 800)],
                          [3, 3, 3, 3, 4, 5, 200, 200, 200, 200])

@@ -6,7 +6,6 @@ import tempfile
 
 from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
-SVC_ARN = "arn:aws:ecs:us-east-1:123456789012:service/lab/web"
 DEP_ARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/lab/web/x"
 
 
@@ -21,12 +20,11 @@ class NotServed(SandboxTest):
         self.assertNotIn("Internal Server Error", proc.stderr)
         return proc.stderr
 
-    def test_ecs_operations_moto_lacks_fail_at_once_and_name_themselves(self):
+    def test_ecs_operations_the_sandbox_does_not_serve_fail_at_once_and_name_themselves(self):
         self.sb.cluster()
         cases = {
-            "ListServiceDeployments": ["list-service-deployments", "--cluster", "lab", "--service", "web"],
-            "DescribeServiceDeployments": ["describe-service-deployments", "--service-deployment-arns", DEP_ARN],
-            "DescribeServiceRevisions": ["describe-service-revisions", "--service-revision-arns", SVC_ARN + "/1"],
+            "CreateTaskSet": ["create-task-set", "--cluster", "lab", "--service", "web", "--task-definition",
+                              "web:1"],
             "StopServiceDeployment": ["stop-service-deployment", "--service-deployment-arn", DEP_ARN],
             "UpdateTaskProtection": ["update-task-protection", "--cluster", "lab", "--tasks", "abc",
                                      "--protection-enabled"],

@@ -113,8 +113,19 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
             ));
         }
         SandboxCommand::Reset => {
-            sb.control("/_ecsdrill/reset", &json!({}))?;
-            println!("the sandbox is empty again (default network recreated)");
+            if sb.running().is_some() {
+                sb.control("/_ecsdrill/reset", &json!({}))?;
+                sb.forget_state()?;
+                println!("the sandbox is empty again (default network recreated)");
+            } else if sb.forget_state()? {
+                println!(
+                    "the sandbox is down; its saved state is deleted, so the next `ecsdrill sandbox up` starts empty"
+                );
+            } else {
+                println!(
+                    "the sandbox is down and has no saved state: the next `ecsdrill sandbox up` starts empty"
+                );
+            }
         }
         SandboxCommand::PushImage {
             image,

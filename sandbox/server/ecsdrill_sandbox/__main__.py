@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                                                create_backend_app)
 
     from .clock import Clock
-    from .server import Sandbox, SandboxApp, start_ticker
+    from .server import Sandbox, SandboxApp, Snapshot, start_ticker
 
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     with sandbox.lock:
         sandbox.setup()
     endpoint = f"http://{HOST}:{port}"
+    snapshot = Snapshot(sandbox, args.state_dir) if args.state_dir else None
+    if snapshot is not None:
+        snapshot.load()
 
     info_path = None
     if args.state_dir:
@@ -118,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         def shutdown() -> None:
             server.shutdown()
 
-        def watchdog() -> None:  # never outlive a stop request by more than 3 s
-            time.sleep(3)
+        def watchdog() -> None:  # never outlive a stop request by more than 4 s (down waits 5)
+            time.sleep(4)
             if info_path:
                 try:
                     os.remove(info_path)
@@ -132,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    start_ticker(sandbox)
+    start_ticker(sandbox, snapshot)
     print(f"ECSDRILL_SANDBOX_READY {endpoint}", flush=True)
     print(f"ecsdrill-sandbox: ready in {time.monotonic() - t0:.2f}s (clock {clock.mode}, speed {clock.speed})",
           file=sys.stderr, flush=True)
@@ -140,6 +143,14 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+        if snapshot is not None:
+            try:
+                with sandbox.lock:
+                    snapshot.save()
+            except Exception:  # pragma: no cover - the state is lost, say why
+                import traceback
+
+                traceback.print_exc()
         if info_path:
             try:
                 os.remove(info_path)

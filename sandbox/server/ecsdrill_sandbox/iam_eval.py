@@ -1,5 +1,8 @@
 """Just enough IAM policy evaluation to decide what a task's execution role may do.
 
+Pure: it evaluates a ``world.Role`` view (its trust policy and its identity policy
+documents); moto_adapter builds the views from IAM (``MotoWorld.role``).
+
 Identity-based policies only (inline and attached managed policies of the role):
 an explicit Deny wins, otherwise any matching Allow allows. Action, NotAction,
 Resource and NotResource with ``*`` and ``?`` wildcards are honoured; Condition
@@ -13,19 +16,6 @@ import fnmatch
 import json
 from urllib.parse import unquote
 
-from moto.iam.models import iam_backends
-
-
-def find_role(account: str, role_ref: str | None):
-    if not role_ref:
-        return None
-    backend = iam_backends[account]["aws"]
-    name = role_ref.split("/")[-1]
-    for role in backend.roles.values():
-        if role.arn == role_ref or role.name == name:
-            return role
-    return None
-
 
 def _as_list(v):
     if v is None:
@@ -34,6 +24,7 @@ def _as_list(v):
 
 
 def _load(doc):
+    """A policy document as a dict (IAM may hold it JSON- or URL-encoded)."""
     if isinstance(doc, dict):
         return doc
     if not doc:
@@ -45,14 +36,8 @@ def _load(doc):
 
 
 def role_documents(role) -> list[dict]:
-    docs = []
-    for doc in role.policies.values():
-        docs.append(_load(doc))
-    for policy in role.managed_policies.values():
-        version = next((v for v in policy.versions if v.is_default), None)
-        if version is not None:
-            docs.append(_load(version.document))
-    return docs
+    """The identity policy documents of a role view (inline and attached)."""
+    return [_load(doc) for doc in role.documents]
 
 
 def _match(patterns, value: str, case_insensitive: bool) -> bool:
@@ -112,7 +97,7 @@ def denied_because(role, action: str, resource: str) -> str | None:
 
 
 def trusts_ecs_tasks(role) -> bool:
-    doc = _load(role.assume_role_policy_document)
+    doc = _load(role.trust_policy)
     for st in _as_list(doc.get("Statement")):
         if not isinstance(st, dict) or st.get("Effect") != "Allow":
             continue

@@ -1,11 +1,12 @@
 """Images in the sandbox's ECR and the behaviour each one has when it runs.
 
-``push`` stands in for ``docker push``: it creates the repository if needed and
+Pure (no moto): ``moto_adapter.push_image`` puts the image in ECR.
+``push_image`` stands in for ``docker push``: it creates the repository if needed and
 puts an image with a realistic Docker v2 manifest, whose digest is the SHA-256 of
 the manifest bytes as in real ECR. The behaviour is recorded per image digest,
 so re-pushing a tag with another behaviour makes a new image, as a new build
 would: the tag moves to it and the image it pointed at stays, untagged (see
-patches.put_image). Pushing an image the tag already points at changes nothing,
+moto_adapter.put_image). Pushing an image the tag already points at changes nothing,
 as ``docker push`` of an image the registry has. Images pushed through the ECR
 API (put-image) behave ``healthy``.
 """
@@ -126,39 +127,9 @@ class ImageRegistry:
             return Behavior()
         return self.behaviors.get((account, region, repo, digest), Behavior())
 
-    def push(self, ecr_backend, account: str, region: str, repository: str, tag: str,
-             behavior: Behavior) -> dict:
-        if repository not in ecr_backend.repositories:
-            ecr_backend.create_repository(
-                repository_name=repository,
-                registry_id=None,
-                encryption_config=None,
-                image_scan_config=None,
-                image_tag_mutability=None,
-                tags=[],
-            )
-        repo = ecr_backend.repositories[repository]
-        manifest = build_manifest(repository, tag, behavior)
-        digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
-        uri = f"{repo.registry_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}"
-        answer = {"repository": repository, "tag": tag, "imageDigest": digest, "imageUri": uri,
-                  **behavior.to_json()}
-        current = next((i for i in repo.images if tag in i.image_tags), None)
-        if current is not None and current.get_image_digest() == digest:
-            # docker push of an image the registry already has under this tag: a no-op
-            self.behaviors[(account, region, repository, digest)] = behavior
-            return {**answer, "pushed": False, "previousDigest": None}
-        image = ecr_backend.put_image(
-            repository_name=repository,
-            image_manifest=manifest,
-            image_tag=tag,
-            image_manifest_mediatype=None,
-            digest=digest,
-        )
+    def remember(self, account: str, region: str, repository: str, digest: str, behavior: Behavior) -> None:
+        """The behaviour of the image with this digest (moto_adapter.push_image)."""
         self.behaviors[(account, region, repository, digest)] = behavior
-        previous = current.get_image_digest() if current is not None else None
-        return {**answer, "imageDigest": image.get_image_digest(), "pushed": True,
-                "previousDigest": previous}
 
 
 def _sha(*parts: str) -> str:

@@ -179,3 +179,6 @@ TASK_NOT_FOUND = "The referenced task was not found."
 NO_CONTAINER_INSTANCES_RUN = "No Container Instances were found in your cluster."
 CLUSTER_HAS_SERVICES = "The Cluster cannot be deleted while Services are active."
 CLUSTER_HAS_TASKS = "The Cluster cannot be deleted while Tasks are active."
+# RegisterTaskDefinition with every container "essential": false (ECS refuses it;
+# the wording is ours, the refusal is documented in the task definition parameters)
+NO_ESSENTIAL_CONTAINER = "A task definition must have at least one essential container."

@@ -1,5 +1,6 @@
-"""The sandbox server: moto's WSGI application behind one lock, the simulation,
-and the control API under /_ecsdrill/.
+"""The sandbox server: a forwarding dispatcher behind one lock. ECS requests go
+to ecsdrill's own ECS provider (ecs/), the control API lives under /_ecsdrill/,
+and every other request goes to moto's WSGI application unchanged.
 
 An operation moto does not implement raises NotImplementedError, which would be
 an HTTP 500 that the AWS CLI and SDKs retry (seconds) before an opaque "Internal
@@ -9,8 +10,12 @@ answer"); every other exception stays a 500 with its traceback on stderr."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import pickle
+import sys
 import re
 import threading
 import urllib.parse
@@ -20,13 +25,28 @@ import traceback
 from typing import Any, Callable
 
 from . import ACCOUNT_ID, DEFAULT_REGION, __version__
-from .autoscaling import AutoScaling
 from .clock import Clock
+from .ecs.autoscaling import AutoScaling
+from .ecs.model import EcsStore
+from .ecs.provider import EcsError, Provider
+from .ecs.sim import Simulation
 from .images import BEHAVIORS, Behavior, ImageRegistry
-from .network import create_default_network
-from .scheduler import Simulation
 
 MAX_ADVANCE_S = 7 * 24 * 3600
+SNAPSHOT_FORMAT = 1
+
+
+def code_fingerprint() -> str:
+    """The server code's identity: a snapshot is restored only by the code that wrote it."""
+    digest = hashlib.sha256()
+    root = os.path.dirname(os.path.abspath(__file__))
+    for dirpath, dirnames, filenames in sorted(os.walk(root)):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    digest.update(os.path.relpath(os.path.join(dirpath, name), root).encode() + b"\0" + f.read())
+    return digest.hexdigest()[:16]
 
 
 class ControlError(Exception):
@@ -36,16 +56,23 @@ class ControlError(Exception):
 
 
 class Sandbox:
+    """The sandbox's parts: moto (behind moto_adapter), ecsdrill's ECS (its
+    model, simulation and API provider), the clock and the image behaviours."""
+
     def __init__(self, clock: Clock) -> None:
-        from . import patches
+        from . import moto_adapter
 
         self.lock = threading.RLock()
         self.clock = clock
         self.images = ImageRegistry()
-        self.sim = Simulation(clock, self.images)
-        self.sim.autoscaling = AutoScaling(self.sim)
-        patches.install(self.sim)
+        self.store = EcsStore()
+        self.world = moto_adapter.MotoWorld()
+        self.sim = Simulation(clock, self.images, self.store, self.world)
+        self.sim.autoscaling = AutoScaling(self.sim, self.world)
+        self.provider = Provider(self.store, self.sim, self.world)
+        moto_adapter.install(self.sim)
         self.network: dict = {}
+        self.version = 0  # bumped by every request that may change state (snapshots)
         self.started = time.time()
         self.default_network_checks = False  # what reset goes back to (the --network-checks flag)
 
@@ -57,23 +84,68 @@ class Sandbox:
         self.clock.advance(seconds, self.sim.step)
 
     def setup(self) -> None:
-        self.network = create_default_network(ACCOUNT_ID, DEFAULT_REGION)
+        from . import moto_adapter
+
+        self.network = moto_adapter.create_default_network(ACCOUNT_ID, DEFAULT_REGION)
 
     def reset(self) -> None:
-        from moto.moto_api._internal.models import moto_api_backend
+        from . import moto_adapter
 
-        moto_api_backend.reset()
+        moto_adapter.reset_moto()
+        self.store.reset()
         self.sim.reset()
         self.sim.network_checks = self.default_network_checks
         self.clock.reset_epoch()
         self.setup()
 
+    # state that survives down/up ------------------------------------------------
+    def snapshot(self) -> bytes:
+        """Everything a learner made, in one pickle: moto's backends, ecsdrill's ECS
+        model and the simulation's memory, the clock and the seeded random."""
+        from . import moto_adapter
+
+        state = {
+            "format": SNAPSHOT_FORMAT,
+            "code": code_fingerprint(),
+            "moto_version": moto_adapter.moto_version(),
+            "clock": {"epoch": self.clock.epoch, "elapsed": self.clock.elapsed},
+            "network": self.network,
+            "store": self.store,
+            "images": self.images,
+            "sim": self.sim.persistent_state(),
+            "moto": moto_adapter.backends_state(),
+        }
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, blob: bytes) -> str | None:
+        """Restores a snapshot; returns why it was not restored, or None."""
+        from . import moto_adapter
+
+        try:
+            state = pickle.loads(blob)
+        except Exception as e:  # a truncated or foreign file: start empty, say so
+            return f"unreadable ({type(e).__name__})"
+        if not isinstance(state, dict) or state.get("format") != SNAPSHOT_FORMAT:
+            return "made by another version of the sandbox"
+        if (state.get("code"), state.get("moto_version")) != (code_fingerprint(), moto_adapter.moto_version()):
+            return "made by another version of the sandbox (after an ecsdrill upgrade)"
+        moto_adapter.restore_backends(state["moto"])
+        self.store.regions = state["store"].regions
+        self.images.behaviors = state["images"].behaviors
+        self.sim.restore_state(state["sim"])
+        self.network = state["network"]
+        # the sandbox's time stands still while it is down
+        self.clock.epoch = state["clock"]["epoch"]
+        self.clock.elapsed = state["clock"]["elapsed"]
+        self.clock.set_mode()
+        return None
+
     def status(self) -> dict:
-        import moto
+        from . import moto_adapter
 
         return {
             "sandbox_version": __version__,
-            "moto_version": moto.__version__,
+            "moto_version": moto_adapter.moto_version(),
             "sim_time": self.clock.now().isoformat().replace("+00:00", "Z"),
             "sim_elapsed_seconds": self.clock.elapsed,
             "clock": self.clock.status(),
@@ -126,7 +198,7 @@ class Sandbox:
         return self.status()
 
     def _images(self, body: dict) -> dict:
-        from moto.ecr.models import ecr_backends
+        from . import moto_adapter
 
         repository = body.get("repository")
         tag = body.get("tag") or "latest"
@@ -150,7 +222,7 @@ class Sandbox:
         region = body.get("region") or DEFAULT_REGION
         account = body.get("account") or ACCOUNT_ID
         try:
-            return self.images.push(ecr_backends[account][region], account, region, repository, tag, behavior)
+            return moto_adapter.push_image(account, region, repository, tag, behavior, self.images)
         except Exception as e:  # moto validation (e.g. an invalid repository name)
             raise ControlError(f"{type(e).__name__}: {e}")
 
@@ -175,9 +247,14 @@ class Sandbox:
         return {"cluster": cluster, "service": service, "load": entry}
 
 
+ECS_TARGET = "AmazonEC2ContainerServiceV20141113."
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+
+
 class SandboxApp:
-    """WSGI: /_ecsdrill/* is the control API, everything else goes to moto, one
-    request at a time, after the clock has caught up (realtime mode)."""
+    """WSGI: /_ecsdrill/* is the control API; an ECS request (by X-Amz-Target) goes
+    to ecsdrill's ECS provider; everything else goes to moto unchanged. One request
+    at a time, after the clock has caught up (realtime mode)."""
 
     def __init__(self, moto_app: Callable, sandbox: Sandbox) -> None:
         self.moto_app = moto_app
@@ -193,8 +270,12 @@ class SandboxApp:
                 self.sandbox.reset()
             return self._json(start_response, 200, {"status": "ok"})
         raw = _buffer_body(environ)
+        target = environ.get("HTTP_X_AMZ_TARGET") or ""
+        if target.startswith(ECS_TARGET) and self.sandbox.provider.owns(target[len(ECS_TARGET):]):
+            return self._ecs(environ, raw, target[len(ECS_TARGET):], start_response)
         with self.sandbox.lock:
             self.sandbox.catch_up()
+            self.sandbox.version += 1
             captured: dict = {}
             chunks: list[bytes] = []
 
@@ -218,6 +299,29 @@ class SandboxApp:
         start_response(captured["status"], headers)
         return [body]
 
+    def _ecs(self, environ: dict, raw: bytes, operation: str, start_response: Callable) -> list:
+        account, region = request_scope(environ)
+        request_id = str(uuid.uuid4())
+        try:
+            params = json.loads(raw.decode() or "{}") if raw else {}
+            if not isinstance(params, dict):
+                raise ValueError
+        except ValueError:
+            return _aws_json(start_response, 400, request_id,
+                             {"__type": "SerializationException", "message": "the body must be a JSON object"})
+        try:
+            with self.sandbox.lock:
+                self.sandbox.catch_up()
+                self.sandbox.version += 1
+                answer = self.sandbox.provider.handle(account, region, operation, params)
+        except EcsError as e:
+            return _aws_json(start_response, 400, request_id, {"__type": e.code, "message": e.message})
+        except Exception as e:  # a bug in the sandbox: say what it was, once, without retries piling up
+            traceback.print_exc()
+            return _aws_json(start_response, 500, request_id,
+                             {"__type": "ServerException", "message": f"ecsdrill sandbox: {type(e).__name__}: {e}"})
+        return _aws_json(start_response, 200, request_id, answer)
+
     def _control(self, environ, start_response, method, path):
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -233,6 +337,7 @@ class SandboxApp:
         try:
             with self.sandbox.lock:
                 self.sandbox.catch_up()
+                self.sandbox.version += 1
                 result = self.sandbox.control(method, path, body)
             return self._json(start_response, 200, result)
         except ControlError as e:
@@ -248,6 +353,25 @@ class SandboxApp:
         start_response(f"{status} {reason}", [("Content-Type", "application/json"),
                                               ("Content-Length", str(len(body)))])
         return [body]
+
+
+def request_scope(environ: dict) -> tuple[str, str]:
+    """(account, region) of a signed request: the region from the credential
+    scope; the account is the sandbox's (or moto's x-moto-account-id header)."""
+    m = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION") or "")
+    account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or ACCOUNT_ID
+    return account, (m.group(2) if m else DEFAULT_REGION)
+
+
+def _aws_json(start_response: Callable, status: int, request_id: str, payload: dict) -> list:
+    body = json.dumps(payload).encode()
+    reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error"}[status]
+    headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id),
+               ("Content-Length", str(len(body)))]
+    if status != 200:
+        headers.append(("x-amzn-ErrorType", payload["__type"]))
+    start_response(f"{status} {reason}", headers)
+    return [body]
 
 
 def _buffer_body(environ: dict) -> bytes:
@@ -307,12 +431,66 @@ def _not_implemented(environ: dict, raw: bytes, error: NotImplementedError, star
     return [body]
 
 
-def start_ticker(sandbox: Sandbox, interval: float = 0.5) -> threading.Thread:
-    """In realtime mode, move the clock even when nobody asks."""
+class Snapshot:
+    """The sandbox's state on disk (DIR/snapshot.pickle): loaded at start, written
+    on a clean stop and every SAVE_EVERY_S seconds while requests come in, always
+    to a temporary file renamed over the old one, so a crash loses at most the
+    last half minute and never leaves half a file."""
+
+    FILE = "snapshot.pickle"
+    SAVE_EVERY_S = 30.0
+
+    def __init__(self, sandbox: Sandbox, state_dir: str) -> None:
+        self.sandbox = sandbox
+        self.path = os.path.join(state_dir, self.FILE)
+        self.saved_version = sandbox.version
+
+    def load(self) -> None:
+        try:
+            with open(self.path, "rb") as f:
+                blob = f.read()
+        except FileNotFoundError:
+            return
+        t0 = time.monotonic()
+        with self.sandbox.lock:
+            why_not = self.sandbox.restore(blob)
+            self.saved_version = self.sandbox.version
+        if why_not:
+            os.replace(self.path, self.path + ".discarded")
+            print(f"ecsdrill-sandbox: the saved state was not restored ({why_not}); it was kept as "
+                  f"{self.FILE}.discarded and the sandbox starts empty", file=sys.stderr, flush=True)
+        else:
+            print(f"ecsdrill-sandbox: state restored from {self.path} in {time.monotonic() - t0:.2f}s",
+                  file=sys.stderr, flush=True)
+
+    def save(self, only_if_changed: bool = False) -> None:
+        with self.sandbox.lock:
+            if only_if_changed and self.sandbox.version == self.saved_version:
+                return
+            version = self.sandbox.version
+            blob = self.sandbox.snapshot()
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        self.saved_version = version
+
+
+def start_ticker(sandbox: Sandbox, snapshot: Snapshot | None = None, interval: float = 0.5) -> threading.Thread:
+    """In realtime mode, move the clock even when nobody asks; save the state now and then."""
 
     def run() -> None:
+        last_save = time.monotonic()
         while True:
             time.sleep(interval)
+            if snapshot is not None and time.monotonic() - last_save >= Snapshot.SAVE_EVERY_S:
+                last_save = time.monotonic()
+                try:
+                    snapshot.save(only_if_changed=True)
+                except Exception:  # pragma: no cover - keep serving; say what broke
+                    traceback.print_exc()
             if sandbox.clock.mode != "realtime":
                 continue
             try:

@@ -1,12 +1,24 @@
-"""The ECS scheduler simulation.
+"""The ECS scheduler simulation over ecsdrill's own model (model.py).
 
-moto stores ECS configuration; this module makes it behave. Tasks go through
-PROVISIONING, PENDING (image pull, secrets), RUNNING and on to DEACTIVATING,
-STOPPING, DEPROVISIONING and STOPPED over simulated seconds. Services hold their
-desired count, roll deployments within minimumHealthyPercent/maximumPercent,
-count failed tasks, trip the deployment circuit breaker (and roll back), register
-their tasks in target groups by IP and drain them. See sandbox/README.md for
-the rules and the timings.
+Tasks go through PROVISIONING, PENDING (image pull, secrets), RUNNING and on to
+DEACTIVATING, STOPPING, DEPROVISIONING and STOPPED over simulated seconds.
+Services hold their desired count, roll deployments within
+minimumHealthyPercent/maximumPercent, count failed tasks, trip the deployment
+circuit breaker (and roll back), register their tasks in target groups by IP and
+drain them. See sandbox/README.md for the rules and the timings.
+
+Pure: no moto. Everything outside ECS (roles, subnets, ENIs, images, parameters,
+secrets, log groups, target groups) is reached through the ``World`` (world.py);
+random ids come from ``world.uuid4``/``world.randint`` so a seeded world gives
+reproducible ids.
+
+Deployments are dicts (svc.deployments, newest first; every one also in
+svc.history, oldest first). Besides the API's keys the simulation keeps: ``_digests``
+(container name -> image digest pinned at creation), ``_completed`` (the deployment
+a rollback returns to), ``_completed_once``, ``_finished_at`` (COMPLETED or FAILED),
+and on a rollback ``_rollback``, ``_rollback_for`` (the failed deployment's id),
+``_revision_of`` (the id of the deployment whose revision it runs), ``_sources`` and
+``_reason`` (its first rolloutStateReason, the breaker's).
 
 Everything here runs under the server's global lock, driven by the clock: one
 ``step`` per simulated second. It only reads the simulated clock, never the wall
@@ -17,25 +29,16 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import math
-import uuid
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
-from moto.core.common_models import BaseModel
-from moto.ec2 import ec2_backends
-from moto.ecr.models import ecr_backends
-from moto.ecs.models import ecs_backends
-from moto.elbv2.models import elbv2_backends
-from moto.logs.models import logs_backends
-from moto.moto_api._internal import mock_random
-from moto.secretsmanager.models import secretsmanager_backends
-from moto.ssm.models import ssm_backends
-
-from . import iam_eval
-from . import messages as M
-from .images import APP_LOG, CRASH_AFTER, OOM_AFTER, Behavior, ImageRegistry, docker_parts, parse_image
-from .network import egress
+from .. import iam_eval
+from .. import messages as M
+from ..images import APP_LOG, CRASH_AFTER, OOM_AFTER, Behavior, ImageRegistry, docker_parts, parse_image
+from .model import Cluster, EcsRegion, EcsStore, Service, Task, TaskDefinition
+from .world import World
 
 # ---- timings (simulated seconds) -------------------------------------------
 PROVISIONING_S = 3  # ENI attachment
@@ -55,14 +58,6 @@ LIVE_STATES = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
 
 def now_plus(now: datetime, seconds: float) -> datetime:
     return now + timedelta(seconds=seconds)
-
-
-def _new_task_id() -> str:
-    return uuid.UUID(int=mock_random.getrandbits(128), version=4).hex
-
-
-def _new_deployment_id() -> str:
-    return f"ecs-svc/{mock_random.randint(10**18, 10**19 - 1)}"
 
 
 def circuit_breaker_threshold(desired: int, conf: dict | None = None) -> int:
@@ -106,74 +101,6 @@ def _mib(value: Any) -> int | None:
         return None
 
 
-class SimTask(BaseModel):
-    """A task as real ECS reports it. moto serialises it by attribute name."""
-
-    def __init__(self, backend, cluster, task_definition, *, group: str, started_by: str,
-                 launch_type: str | None, capacity_provider_name: str | None,
-                 platform_version: str | None, overrides: dict | None, tags: list | None,
-                 enable_execute_command: bool, now: datetime,
-                 container_instance_arn: str | None = None) -> None:
-        self._backend = backend
-        self.id = _new_task_id()
-        self.region_name = backend.region_name
-        self.cluster_name = cluster.name
-        self.cluster_arn = cluster.arn
-        long_arn = backend.enable_long_arn_for_name(name="taskLongArnFormat")
-        suffix = f"{cluster.name}/{self.id}" if long_arn else self.id
-        self.task_arn = f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:task/{suffix}"
-        self.task_definition_arn = task_definition.arn
-        self.container_instance_arn = container_instance_arn
-        self.group = group
-        self.started_by = started_by or None  # absent, not "", when not given
-        self.overrides = overrides or {"containerOverrides": [], "inferenceAcceleratorOverrides": []}
-        self.tags = tags or []
-        self.launch_type = launch_type
-        self.capacity_provider_name = capacity_provider_name
-        fargate = launch_type == "FARGATE" or capacity_provider_name in ("FARGATE", "FARGATE_SPOT")
-        self.platform_version = ("1.4.0" if platform_version in (None, "", "LATEST") else platform_version) if fargate else None
-        self.platform_family = "Linux" if fargate else None
-        self.ephemeral_storage = {"sizeInGiB": 20} if fargate else None
-        self.cpu = str(task_definition.cpu) if task_definition.cpu is not None else None
-        self.memory = str(task_definition.memory) if task_definition.memory is not None else None
-        self.enable_execute_command = bool(enable_execute_command)
-        self.desired_status = "RUNNING"
-        self.last_status = "PROVISIONING"
-        self.health_status = "UNKNOWN"
-        self.connectivity = None
-        self.connectivity_at = None
-        self.created_at = now
-        self.pull_started_at = None
-        self.pull_stopped_at = None
-        self.started_at = None
-        self.stopping_at = None
-        self.execution_stopped_at = None
-        self.stopped_at = None
-        self.stopped_reason = None
-        self.stop_code = None
-        self.version = 1
-        self.availability_zone = None
-        self.attachments: list[dict] = []
-        self.attributes = [{"name": "ecs.cpu-architecture", "value": "x86_64"}]
-        self.containers: list[dict] = []
-        self.inference_accelerators: list = []
-        # --- simulation state (never serialised: not ECS shape members) ---
-        self._svc_key: tuple[str, str] | None = None
-        self._deployment_id: str | None = None
-        self._until: datetime | None = now_plus(now, PROVISIONING_S)
-        self._runtime: list[dict] = []  # per container: behaviour, timers, health checks
-        self._targets: list[dict] = []  # target group registrations
-        self._failure = False
-        self._seen_healthy = False  # the breaker's count was reset for it
-        self._eni_id: str | None = None
-        self._ip: str | None = None
-        self._subnet_id: str | None = None
-        self._public_ip = False
-
-    def touch(self) -> None:
-        self.version += 1
-
-
 class ServiceState:
     """What the scheduler remembers about a service between steps."""
 
@@ -207,13 +134,15 @@ class StepEvents:
 
 
 class Simulation:
-    def __init__(self, clock, images: ImageRegistry) -> None:
+    def __init__(self, clock, images: ImageRegistry, store: EcsStore, world: World) -> None:
         self.clock = clock
         self.images = images
+        self.store = store
+        self.world = world
         self.loads: dict[tuple[str, str, str, str], dict] = {}  # (acct, region, cluster, service) -> load
         self._ips: dict[str, int] = {}
         self._step_events = StepEvents()
-        self.autoscaling = None  # set by server (autoscaling.AutoScaling)
+        self.autoscaling = None  # set by the server (autoscaling.AutoScaling)
         self.network_checks = False  # tasks need a route to registries and endpoints
 
     def reset(self) -> None:
@@ -223,69 +152,80 @@ class Simulation:
         if self.autoscaling is not None:
             self.autoscaling.reset()
 
+    def persistent_state(self) -> dict:
+        """The simulation's memory outside the store (the server's snapshot); the
+        per-service memory is in the store (Service.sim), the tasks' in the tasks."""
+        return {"loads": self.loads, "ips": self._ips,
+                "autoscaling": self.autoscaling.persistent_state() if self.autoscaling is not None else None}
+
+    def restore_state(self, state: dict) -> None:
+        self.loads = dict(state.get("loads") or {})
+        self._ips = dict(state.get("ips") or {})
+        if self.autoscaling is not None and state.get("autoscaling") is not None:
+            self.autoscaling.restore_state(state["autoscaling"])
+
     # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def ecs_backends_in_use() -> Iterable:
-        for account_id, per_account in list(ecs_backends.items()):
-            for region, backend in list(dict.items(per_account)):
-                yield backend
+    def _uuid(self) -> str:
+        return str(self.world.uuid4())
+
+    def _new_task_id(self) -> str:
+        return self._uuid().replace("-", "")
+
+    def _new_deployment_id(self) -> str:
+        return f"ecs-svc/{self.world.randint(10**18, 10**19 - 1)}"
 
     @staticmethod
-    def service_key(svc) -> tuple[str, str]:
+    def service_key(svc: Service) -> tuple[str, str]:
         return (svc.cluster_name, svc.name)
 
     @staticmethod
-    def state(svc) -> ServiceState:
-        st = getattr(svc, "_ecsdrill", None)
+    def state(svc: Service) -> ServiceState:
+        st = svc.sim
         if st is None:
             st = ServiceState()
-            svc._ecsdrill = st
+            svc.sim = st
         return st
 
-    def emit(self, svc, message: str, now: datetime | None = None) -> None:
+    def emit(self, svc: Service, message: str, now: datetime | None = None) -> None:
         now = now or self.clock.now()
-        svc.events.insert(0, {"id": str(uuid.UUID(int=mock_random.getrandbits(128), version=4)),
-                              "createdAt": now, "message": message})
+        svc.events.insert(0, {"id": self._uuid(), "createdAt": now, "message": message})
         del svc.events[EVENTS_KEPT:]
 
-    def service_of(self, backend, task: SimTask):
+    def service_of(self, region: EcsRegion, task: Task) -> Service | None:
         if task._svc_key is None:
             return None
-        return backend.services.get(f"{task._svc_key[0]}:{task._svc_key[1]}")
+        return region.services.get(f"{task._svc_key[0]}:{task._svc_key[1]}")
 
-    def tasks_of(self, backend, svc) -> list[SimTask]:
-        out = []
-        for t in backend.tasks.get(svc.cluster_name, {}).values():
-            if isinstance(t, SimTask) and t._svc_key == self.service_key(svc):
-                out.append(t)
-        return out
+    def tasks_of(self, region: EcsRegion, svc: Service) -> list[Task]:
+        key = self.service_key(svc)
+        return [t for t in region.tasks.get(svc.cluster_name, {}).values() if t._svc_key == key]
 
     # ------------------------------------------------------------------ the step
     def step(self, dt: float) -> None:
         now = self.clock.now()
         self._step_events = StepEvents()
-        for backend in self.ecs_backends_in_use():
-            for cluster_tasks in list(backend.tasks.values()):
+        for region in self.store.all():
+            for cluster_tasks in list(region.tasks.values()):
                 for task in list(cluster_tasks.values()):
-                    if isinstance(task, SimTask) and task.last_status != "STOPPED":
-                        self.advance_task(backend, task, now)
+                    if task.last_status != "STOPPED":
+                        self.advance_task(region, task, now)
             self._flush_step_events(now)
-            for svc in list(backend.services.values()):
+            for svc in list(region.services.values()):
                 if svc.status in ("ACTIVE", "DRAINING") and svc.deployment_controller.get("type", "ECS") == "ECS":
-                    self.reconcile_service(backend, svc, now)
-            self._purge_stopped(backend, now)
-            self._update_cluster_counts(backend)
+                    self.reconcile_service(region, svc, now)
+            self._purge_stopped(region, now)
+            self._update_cluster_counts(region)
         if self.autoscaling is not None:
             self.autoscaling.step(now)
 
-    def settle(self, backend, svc=None) -> None:
+    def settle(self, region: EcsRegion, svc: Service | None = None) -> None:
         """Run the scheduler once at the current time (after an API call)."""
         now = self.clock.now()
         self._step_events = StepEvents()
         if svc is not None:
-            self.reconcile_service(backend, svc, now)
+            self.reconcile_service(region, svc, now)
         self._flush_step_events(now)
-        self._update_cluster_counts(backend)
+        self._update_cluster_counts(region)
 
     def _flush_step_events(self, now: datetime) -> None:
         ev = self._step_events
@@ -298,18 +238,18 @@ class Simulation:
                 self.emit(svc, M.DEREGISTERED_TARGETS.format(svc=svc.name, n=n, tg=tg), now)
         self._step_events = StepEvents()
 
-    def _purge_stopped(self, backend, now: datetime) -> None:
+    def _purge_stopped(self, region: EcsRegion, now: datetime) -> None:
         limit = now - timedelta(seconds=STOPPED_RETENTION_S)
-        for cluster, tasks in backend.tasks.items():
+        for cluster, tasks in region.tasks.items():
             stale = [arn for arn, t in tasks.items()
-                     if isinstance(t, SimTask) and t.last_status == "STOPPED" and t.stopped_at and t.stopped_at < limit]
+                     if t.last_status == "STOPPED" and t.stopped_at and t.stopped_at < limit]
             for arn in stale:
                 del tasks[arn]
 
-    def _update_cluster_counts(self, backend) -> None:
-        for cluster in backend.clusters.values():
+    def _update_cluster_counts(self, region: EcsRegion) -> None:
+        for cluster in region.clusters.values():
             running = pending = 0
-            for t in backend.tasks.get(cluster.name, {}).values():
+            for t in region.tasks.get(cluster.name, {}).values():
                 status = t.last_status
                 if status == "RUNNING":
                     running += 1
@@ -318,79 +258,84 @@ class Simulation:
             cluster.running_tasks_count = running
             cluster.pending_tasks_count = pending
             cluster.active_services_count = sum(
-                1 for s in backend.services.values() if s.cluster_name == cluster.name and s.status == "ACTIVE")
+                1 for s in region.services.values() if s.cluster_name == cluster.name and s.status == "ACTIVE")
 
     # ------------------------------------------------------------------ launching
-    def launch_tasks(self, backend, cluster, td, count: int, *, now: datetime, group: str,
-                     started_by: str, launch_type: str | None, capacity_provider_name: str | None,
-                     platform_version: str | None, network_configuration: dict | None,
-                     overrides: dict | None = None, tags: list | None = None,
-                     enable_execute_command: bool = False, svc=None, deployment: dict | None = None,
-                     subnet_offset: int = 0) -> list[SimTask]:
+    def launch_tasks(self, region: EcsRegion, cluster: Cluster, td: TaskDefinition, count: int, *,
+                     now: datetime, group: str, started_by: str | None, launch_type: str | None,
+                     capacity_provider_name: str | None, platform_version: str | None,
+                     network_configuration: dict | None, overrides: dict | None = None,
+                     tags: list | None = None, enable_execute_command: bool = False,
+                     svc: Service | None = None, deployment: dict | None = None,
+                     subnet_offset: int = 0) -> list[Task]:
         tasks = []
-        ec2 = ec2_backends[backend.account_id][backend.region_name]
         for i in range(count):
-            task = SimTask(backend, cluster, td, group=group, started_by=started_by, launch_type=launch_type,
-                           capacity_provider_name=capacity_provider_name, platform_version=platform_version,
-                           overrides=overrides, tags=tags, enable_execute_command=enable_execute_command, now=now)
+            task_id = self._new_task_id()
+            task = Task(task_id=task_id, task_arn=region.arn("task", f"{cluster.name}/{task_id}"),
+                        cluster=cluster, task_definition=td, group=group, started_by=started_by,
+                        launch_type=launch_type, capacity_provider_name=capacity_provider_name,
+                        platform_version=platform_version, overrides=overrides, tags=tags,
+                        enable_execute_command=enable_execute_command, now=now)
+            task._until = now_plus(now, PROVISIONING_S)
             if svc is not None:
                 task._svc_key = self.service_key(svc)
                 task._deployment_id = deployment["id"] if deployment else None
             task._digests = dict(deployment.get("_digests", {})) if deployment else {}
-            self._attach_network(backend, ec2, task, td, network_configuration, subnet_offset + i)
-            task.containers = self._make_containers(backend, task, td)
-            backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+            self._attach_network(region, task, td, network_configuration, subnet_offset + i)
+            task.containers = self._make_containers(region, task, td)
+            region.tasks.setdefault(cluster.name, {})[task.task_arn] = task
             tasks.append(task)
         return tasks
 
-    def _attach_network(self, backend, ec2, task: SimTask, td, netconf: dict | None, index: int) -> None:
+    def _attach_network(self, region: EcsRegion, task: Task, td: TaskDefinition, netconf: dict | None,
+                        index: int) -> None:
         if td.network_mode != "awsvpc":
-            task.availability_zone = "us-east-1a" if backend.region_name == "us-east-1" else f"{backend.region_name}a"
+            task.availability_zone = ("us-east-1a" if region.region_name == "us-east-1"
+                                      else f"{region.region_name}a")
             return
+        account, rname = region.account_id, region.region_name
         conf = (netconf or {}).get("awsvpcConfiguration", {})
         subnets = conf.get("subnets") or []
         subnet_id = subnets[index % len(subnets)] if subnets else None
-        attachment_id = str(uuid.UUID(int=mock_random.getrandbits(128), version=4))
+        attachment_id = self._uuid()
         details = []
         if subnet_id:
             try:
-                subnet = ec2.get_subnet(subnet_id)
+                subnet = self.world.subnet(account, rname, subnet_id)
             except Exception:
                 subnet = None
             if subnet is not None:
                 task.availability_zone = subnet.availability_zone
                 task._subnet_id = subnet_id
                 task._public_ip = conf.get("assignPublicIp") == "ENABLED"
-                ip = self._alloc_ip(ec2, subnet)
+                ip = self._alloc_ip(account, rname, subnet)
                 groups = conf.get("securityGroups") or []
                 try:
-                    eni = ec2.create_network_interface(
-                        subnet=subnet_id, private_ip_address=ip, group_ids=groups,
-                        description=f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:attachment/{attachment_id}")
-                    eni.status = "in-use"
-                    eni.device_index = 1
-                    eni.interface_type = "interface"
-                    eni.requester_managed = True
-                    task._eni_id = eni.id
-                    mac = eni.mac_address
+                    eni = self.world.create_eni(account, rname, subnet_id, ip, groups,
+                                                f"arn:aws:ecs:{rname}:{account}:attachment/{attachment_id}")
+                except Exception:
+                    eni = None
+                if eni is not None:
+                    eni_id, mac = eni
+                    task._eni_id = eni_id
                     dns = f"ip-{ip.replace('.', '-')}.ec2.internal"
                     details = [
                         {"name": "subnetId", "value": subnet_id},
-                        {"name": "networkInterfaceId", "value": eni.id},
+                        {"name": "networkInterfaceId", "value": eni_id},
                         {"name": "macAddress", "value": mac},
                         {"name": "privateDnsName", "value": dns},
                         {"name": "privateIPv4Address", "value": ip},
                     ]
-                except Exception:
+                else:
                     details = [{"name": "subnetId", "value": subnet_id},
                                {"name": "privateIPv4Address", "value": ip}]
                 task._ip = ip
         task.attachments = [{"id": attachment_id, "type": "ElasticNetworkInterface",
                              "status": "PRECREATED", "details": details}]
 
-    def _alloc_ip(self, ec2, subnet) -> str:
+    def _alloc_ip(self, account: str, rname: str, subnet) -> str:
         net = ipaddress.IPv4Network(subnet.cidr_block, strict=False)
-        used = {getattr(e, "private_ip_address", None) for e in ec2.enis.values()}
+        used = self.world.used_ips(account, rname, subnet.id)
         counter = self._ips.get(subnet.id, 10)
         size = net.num_addresses
         for _ in range(size):
@@ -401,14 +346,14 @@ class Simulation:
                 return ip
         return str(net.network_address + 10)
 
-    def _make_containers(self, backend, task: SimTask, td) -> list[dict]:
+    def _make_containers(self, region: EcsRegion, task: Task, td: TaskDefinition) -> list[dict]:
         containers = []
         cluster = task.cluster_name
         overrides = {o.get("name"): o for o in (task.overrides or {}).get("containerOverrides", []) or []}
         for cd in td.container_definitions:
             name = cd.get("name")
             c = {
-                "containerArn": f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:container/{cluster}/{task.id}/{uuid.UUID(int=mock_random.getrandbits(128), version=4)}",
+                "containerArn": region.arn("container", f"{cluster}/{task.id}/{self._uuid()}"),
                 "taskArn": task.task_arn,
                 "name": name,
                 "image": cd.get("image"),
@@ -436,13 +381,13 @@ class Simulation:
         return containers
 
     # ------------------------------------------------------------------ task life
-    def advance_task(self, backend, task: SimTask, now: datetime) -> None:
+    def advance_task(self, region, task: Task, now: datetime) -> None:
         # a task moves at most through every due transition in one step
         for _ in range(8):
-            if not self._advance_once(backend, task, now):
+            if not self._advance_once(region, task, now):
                 break
 
-    def _advance_once(self, backend, task: SimTask, now: datetime) -> bool:
+    def _advance_once(self, region, task: Task, now: datetime) -> bool:
         status = task.last_status
         if status == "PROVISIONING":
             if task.desired_status == "STOPPED":
@@ -464,21 +409,21 @@ class Simulation:
                 self._to_deprovisioning(task, now)
                 return True
             if now >= task._until:
-                failure = self.start_check(backend, task)
+                failure = self.start_check(region, task)
                 if failure is not None:
                     reason, container_reason = failure
                     task.pull_stopped_at = now
-                    self.begin_stop(backend, task, now, reason, M.STOP_FAILED_TO_START, failure=True,
+                    self.begin_stop(region, task, now, reason, M.STOP_FAILED_TO_START, failure=True,
                                     before_running=True, container_reason=container_reason)
                     return True
-                self._start_running(backend, task, now)
+                self._start_running(region, task, now)
                 return True
             return False
         if status == "RUNNING":
-            return self._advance_running(backend, task, now)
+            return self._advance_running(region, task, now)
         if status == "DEACTIVATING":
             if now >= task._until:
-                self._finish_draining(backend, task, now)
+                self._finish_draining(region, task, now)
                 task.last_status = "STOPPING"
                 task._until = now_plus(now, STOPPING_S)
                 task.touch()
@@ -502,7 +447,7 @@ class Simulation:
                     a["status"] = "DELETED"
                 if task._eni_id:
                     try:
-                        ec2_backends[backend.account_id][backend.region_name].delete_network_interface(task._eni_id)
+                        self.world.delete_eni(region.account_id, region.region_name, task._eni_id)
                     except Exception:
                         pass
                     task._eni_id = None
@@ -511,7 +456,7 @@ class Simulation:
             return False
         return False
 
-    def _to_deprovisioning(self, task: SimTask, now: datetime) -> None:
+    def _to_deprovisioning(self, task: Task, now: datetime) -> None:
         if task.desired_status != "STOPPED":
             task.desired_status = "STOPPED"
         for c in task.containers:
@@ -525,11 +470,11 @@ class Simulation:
         task._until = now_plus(now, DEPROVISIONING_S)
         task.touch()
 
-    def _start_running(self, backend, task: SimTask, now: datetime) -> None:
+    def _start_running(self, region, task: Task, now: datetime) -> None:
         task.pull_stopped_at = now
         task.last_status = "RUNNING"
         task.started_at = now
-        svc = self.service_of(backend, task)
+        svc = self.service_of(region, task)
         if svc is not None:
             st = self.state(svc)
             st.failures_in_a_row = 0
@@ -565,18 +510,20 @@ class Simulation:
         for a in task.attachments:
             a["status"] = "ATTACHED"
         if svc is not None and svc.load_balancers:
-            self._register_targets(backend, svc, task, now)
+            self._register_targets(region, svc, task, now)
         task.touch()
 
     # ---- checks at pull time ------------------------------------------------
-    def start_check(self, backend, task: SimTask) -> tuple[str, str | None] | None:
+    def start_check(self, region: EcsRegion, task: Task) -> tuple[str, str | None] | None:
         """Secrets, registry auth and image pull, as the Fargate agent does them.
         Returns (task stoppedReason, container reason) or None when all is well."""
-        td = self._task_definition(backend, task)
-        account, region = backend.account_id, backend.region_name
-        role = iam_eval.find_role(account, getattr(td, "execution_role_arn", None))
+        td = region.task_definition(task.task_definition_arn)
+        if td is None:  # a task definition the provider no longer has: nothing left to check
+            return None
+        account, rname = region.account_id, region.region_name
+        role = self.world.role(account, td.execution_role_arn) if td.execution_role_arn else None
         principal = iam_eval.assumed_role_principal(account, role, task.id) if role else None
-        rid = str(uuid.UUID(int=mock_random.getrandbits(128), version=4))
+        rid = self._uuid()
         refs = [parse_image(c.get("image") or "") for c in td.container_definitions]
 
         secrets = []
@@ -588,7 +535,7 @@ class Simulation:
 
         # 0) optional: can the task's ENI reach the endpoints at all?
         if self.network_checks and task._subnet_id:
-            failure = self._check_egress(backend, task, refs, ssm_refs, asm_refs)
+            failure = self._check_egress(region, task, refs, ssm_refs, asm_refs)
             if failure:
                 return failure
         # 1) registry auth for private ECR images (execution role; on EC2 without one,
@@ -599,17 +546,17 @@ class Simulation:
                 return M.NO_EXECUTION_ROLE.format(what="ecr registry auth"), None
             why = iam_eval.denied_because(role, "ecr:GetAuthorizationToken", "*")
             if why:
-                return M.ECR_AUTH_DENIED.format(rid=rid, principal=principal, action="ecr:GetAuthorizationToken", why=why,
-                                                resource="*"), None
+                return M.ECR_AUTH_DENIED.format(rid=rid, principal=principal, action="ecr:GetAuthorizationToken",
+                                                why=why, resource="*"), None
         # 2) secrets (execution role)
         if secrets and role is None:
             return M.NO_EXECUTION_ROLE.format(what="secrets"), None
         if ssm_refs:
-            failure = self._check_ssm(account, region, role, principal, rid, ssm_refs)
+            failure = self._check_ssm(account, rname, role, principal, rid, ssm_refs)
             if failure:
                 return failure, None
         for ref in asm_refs:
-            failure = self._check_asm(account, region, role, principal, rid, ref)
+            failure = self._check_asm(role, principal, rid, ref)
             if failure:
                 return failure, None
         # 3) image pull per container
@@ -619,7 +566,7 @@ class Simulation:
                 continue
             repo_arn = f"arn:aws:ecr:{ref.region}:{ref.account}:repository/{ref.repo}"
             if not instance_pulls and not (iam_eval.is_allowed(role, "ecr:BatchGetImage", repo_arn)
-                    and iam_eval.is_allowed(role, "ecr:GetDownloadUrlForLayer", repo_arn)):
+                                           and iam_eval.is_allowed(role, "ecr:GetDownloadUrlForLayer", repo_arn)):
                 reason = M.PULL_FORBIDDEN.format(image=ref.raw, host=ref.host, ref=ref.ref)
                 return reason, reason
             digest = self._resolve_image(ref, task._digests.get(rt["name"]), rt["definition"])
@@ -632,12 +579,12 @@ class Simulation:
                     c["imageDigest"] = digest
         # 4) log streams for awslogs (execution role on Fargate)
         for rt in task._runtime:
-            failure = self._open_log_stream(backend, task, rt, role, principal, rid)
+            failure = self._open_log_stream(region, task, rt, role, principal, rid)
             if failure:
                 return failure, None
         return None
 
-    def _open_log_stream(self, backend, task: SimTask, rt: dict, role, principal, rid) -> str | None:
+    def _open_log_stream(self, region: EcsRegion, task: Task, rt: dict, role, principal, rid) -> str | None:
         log = rt["definition"].get("logConfiguration") or {}
         if log.get("logDriver") != "awslogs":
             return None
@@ -645,103 +592,87 @@ class Simulation:
         group_name = opts.get("awslogs-group")
         if not group_name:
             return None
-        region = opts.get("awslogs-region") or backend.region_name
+        account = region.account_id
+        log_region = opts.get("awslogs-region") or region.region_name
         prefix = opts.get("awslogs-stream-prefix")
         stream = f"{prefix}/{rt['name']}/{task.id}" if prefix else task.id
         try:
-            logs = logs_backends[backend.account_id][region]
-        except Exception:
+            exists = self.world.log_group_exists(account, log_region, group_name)
+        except Exception:  # a region CloudWatch Logs does not have
             return None
         check = role is not None
-        group_arn = f"arn:aws:logs:{region}:{backend.account_id}:log-group:{group_name}"
-        group = logs.groups.get(group_name)
-        if group is None:
+        group_arn = f"arn:aws:logs:{log_region}:{account}:log-group:{group_name}"
+        if not exists:
             if str(opts.get("awslogs-create-group", "")).lower() != "true":
                 return M.LOG_GROUP_MISSING
             why = iam_eval.denied_because(role, "logs:CreateLogGroup", group_arn + ":*") if check else None
             if why:
                 return M.LOG_DENIED.format(what="group", principal=principal, action="logs:CreateLogGroup", why=why,
                                            resource=group_arn + ":log-stream:", rid=rid)
-            group = logs.create_log_group(group_name, {})
+            self.world.create_log_group(account, log_region, group_name)
         stream_arn = f"{group_arn}:log-stream:{stream}"
         why = iam_eval.denied_because(role, "logs:CreateLogStream", stream_arn) if check else None
         if why:
             return M.LOG_DENIED.format(what="stream", principal=principal, action="logs:CreateLogStream", why=why,
                                        resource=stream_arn, rid=rid)
-        if stream not in group.streams:
-            group.create_log_stream(stream)
-        rt["log"] = (group, stream)
+        self.world.create_log_stream(account, log_region, group_name, stream)
+        rt["log"] = (account, log_region, group_name, stream)
         return None
 
     def _log(self, rt: dict, when: datetime, lines: list[str]) -> None:
         target = rt.get("log")
         if not target or not lines:
             return
-        group, stream = target
+        account, log_region, group, stream = target
         ms = int(when.timestamp() * 1000)
         try:
-            group.put_log_events(stream, [{"timestamp": ms + i, "message": line} for i, line in enumerate(lines)])
+            self.world.put_log_events(account, log_region, group, stream,
+                                      [{"timestamp": ms + i, "message": line} for i, line in enumerate(lines)])
         except Exception:
             pass
 
-    def _check_egress(self, backend, task: SimTask, refs, ssm_refs, asm_refs) -> tuple[str, str | None] | None:
-        ec2 = ec2_backends[backend.account_id][backend.region_name]
+    def _check_egress(self, region: EcsRegion, task: Task, refs, ssm_refs, asm_refs) -> tuple[str, str | None] | None:
+        account, rname = region.account_id, region.region_name
         subnet, public = task._subnet_id, task._public_ip
-        if any(r.ecr for r in refs) and not egress(ec2, subnet, public, "ecr"):
-            return M.ECR_AUTH_TIMEOUT.format(region=backend.region_name, ip="52.46.145.142"), None
-        if ssm_refs and not egress(ec2, subnet, public, "ssm"):
+
+        def egress(service: str) -> bool:
+            return self.world.egress(account, rname, subnet, public, service)
+
+        if any(r.ecr for r in refs) and not egress("ecr"):
+            return M.ECR_AUTH_TIMEOUT.format(region=rname, ip="52.46.145.142"), None
+        if ssm_refs and not egress("ssm"):
             return M.SSM_TIMEOUT, None
-        if asm_refs and not egress(ec2, subnet, public, "secretsmanager"):
+        if asm_refs and not egress("secretsmanager"):
             return M.ASM_TIMEOUT.format(secret=":".join(asm_refs[0].split(":")[:7])), None
         for ref in refs:
-            if ref.ecr or egress(ec2, subnet, public, "docker"):
+            if ref.ecr or egress("docker"):
                 continue
             host, path, tag = docker_parts(ref.raw)
-            reason = M.PULL_TIMEOUT.format(image=f"{'docker.io' if host == 'registry-1.docker.io' else host}/{path}:{tag}",
-                                           host=host, path=path, ref=tag, ip="54.236.113.205")
+            reason = M.PULL_TIMEOUT.format(
+                image=f"{'docker.io' if host == 'registry-1.docker.io' else host}/{path}:{tag}",
+                host=host, path=path, ref=tag, ip="54.236.113.205")
             return reason, reason
         return None
 
-    def _task_definition(self, backend, task: SimTask):
-        family, rev = task.task_definition_arn.split("/")[-1].rsplit(":", 1)
-        return backend.task_definitions[family][int(rev)]
-
-    @staticmethod
-    def _ecr_image(ref) -> Any:
+    def _image_digest(self, ref, tag: str | None = None, digest: str | None = None) -> str | None:
         try:
-            ecr = ecr_backends[ref.account][ref.region]
+            return self.world.image_digest(ref.account, ref.region, ref.repo, tag=tag, digest=digest)
         except Exception:
             return None
-        repo = ecr.repositories.get(ref.repo)
-        if repo is None:
-            return None
-        for image in repo.images:
-            if ref.digest and image.get_image_digest() == ref.digest:
-                return image
-            if not ref.digest and ref.tag in (image.image_tags or []):
-                return image
-        return None
 
     def resolve_digest_now(self, image: str) -> str | None:
+        """The digest an ECR image reference names now (tag or digest), None if none."""
         ref = parse_image(image)
         if not ref.ecr:
             return None
-        found = self._ecr_image(ref)
-        return found.get_image_digest() if found is not None else None
+        return self._image_digest(ref, tag=None if ref.digest else ref.tag, digest=ref.digest)
 
     def _resolve_image(self, ref, pinned: str | None, definition: dict) -> str | None:
         """The digest a task pulls: the one resolved when the deployment started
         (version consistency), else whatever the tag points at now."""
         if pinned and definition.get("versionConsistency", "enabled") != "disabled":
-            try:
-                repo = ecr_backends[ref.account][ref.region].repositories.get(ref.repo)
-            except Exception:
-                repo = None
-            if repo is not None and any(i.get_image_digest() == pinned for i in repo.images):
-                return pinned
-            return None
-        found = self._ecr_image(ref)
-        return found.get_image_digest() if found is not None else None
+            return pinned if self._image_digest(ref, digest=pinned) == pinned else None
+        return self._image_digest(ref, tag=None if ref.digest else ref.tag, digest=ref.digest)
 
     def _check_ssm(self, account, region, role, principal, rid, refs: list[str]) -> str | None:
         missing = []
@@ -760,27 +691,25 @@ class Simulation:
             if why:
                 return M.SSM_DENIED.format(rid=rid, principal=principal, action="ssm:GetParameters", resource=arn,
                                            why=why)
+            lookup = name if ref.startswith("arn:") else ref
             try:
-                ssm = ssm_backends[p_account][p_region]
-                lookup = name if ref.startswith("arn:") else ref
-                param = ssm.get_parameter(lookup) or ssm.get_parameter("/" + lookup.lstrip("/"))
+                found = self.world.ssm_parameter_exists(p_account, p_region, lookup)
             except Exception:
-                param = None
-            if param is None:
+                found = False
+            if not found:
                 missing.append(ref if not ref.startswith("arn:") else name)
         if missing:
             return M.SSM_INVALID.format(names=" ".join(missing))
         return None
 
-    def _check_asm(self, account, region, role, principal, rid, ref: str) -> str | None:
+    def _check_asm(self, role, principal, rid, ref: str) -> str | None:
         parts = ref.split(":")
         # arn:aws:secretsmanager:region:account:secret:name[:json-key:version-stage:version-id]
         base = ":".join(parts[:7])
         json_key = parts[7] if len(parts) > 7 and parts[7] else None
-        s_region, s_account = parts[3], parts[4]
+        s_region, s_account = (parts[3], parts[4]) if len(parts) > 4 else ("", "")
         try:
-            store = secretsmanager_backends[s_account][s_region].secrets
-            secret = store.get(base)
+            secret = self.world.secret(s_account, s_region, base)
         except Exception:
             secret = None
         resource = secret.arn if secret is not None else base
@@ -788,12 +717,11 @@ class Simulation:
         if why:
             return M.ASM_DENIED.format(rid=rid, principal=principal, action="secretsmanager:GetSecretValue", why=why,
                                        resource=resource, secret=base)
-        if secret is None or getattr(secret, "deleted_date", None):
+        if secret is None or secret.deleted:
             return M.ASM_NOT_FOUND.format(rid=rid, secret=base)
         if json_key:
-            import json as _json
             try:
-                value = _json.loads(secret.secret_string or "")
+                value = json.loads(secret.secret_string or "")
             except (ValueError, TypeError):
                 value = None
             if not isinstance(value, dict) or json_key not in value:
@@ -801,8 +729,8 @@ class Simulation:
         return None
 
     # ---- running tasks ---------------------------------------------------------
-    def _advance_running(self, backend, task: SimTask, now: datetime) -> bool:
-        svc = self.service_of(backend, task)
+    def _advance_running(self, region, task: Task, now: datetime) -> bool:
+        svc = self.service_of(region, task)
         changed = False
         # containers exiting on their own
         for c, rt in zip(task.containers, task._runtime):
@@ -818,7 +746,7 @@ class Simulation:
                                                   for line in APP_LOG.get("crash", {}).get("exit", [])])
                 changed = True
                 if rt["essential"]:
-                    self.begin_stop(backend, task, now, M.ESSENTIAL_EXITED, M.STOP_ESSENTIAL, failure=True)
+                    self.begin_stop(region, task, now, M.ESSENTIAL_EXITED, M.STOP_ESSENTIAL, failure=True)
                     return True
         for c, rt in zip(task.containers, task._runtime):
             if not rt.get("ready_logged") and rt["ready_at"] is not None and now >= rt["ready_at"] \
@@ -851,7 +779,9 @@ class Simulation:
         for tgt in task._targets:
             if tgt["state"] in ("draining", "gone"):
                 continue
-            tg = self._target_group(backend, tgt["tg"])
+            if now < tgt["next_check"]:
+                continue
+            tg = self._target_group(region, tgt["tg"])
             if tg is None:
                 continue
             interval = int(tg.health_check_interval_seconds or 30)
@@ -859,7 +789,7 @@ class Simulation:
                 at = tgt["next_check"]
                 tgt["next_check"] = now_plus(at, interval)
                 ok, code = self._target_check(task, tgt, tg, at)
-                self._apply_target_result(tgt, tg, ok, code)
+                self._apply_target_result(region, tgt, tg, ok, code)
         # the service replaces unhealthy tasks after the grace period
         if svc is not None and task.desired_status == "RUNNING":
             grace = int(getattr(svc, "health_check_grace_period_seconds", 0) or 0)
@@ -869,12 +799,12 @@ class Simulation:
                 if bad is not None:
                     self.emit(svc, M.UNHEALTHY_TARGET.format(svc=svc.name, task=task.id, port=bad["port"],
                                                              tg=bad["tg"], reason=bad["desc"]), now)
-                    self.begin_stop(backend, task, now, M.ELB_HEALTH.format(tg=bad["tg"]), M.STOP_SCHEDULER,
+                    self.begin_stop(region, task, now, M.ELB_HEALTH.format(tg=bad["tg"]), M.STOP_SCHEDULER,
                                     failure=True, scheduler_event=True, unhealthy=True)
                     return True
                 if task.health_status == "UNHEALTHY":
                     self.emit(svc, M.FAILED_CONTAINER_HC.format(svc=svc.name, task=task.id), now)
-                    self.begin_stop(backend, task, now, M.CONTAINER_HEALTH, M.STOP_SCHEDULER, failure=True,
+                    self.begin_stop(region, task, now, M.CONTAINER_HEALTH, M.STOP_SCHEDULER, failure=True,
                                     scheduler_event=True, unhealthy=True)
                     return True
         if changed:
@@ -882,7 +812,7 @@ class Simulation:
         return False
 
     @staticmethod
-    def _update_task_health(task: SimTask) -> None:
+    def _update_task_health(task: Task) -> None:
         states = [c["healthStatus"] for c, rt in zip(task.containers, task._runtime) if rt["hc"] and rt["essential"]]
         if not states:
             task.health_status = "UNKNOWN"
@@ -905,36 +835,37 @@ class Simulation:
         return True
 
     # ---- load balancer ---------------------------------------------------------
-    @staticmethod
-    def _target_group(backend, arn: str):
+    def _target_group(self, region: EcsRegion, arn: str):
         try:
-            return elbv2_backends[backend.account_id][backend.region_name].target_groups.get(arn)
+            return self.world.target_group(region.account_id, region.region_name, arn)
         except Exception:
             return None
 
-    def _register_targets(self, backend, svc, task: SimTask, now: datetime) -> None:
+    def _set_health(self, region: EcsRegion, tg_arn: str, ip: str, state: str | None,
+                    reason: str | None = None, description: str | None = None) -> None:
+        self.world.set_target_health(region.account_id, region.region_name, tg_arn, ip, state, reason, description)
+
+    def _register_targets(self, region: EcsRegion, svc: Service, task: Task, now: datetime) -> None:
         if not task._ip:
             return
         for lb in svc.load_balancers or []:
             arn = lb.get("targetGroupArn")
-            tg = self._target_group(backend, arn) if arn else None
+            tg = self._target_group(region, arn) if arn else None
             if tg is None:
                 continue
             port = int(lb.get("containerPort") or tg.port or 80)
-            tg.targets[task._ip] = {"Id": task._ip, "Port": port}
-            tg.deregistered_targets.pop(task._ip, None)
-            health = getattr(tg, "_ecsdrill_health", None)
-            if health is None:
-                health = tg._ecsdrill_health = {}
-            health[task._ip] = ("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+            self.world.register_target(region.account_id, region.region_name, arn, task._ip, port)
+            self._set_health(region, arn, task._ip, "initial", "Elb.RegistrationInProgress",
+                             "Target registration is in progress")
             interval = int(tg.health_check_interval_seconds or 30)
             task._targets.append({"tg": arn, "ip": task._ip, "port": port, "container": lb.get("containerName"),
                                   "state": "initial", "passes": 0, "fails": 0, "desc": "",
                                   "next_check": now_plus(now, min(interval, 5)), "drain_until": None})
             self._step_events.add(self._step_events.registered, svc, arn)
 
-    def _target_check(self, task: SimTask, tgt: dict, tg, at: datetime) -> tuple[bool, int | None]:
-        rt = next((r for r in task._runtime if r["name"] == tgt["container"]), task._runtime[0] if task._runtime else None)
+    def _target_check(self, task: Task, tgt: dict, tg, at: datetime) -> tuple[bool, int | None]:
+        rt = next((r for r in task._runtime if r["name"] == tgt["container"]),
+                  task._runtime[0] if task._runtime else None)
         if rt is None or not tg.health_check_enabled:
             return True, 200
         if not self._app_answers(rt, at, "", False):
@@ -947,10 +878,10 @@ class Simulation:
         code = 404 if beh.kind == "no-health" and "health" in path.lower() else 200
         if code == 404:
             self._log(rt, at, [f'[info] "GET {path} HTTP/1.1" 404 "ELB-HealthChecker/2.0"'])
-        matcher = parse_matcher((getattr(tg, "matcher", None) or {}).get("HttpCode"))
+        matcher = parse_matcher(tg.matcher)
         return code in matcher, code
 
-    def _apply_target_result(self, tgt: dict, tg, ok: bool, code: int | None) -> None:
+    def _apply_target_result(self, region: EcsRegion, tgt: dict, tg, ok: bool, code: int | None) -> None:
         healthy_n = int(tg.healthy_threshold_count or 5)
         unhealthy_n = int(tg.unhealthy_threshold_count or 2)
         if ok:
@@ -962,67 +893,60 @@ class Simulation:
             tgt["fails"] += 1
             tgt["passes"] = 0
             if code is not None:
-                tgt["reason"], tgt["desc"] = "Target.ResponseCodeMismatch", f"Health checks failed with these codes: [{code}]"
+                tgt["reason"], tgt["desc"] = ("Target.ResponseCodeMismatch",
+                                              f"Health checks failed with these codes: [{code}]")
             else:
                 tgt["reason"], tgt["desc"] = "Target.FailedHealthChecks", "Health checks failed"
             if tgt["state"] != "unhealthy" and tgt["fails"] >= unhealthy_n:
                 tgt["state"] = "unhealthy"
-        health = getattr(tg, "_ecsdrill_health", None)
-        if health is None:
-            health = tg._ecsdrill_health = {}
-        key = tgt["ip"]
         if tgt["state"] == "healthy":
-            health[key] = ("healthy", None, None)
+            self._set_health(region, tgt["tg"], tgt["ip"], "healthy")
         elif tgt["state"] == "unhealthy":
-            health[key] = ("unhealthy", tgt["reason"], tgt["desc"])
+            self._set_health(region, tgt["tg"], tgt["ip"], "unhealthy", tgt["reason"], tgt["desc"])
         else:
-            health[key] = ("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+            self._set_health(region, tgt["tg"], tgt["ip"], "initial", "Elb.RegistrationInProgress",
+                             "Target registration is in progress")
 
-    def _start_draining(self, backend, svc, task: SimTask, now: datetime) -> float:
+    def _start_draining(self, region: EcsRegion, svc: Service | None, task: Task, now: datetime) -> float:
         """Deregister the task's targets; returns how long draining lasts."""
         longest = 0.0
         for tgt in task._targets:
             if tgt["state"] in ("draining", "gone"):
                 continue
-            tg = self._target_group(backend, tgt["tg"])
+            tg = self._target_group(region, tgt["tg"])
             if tg is None:
                 tgt["state"] = "gone"
                 continue
-            delay = float(tg.attributes.get("deregistration_delay.timeout_seconds", 300) or 0)
+            delay = float(tg.deregistration_delay_seconds or 0)
             tgt["state"] = "draining"
             tgt["drain_until"] = now_plus(now, delay)
-            health = getattr(tg, "_ecsdrill_health", None)
-            if health is None:
-                health = tg._ecsdrill_health = {}
-            health[task._ip] = ("draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
+            self._set_health(region, tgt["tg"], task._ip, "draining", "Target.DeregistrationInProgress",
+                             "Target deregistration is in progress")
             longest = max(longest, delay)
         return longest
 
-    def _finish_draining(self, backend, task: SimTask, now: datetime) -> None:
-        svc = self.service_of(backend, task)
+    def _finish_draining(self, region: EcsRegion, task: Task, now: datetime) -> None:
+        svc = self.service_of(region, task)
         for tgt in task._targets:
             if tgt["state"] != "draining":
                 continue
             tgt["state"] = "gone"
-            tg = self._target_group(backend, tgt["tg"])
+            tg = self._target_group(region, tgt["tg"])
             if tg is None:
                 continue
-            t = tg.targets.pop(task._ip, None)
-            if t is not None:
-                tg.deregistered_targets[task._ip] = t
-            getattr(tg, "_ecsdrill_health", {}).pop(task._ip, None)
+            self.world.deregister_target(region.account_id, region.region_name, tgt["tg"], task._ip)
             if svc is not None:
                 self._step_events.add(self._step_events.deregistered, svc, tgt["tg"])
 
     # ---- stopping ---------------------------------------------------------------
-    def begin_stop(self, backend, task: SimTask, now: datetime, reason: str, stop_code: str, *,
+    def begin_stop(self, region, task: Task, now: datetime, reason: str, stop_code: str, *,
                    failure: bool = False, before_running: bool = False, container_reason: str | None = None,
                    scheduler_event: bool = False, unhealthy: bool = False) -> None:
         """Start stopping a task. The service's "has stopped" event is written by
         the caller that decides (scheduler) or here for health replacements."""
         if task.desired_status == "STOPPED" and task.last_status not in LIVE_STATES:
             return
-        svc = self.service_of(backend, task)
+        svc = self.service_of(region, task)
         was_running = task.last_status == "RUNNING"
         task.desired_status = "STOPPED"
         if task.stopped_reason is None:
@@ -1039,11 +963,11 @@ class Simulation:
         if svc is not None and unhealthy:
             self.state(svc).replaced_unhealthy += 1
         if failure and svc is not None:
-            self.record_failure(backend, svc, task, now, before_running=before_running)
+            self.record_failure(region, svc, task, now, before_running=before_running)
         if svc is not None:
             self.state(svc).steady = False
         if was_running:
-            drain = self._start_draining(backend, svc, task, now) if task._targets else 0.0
+            drain = self._start_draining(region, svc, task, now) if task._targets else 0.0
             if drain > 0 or task._targets:
                 if svc is not None and task._targets:
                     self._step_events.add(self._step_events.draining, svc)
@@ -1056,14 +980,14 @@ class Simulation:
             self._to_deprovisioning(task, now)
         task.touch()
 
-    def stop_by_user(self, backend, task: SimTask, reason: str | None) -> None:
+    def stop_by_user(self, region, task: Task, reason: str | None) -> None:
         now = self.clock.now()
         if task.desired_status == "STOPPED":
             return
-        self.begin_stop(backend, task, now, reason or M.USER_STOPPED, M.STOP_USER)
+        self.begin_stop(region, task, now, reason or M.USER_STOPPED, M.STOP_USER)
 
     # ---- circuit breaker ---------------------------------------------------------
-    def record_failure(self, backend, svc, task: SimTask, now: datetime, before_running: bool) -> None:
+    def record_failure(self, region, svc, task: Task, now: datetime, before_running: bool) -> None:
         st = self.state(svc)
         if before_running:
             st.failures_in_a_row += 1
@@ -1087,12 +1011,13 @@ class Simulation:
         threshold = circuit_breaker_threshold(dep.get("desiredCount", svc.desired_count),
                                               breaker.get("thresholdConfiguration"))
         if dep["failedTasks"] >= threshold:
-            self.trip_breaker(backend, svc, dep, bool(breaker.get("rollback")), now)
+            self.trip_breaker(region, svc, dep, bool(breaker.get("rollback")), now)
 
-    def trip_breaker(self, backend, svc, dep: dict, rollback: bool, now: datetime) -> None:
+    def trip_breaker(self, region, svc, dep: dict, rollback: bool, now: datetime) -> None:
         dep["rolloutState"] = "FAILED"
         dep["rolloutStateReason"] = M.ROLLOUT_BREAKER_FAILED
         dep["updatedAt"] = now
+        dep["_finished_at"] = now
         self.emit(svc, M.DEPLOYMENT_FAILED.format(svc=svc.name, dep=dep["id"]), now)
         # a failed rollback is not rolled back again: it stalls, as ECS does when
         # no deployment is COMPLETED (the rollback's target is IN_PROGRESS again)
@@ -1101,11 +1026,18 @@ class Simulation:
         target = next((d for d in svc.deployments[1:] if d.get("_completed")), None)
         if target is None:
             return
-        new = self.new_deployment(svc, target["taskDefinition"], now, rollback_of=target)
+        new = self.new_deployment(region, svc, target["taskDefinition"], now, rollback_of=target)
         new["_rollback"] = True
+        new["_rollback_for"] = dep["id"]  # the failed deployment it rolls back
+        new["_revision_of"] = target.get("_revision_of") or target["id"]  # it runs the target's revision
+        new["_sources"] = [dep["id"]]
+        new["_reason"] = new["rolloutStateReason"]  # why it rolled back, kept once it completes
+        for key in ("_configuration", "_load_balancers", "_service_registries"):
+            if key in target:
+                new[key] = target[key]
         target["_completed"] = False
         # the rollback takes over the target's tasks as they run, pinned digests and all
-        for t in self.tasks_of(backend, svc):
+        for t in self.tasks_of(region, svc):
             if t._deployment_id == target["id"] and t.desired_status == "RUNNING":
                 t._deployment_id = new["id"]
         dep["status"] = "ACTIVE"
@@ -1118,19 +1050,18 @@ class Simulation:
         self.emit(svc, M.ROLLING_BACK.format(svc=svc.name, dep=target["id"]), now)
 
     # ---- deployments -------------------------------------------------------------
-    def new_deployment(self, svc, task_definition_arn: str, now: datetime, rollback_of: dict | None = None) -> dict:
-        dep_id = _new_deployment_id()
-        backend = svc._backend
+    def new_deployment(self, region: EcsRegion, svc: Service, task_definition_arn: str, now: datetime,
+                       rollback_of: dict | None = None) -> dict:
+        """A new deployment dict (not yet in svc.deployments); it is appended to
+        svc.history, the service's deployments oldest first."""
+        dep_id = self._new_deployment_id()
         digests = {}
-        try:
-            family, rev = task_definition_arn.split("/")[-1].rsplit(":", 1)
-            td = backend.task_definitions[family][int(rev)]
+        td = region.task_definition(task_definition_arn)
+        if td is not None:
             for cd in td.container_definitions:
                 d = self.resolve_digest_now(cd.get("image") or "")
                 if d:
                     digests[cd.get("name")] = d
-        except Exception:
-            pass
         if rollback_of is not None:
             digests = dict(rollback_of.get("_digests", digests))
         launch_type = svc.launch_type
@@ -1157,13 +1088,14 @@ class Simulation:
         }
         if dep["capacityProviderStrategy"] is None:
             del dep["capacityProviderStrategy"]
+        svc.history.append(dep)
         return dep
 
-    def start_deployment(self, backend, svc, task_definition_arn: str) -> dict:
+    def start_deployment(self, region: EcsRegion, svc: Service, task_definition_arn: str) -> dict:
         now = self.clock.now()
         for d in svc.deployments:
             d["status"] = "ACTIVE"
-        dep = self.new_deployment(svc, task_definition_arn, now)
+        dep = self.new_deployment(region, svc, task_definition_arn, now)
         svc.deployments.insert(0, dep)
         st = self.state(svc)
         st.failures_in_a_row = 0
@@ -1174,7 +1106,7 @@ class Simulation:
         return dep
 
     # ---- the service scheduler ---------------------------------------------------
-    def _is_healthy(self, svc, task: SimTask, now: datetime) -> bool:
+    def _is_healthy(self, svc, task: Task, now: datetime) -> bool:
         if task.last_status != "RUNNING" or task.desired_status != "RUNNING":
             return False
         if svc.load_balancers and task._targets:
@@ -1183,18 +1115,18 @@ class Simulation:
             return task.health_status == "HEALTHY"
         return now >= now_plus(task.started_at, NO_HEALTH_CHECK_HEALTHY_S)
 
-    def reconcile_service(self, backend, svc, now: datetime) -> None:
+    def reconcile_service(self, region, svc, now: datetime) -> None:
         st = self.state(svc)
-        tasks = self.tasks_of(backend, svc)
+        tasks = self.tasks_of(region, svc)
         not_stopped = [t for t in tasks if t.last_status != "STOPPED"]
         live = [t for t in not_stopped if t.desired_status == "RUNNING"]
 
         if svc.status == "DRAINING":
-            self._stop_tasks(backend, svc, live, now, svc.deployments[0]["id"] if svc.deployments else "")
-            if not [t for t in self.tasks_of(backend, svc) if t.last_status != "STOPPED"]:
+            self._stop_tasks(region, svc, live, now, svc.deployments[0]["id"] if svc.deployments else "")
+            if not [t for t in self.tasks_of(region, svc) if t.last_status != "STOPPED"]:
                 svc.status = "INACTIVE"
                 svc.running_count = svc.pending_count = 0
-            self._update_counts(svc, self.tasks_of(backend, svc))
+            self._update_counts(svc, self.tasks_of(region, svc))
             return
         if not svc.deployments:
             return
@@ -1214,9 +1146,9 @@ class Simulation:
         if len(mine) > desired:
             order = sorted(mine, key=lambda t: (self._is_healthy(svc, t, now), t.last_status == "RUNNING", t.created_at))
             extra = order[: len(mine) - desired]
-            self._stop_tasks(backend, svc, extra, now, primary["id"])
+            self._stop_tasks(region, svc, extra, now, primary["id"])
             mine = [t for t in mine if t not in extra]
-            not_stopped = [t for t in self.tasks_of(backend, svc) if t.last_status != "STOPPED"]
+            not_stopped = [t for t in self.tasks_of(region, svc) if t.last_status != "STOPPED"]
 
         # start tasks for the primary deployment
         if primary.get("rolloutState") != "FAILED" and len(mine) < desired:
@@ -1226,7 +1158,7 @@ class Simulation:
                 room = max(room, desired - len(mine) - len([t for t in not_stopped if t.desired_status == "STOPPED"]))
             n = min(desired - len(mine), room)
             if n > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
-                started = self._launch_for_service(backend, svc, primary, n, now)
+                started = self._launch_for_service(region, svc, primary, n, now)
                 mine.extend(started)
 
         # stop tasks of older deployments as far as minimumHealthyPercent allows
@@ -1236,14 +1168,14 @@ class Simulation:
             unhealthy_old = [t for t in old if not self._is_healthy(svc, t, now)]
             healthy_old = sorted([t for t in old if self._is_healthy(svc, t, now)], key=lambda t: t.created_at)
             budget = max(0, healthy_total - min_healthy)
-            self._stop_tasks(backend, svc, unhealthy_old + healthy_old[:budget], now, primary["id"])
+            self._stop_tasks(region, svc, unhealthy_old + healthy_old[:budget], now, primary["id"])
 
         self._reset_on_healthy(svc, live, now)
-        tasks = self.tasks_of(backend, svc)
+        tasks = self.tasks_of(region, svc)
         self._update_counts(svc, tasks)
-        self._check_completion(backend, svc, tasks, now)
+        self._check_completion(region, svc, tasks, now)
 
-    def _reset_on_healthy(self, svc, live: list[SimTask], now: datetime) -> None:
+    def _reset_on_healthy(self, svc, live: list[Task], now: datetime) -> None:
         """failedTasks counts consecutive failures: a task of the deployment that
         becomes healthy resets it (``resetOnHealthyTask``, default true)."""
         breaker = (getattr(svc, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
@@ -1257,21 +1189,19 @@ class Simulation:
                 dep["failedTasks"] = 0
                 dep["updatedAt"] = now
 
-    def _launch_for_service(self, backend, svc, dep: dict, n: int, now: datetime) -> list[SimTask]:
+    def _launch_for_service(self, region, svc, dep: dict, n: int, now: datetime) -> list[Task]:
         st = self.state(svc)
-        cluster = backend.clusters.get(svc.cluster_name)
+        cluster = region.clusters.get(svc.cluster_name)
         if cluster is None:
             return []
-        try:
-            family, rev = dep["taskDefinition"].split("/")[-1].rsplit(":", 1)
-            td = backend.task_definitions[family][int(rev)]
-        except Exception:
+        td = region.task_definition(dep["taskDefinition"])
+        if td is None:
             return []
         # roles ECS must be able to pass to the task
-        for role_arn in (getattr(td, "execution_role_arn", None), getattr(td, "task_role_arn", None)):
+        for role_arn in (td.execution_role_arn, td.task_role_arn):
             if not role_arn:
                 continue
-            role = iam_eval.find_role(backend.account_id, role_arn)
+            role = self.world.role(region.account_id, role_arn)
             if role is None or not iam_eval.trusts_ecs_tasks(role):
                 message = M.ASSUME_ROLE.format(role=role_arn)
                 if st.launch_error_announced != message:
@@ -1282,17 +1212,17 @@ class Simulation:
         st.launch_error_announced = None
         cp = getattr(svc, "capacity_provider_strategy", None) or []
         launch_type = svc.launch_type
-        if launch_type == "EC2" and not cp and not backend.container_instances.get(svc.cluster_name):
+        if launch_type == "EC2" and not cp and not region.container_instances.get(svc.cluster_name):
             if not st.no_instances_announced:
                 st.no_instances_announced = True
                 self.emit(svc, M.NO_CONTAINER_INSTANCES.format(svc=svc.name), now)
             return []
         cp_name = cp[0].get("capacityProvider") if cp else None
         started = self.launch_tasks(
-            backend, cluster, td, n, now=now, group=f"service:{svc.name}", started_by=dep["id"],
+            region, cluster, td, n, now=now, group=f"service:{svc.name}", started_by=dep["id"],
             launch_type=launch_type or ("FARGATE" if cp_name in ("FARGATE", "FARGATE_SPOT") else launch_type),
             capacity_provider_name=cp_name, platform_version=svc.platform_version,
-            network_configuration=svc.network_configuration, tags=self._propagated_tags(backend, svc, td),
+            network_configuration=svc.network_configuration, tags=self._propagated_tags(region, svc, td),
             enable_execute_command=getattr(svc, "enable_execute_command", False), svc=svc, deployment=dep,
             subnet_offset=st.subnet_rr)
         st.subnet_rr += n
@@ -1305,7 +1235,7 @@ class Simulation:
         return started
 
     @staticmethod
-    def _propagated_tags(backend, svc, td) -> list:
+    def _propagated_tags(region, svc, td) -> list:
         mode = getattr(svc, "propagate_tags", "NONE") or "NONE"
         if mode == "SERVICE":
             return list(svc.tags or [])
@@ -1313,19 +1243,19 @@ class Simulation:
             return list(getattr(td, "tags", None) or [])
         return []
 
-    def _stop_tasks(self, backend, svc, tasks: list[SimTask], now: datetime, dep_id: str) -> None:
+    def _stop_tasks(self, region, svc, tasks: list[Task], now: datetime, dep_id: str) -> None:
         tasks = [t for t in tasks if t.desired_status == "RUNNING"]
         if not tasks:
             return
         reason = M.SCALING_ACTIVITY.format(dep=dep_id)
         running = [t for t in tasks if t.last_status == "RUNNING"]
         for t in tasks:
-            self.begin_stop(backend, t, now, reason, M.STOP_SCHEDULER)
+            self.begin_stop(region, t, now, reason, M.STOP_SCHEDULER)
         if running:
             self.emit(svc, M.STOPPED.format(svc=svc.name, n=len(running),
                                             tasks=" ".join(f"(task {t.id})" for t in running)), now)
 
-    def _update_counts(self, svc, tasks: list[SimTask]) -> None:
+    def _update_counts(self, svc, tasks: list[Task]) -> None:
         running = pending = 0
         per_dep: dict[str, list[int]] = {}
         for t in tasks:
@@ -1344,7 +1274,7 @@ class Simulation:
                 d["runningCount"], d["pendingCount"] = r, p
                 d["updatedAt"] = self.clock.now()
 
-    def _check_completion(self, backend, svc, tasks: list[SimTask], now: datetime) -> None:
+    def _check_completion(self, region, svc, tasks: list[Task], now: datetime) -> None:
         st = self.state(svc)
         primary = svc.deployments[0]
         desired = int(svc.desired_count or 0)
@@ -1356,7 +1286,9 @@ class Simulation:
             primary["rolloutState"] = "COMPLETED"
             primary["rolloutStateReason"] = M.ROLLOUT_COMPLETED.format(dep=primary["id"])
             primary["_completed"] = True
+            primary["_completed_once"] = True  # _completed is cleared when a rollback takes it over
             primary["updatedAt"] = now
+            primary["_finished_at"] = now
             svc.deployments[1:] = []
             self.emit(svc, M.DEPLOYMENT_COMPLETED.format(svc=svc.name, dep=primary["id"]), now)
         elif primary.get("rolloutState") == "COMPLETED" and len(svc.deployments) > 1 and not others_left:

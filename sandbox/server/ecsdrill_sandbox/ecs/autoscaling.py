@@ -1,6 +1,7 @@
 """Target-tracking service auto scaling, driven by a simulated load.
 
-Application Auto Scaling (moto) stores scalable targets and policies; this
+Application Auto Scaling stores scalable targets and policies (read through the
+sim's World: ``scalable_targets``, ``scaling_policies``, ``set_alarm_state``); this
 module evaluates ``TargetTrackingScaling`` policies on ECS services once per
 simulated minute, the way the two CloudWatch alarms that real target tracking
 creates would:
@@ -24,13 +25,8 @@ falls, as in real life.
 from __future__ import annotations
 
 import math
-import uuid
 from collections import deque
 from datetime import datetime, timedelta
-
-from moto.applicationautoscaling.models import applicationautoscaling_backends
-from moto.ecs.models import ecs_backends
-from moto.moto_api._internal import mock_random
 
 EVAL_PERIOD_S = 60
 OUT_DATAPOINTS = 3
@@ -46,8 +42,9 @@ METRICS = {
 
 
 class AutoScaling:
-    def __init__(self, sim) -> None:
+    def __init__(self, sim, world=None) -> None:
         self.sim = sim
+        self.world = world if world is not None else sim.world
         self.reset()
 
     def reset(self) -> None:
@@ -57,10 +54,21 @@ class AutoScaling:
         self.activities: dict[tuple[str, str], list[dict]] = {}
         self._next_eval: datetime | None = None
 
+    STATE = ("history", "last_out", "last_in", "activities", "_next_eval")
+
+    def persistent_state(self) -> dict:
+        """What it remembers between evaluations (the server's snapshot)."""
+        return {name: getattr(self, name) for name in self.STATE}
+
+    def restore_state(self, state: dict) -> None:
+        self.reset()
+        for name in self.STATE:
+            if name in state:
+                setattr(self, name, state[name])
+
     # ------------------------------------------------------------------ load
     def set_load(self, account: str, region: str, cluster: str, service: str, load: dict) -> dict:
-        backend = ecs_backends[account][region]
-        svc = backend.services.get(f"{cluster}:{service}")
+        svc = self._service(account, region, cluster, service)
         if svc is None:
             raise KeyError(f"service {service} not found in cluster {cluster}")
         n = max(1, int(svc.running_count or 0))
@@ -95,22 +103,21 @@ class AutoScaling:
         if now < self._next_eval:
             return
         self._next_eval = now + timedelta(seconds=EVAL_PERIOD_S)
-        for account, per_account in list(applicationautoscaling_backends.items()):
-            for region, backend in list(dict.items(per_account)):
-                for dimension, targets in list(backend.targets.items()):
-                    if dimension != "ecs:service:DesiredCount":
-                        continue
-                    for resource_id, target in list(targets.items()):
-                        if target.service_namespace == "ecs":
-                            self._evaluate(account, region, backend, target, now)
+        for target in self.world.scalable_targets():
+            if target.scalable_dimension == "ecs:service:DesiredCount" and target.service_namespace == "ecs":
+                self._evaluate(target.account, target.region, target, now)
 
-    def _evaluate(self, account, region, backend, target, now: datetime) -> None:
+    def _service(self, account: str, region: str, cluster: str, service: str):
+        ecs = self.sim.store.regions.get((account, region))
+        return ecs.services.get(f"{cluster}:{service}") if ecs is not None else None
+
+    def _evaluate(self, account, region, target, now: datetime) -> None:
         parts = target.resource_id.split("/")
         if len(parts) != 3:
             return
         _, cluster, service = parts
-        ecs = ecs_backends[account][region]
-        svc = ecs.services.get(f"{cluster}:{service}")
+        ecs = self.sim.store.regions.get((account, region))
+        svc = ecs.services.get(f"{cluster}:{service}") if ecs is not None else None
         if svc is None or svc.status != "ACTIVE":
             return
         lo, hi = int(target.min_capacity or 0), int(target.max_capacity or 0)
@@ -125,7 +132,7 @@ class AutoScaling:
                         f"the desired count was greater than the maximum capacity {hi}")
             return
 
-        policies = [p for p in backend.policies.values()
+        policies = [p for p in self.world.scaling_policies(account, region)
                     if p.resource_id == target.resource_id and p.service_namespace == "ecs"
                     and p.scalable_dimension == target.scalable_dimension
                     and p.policy_type == "TargetTrackingScaling"]
@@ -134,7 +141,7 @@ class AutoScaling:
         running = int(svc.running_count or 0)
         outs, ins, all_in = [], [], True
         for policy in policies:
-            conf = policy.target_tracking_scaling_policy_configuration or {}
+            conf = policy.target_tracking or {}
             kind = METRICS.get((conf.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType"))
             target_value = float(conf.get("TargetValue") or 0)
             value = self.metric(account, region, cluster, service, kind, running) if kind else None
@@ -146,11 +153,11 @@ class AutoScaling:
             proposal = max(1, math.ceil(current * value / target_value)) if current else 1
             if len(hist) >= OUT_DATAPOINTS and all(v > target_value for v in list(hist)[-OUT_DATAPOINTS:]):
                 outs.append((proposal, policy, value))
-                self._set_alarm(policy, "AlarmHigh", "ALARM")
+                self._set_alarm(account, region, policy, "AlarmHigh", "ALARM")
             else:
-                self._set_alarm(policy, "AlarmHigh", "OK")
+                self._set_alarm(account, region, policy, "AlarmHigh", "OK")
             low = (len(hist) >= IN_DATAPOINTS and all(v < target_value * IN_FACTOR for v in hist))
-            self._set_alarm(policy, "AlarmLow", "ALARM" if low else "OK")
+            self._set_alarm(account, region, policy, "AlarmLow", "ALARM" if low else "OK")
             if low and not conf.get("DisableScaleIn"):
                 ins.append((proposal, policy, value))
             else:
@@ -159,7 +166,7 @@ class AutoScaling:
         if outs and not suspended.get("DynamicScalingOutSuspended"):
             proposal, policy, value = max(outs, key=lambda x: x[0])
             new = min(hi, max(lo, proposal))
-            cooldown = int((policy.target_tracking_scaling_policy_configuration or {}).get("ScaleOutCooldown", DEFAULT_COOLDOWN))
+            cooldown = int((policy.target_tracking or {}).get("ScaleOutCooldown", DEFAULT_COOLDOWN))
             if new > current and (key not in self.last_out or now >= self.last_out[key] + timedelta(seconds=cooldown)):
                 self.last_out[key] = now
                 self._apply(account, region, ecs, svc, target, new, now, self._cause(policy, "AlarmHigh"))
@@ -170,28 +177,26 @@ class AutoScaling:
                 return
             proposal, policy, value = max(ins, key=lambda x: x[0])
             new = min(hi, max(lo, proposal))
-            cooldown = int((policy.target_tracking_scaling_policy_configuration or {}).get("ScaleInCooldown", DEFAULT_COOLDOWN))
+            cooldown = int((policy.target_tracking or {}).get("ScaleInCooldown", DEFAULT_COOLDOWN))
             if new < current and (key not in self.last_in or now >= self.last_in[key] + timedelta(seconds=cooldown)):
                 self.last_in[key] = now
                 self._apply(account, region, ecs, svc, target, new, now, self._cause(policy, "AlarmLow"))
 
-    @staticmethod
-    def _alarm_name(policy, which: str) -> str:
-        for alarm in getattr(policy, "alarms", []) or []:
-            if which in alarm.name:
-                return alarm.name
-        return f"TargetTracking-{policy.resource_id}-{which}-{uuid.UUID(int=mock_random.getrandbits(128), version=4)}"
+    def _alarm_name(self, policy, which: str) -> str:
+        for name in policy.alarm_names:
+            if which in name:
+                return name
+        return f"TargetTracking-{policy.resource_id}-{which}-{self.world.uuid4()}"
 
     def _cause(self, policy, which: str) -> str:
         return (f"monitor alarm {self._alarm_name(policy, which)} in state ALARM triggered policy "
                 f"{policy.policy_name}")
 
-    @staticmethod
-    def _set_alarm(policy, which: str, state: str) -> None:
-        for alarm in getattr(policy, "alarms", []) or []:
-            if which in alarm.name and getattr(alarm, "state_value", None) != state:
+    def _set_alarm(self, account: str, region: str, policy, which: str, state: str) -> None:
+        for name in policy.alarm_names:
+            if which in name:
                 try:
-                    alarm.state_value = state
+                    self.world.set_alarm_state(account, region, name, state)
                 except Exception:
                     pass
 
@@ -203,7 +208,7 @@ class AutoScaling:
         if svc.deployments:
             svc.deployments[0]["desiredCount"] = new
         activity = {
-            "ActivityId": str(uuid.UUID(int=mock_random.getrandbits(128), version=4)),
+            "ActivityId": str(self.world.uuid4()),
             "ServiceNamespace": "ecs",
             "ResourceId": target.resource_id,
             "ScalableDimension": target.scalable_dimension,

@@ -1,0 +1,672 @@
+"""The one module that talks to moto (pinned: moto 5.2.5).
+
+ecsdrill's ECS (ecs/) is pure: what it needs from the other services it asks the
+``World`` (ecs/world.py). ``MotoWorld`` answers from moto's backends. ``install``
+puts in the few patches moto still needs for the services the sandbox forwards to
+it (each says why). Besides, the control API's image push (``push_image``), the
+default network (``create_default_network``) and ``reset_moto``.
+
+Everything moto-specific the sandbox relies on is here, so a moto upgrade is
+checked by one contract test (tests/unit/test_moto_adapter.py).
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import importlib
+import io
+import json
+import pickle
+import sys
+import threading
+
+import moto
+from moto.applicationautoscaling import models as aas_models
+from moto.applicationautoscaling import responses as aas_responses
+from moto.applicationautoscaling.exceptions import AWSValidationException
+from moto.applicationautoscaling.models import applicationautoscaling_backends
+from moto.cloudwatch import models as cw_models
+from moto.core.responses import ActionResult
+from moto.ec2 import ec2_backends
+from moto.ecr import models as ecr_models
+from moto.ecr.models import ecr_backends
+from moto.elbv2 import models as elbv2_models
+from moto.elbv2.models import elbv2_backends
+from moto.iam import responses as iam_responses
+from moto.iam.exceptions import IAMException, NotFoundException
+from moto.iam.models import iam_backends
+from moto.logs.models import logs_backends
+from moto.moto_api._internal import mock_random
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.ssm.models import ssm_backends
+
+from . import iam_eval, iam_sim
+from .ecs.world import Role, ScalableTarget, ScalingPolicy, Secret, Subnet, TargetGroup
+from .images import Behavior, ImageRegistry, build_manifest
+from .network import AZS, PRIVATE_CIDRS, TIER_TAG, Endpoint, Route, egress_allowed
+
+MOTO_VERSION = moto.__version__
+
+
+# ============================================================================ the World
+class MotoWorld:
+    """ecs.world.World over moto's backends. Views are built on each call."""
+
+    # ---- reproducible randomness: moto's own generator, seeded by --seed
+    def uuid4(self) -> str:
+        return str(mock_random.uuid4())
+
+    def randint(self, lo: int, hi: int) -> int:
+        return mock_random.randint(lo, hi)
+
+    # ---- IAM
+    def role(self, account: str, arn_or_name: str | None) -> Role | None:
+        """A role by ARN or name (a path in the ARN is ignored)."""
+        if not arn_or_name:
+            return None
+        backend = iam_backends[account]["aws"]
+        name = arn_or_name.split("/")[-1]
+        for role in backend.roles.values():
+            if role.arn == arn_or_name or role.name == name:
+                return role_view(role)
+        return None
+
+    # ---- EC2
+    def subnet(self, account: str, region: str, subnet_id: str) -> Subnet | None:
+        try:
+            s = ec2_backends[account][region].get_subnet(subnet_id)
+        except Exception:
+            return None
+        return Subnet(id=s.id, vpc_id=s.vpc_id, availability_zone=s.availability_zone, cidr_block=s.cidr_block)
+
+    def used_ips(self, account: str, region: str, subnet_id: str) -> set[str]:
+        """Private IPs of every ENI in the region (a superset of the subnet's)."""
+        ec2 = ec2_backends[account][region]
+        return {getattr(e, "private_ip_address", None) for e in ec2.enis.values()} - {None}
+
+    def create_eni(self, account: str, region: str, subnet_id: str, ip: str, groups: list[str],
+                   description: str) -> tuple[str, str] | None:
+        """A requester-managed, in-use ENI as ECS attaches to a Fargate task."""
+        ec2 = ec2_backends[account][region]
+        eni = ec2.create_network_interface(subnet=subnet_id, private_ip_address=ip, group_ids=groups,
+                                           description=description)
+        eni.status = "in-use"
+        eni.device_index = 1
+        eni.interface_type = "interface"
+        eni.requester_managed = True
+        return eni.id, eni.mac_address
+
+    def delete_eni(self, account: str, region: str, eni_id: str) -> None:
+        ec2_backends[account][region].delete_network_interface(eni_id)
+
+    def default_security_group(self, account: str, region: str, subnet_id: str) -> str | None:
+        return default_security_group(ec2_backends[account][region], subnet_id)
+
+    def egress(self, account: str, region: str, subnet_id: str, public_ip: bool, service: str) -> bool:
+        ec2 = ec2_backends[account][region]
+        try:
+            subnet = ec2.get_subnet(subnet_id)
+        except Exception:
+            return True
+        rt = route_table_for(ec2, subnet)
+        routes = [Route(destination=r.destination_cidr_block, nat_gateway=r.nat_gateway is not None,
+                        gateway_id=getattr(r.gateway, "id", None) if r.gateway is not None else None)
+                  for r in (rt.routes if rt else [])]
+        endpoints = [Endpoint(service_name=e.service_name, endpoint_type=e.vpc_endpoint_type or "Gateway",
+                              route_table_ids=list(e.route_table_ids or []))
+                     for e in ec2.vpc_end_points.values() if e.vpc_id == subnet.vpc_id and e.state == "available"]
+        return egress_allowed(routes, rt.id if rt else None, endpoints, public_ip, service)
+
+    # ---- ECR
+    def image_digest(self, account: str, region: str, repo: str, tag: str | None = None,
+                     digest: str | None = None) -> str | None:
+        """With ``digest``: that digest if the repository has the image, else None.
+        Otherwise the digest ``tag`` points at now, None if no image has it."""
+        try:
+            repository = ecr_backends[account][region].repositories.get(repo)
+        except Exception:
+            return None
+        if repository is None:
+            return None
+        for image in repository.images:
+            if digest:
+                if image.get_image_digest() == digest:
+                    return digest
+            elif tag in (image.image_tags or []):
+                return image.get_image_digest()
+        return None
+
+    # ---- SSM and Secrets Manager
+    def ssm_parameter_exists(self, account: str, region: str, name: str) -> bool:
+        """By name, with or without the leading slash, or by ARN."""
+        try:
+            ssm = ssm_backends[account][region]
+            return (ssm.get_parameter(name) or ssm.get_parameter("/" + name.lstrip("/"))) is not None
+        except Exception:
+            return False
+
+    def secret(self, account: str, region: str, arn: str) -> Secret | None:
+        """By ARN (complete or without the random suffix) or name; deleted ones too."""
+        try:
+            s = secretsmanager_backends[account][region].secrets.get(arn)
+        except Exception:
+            return None
+        if s is None:
+            return None
+        return Secret(arn=s.arn, deleted=bool(getattr(s, "deleted_date", None)),
+                      secret_string=getattr(s, "secret_string", None))
+
+    # ---- CloudWatch Logs (KeyError for a region Logs does not have)
+    def log_group_exists(self, account: str, region: str, group: str) -> bool:
+        return group in logs_backends[account][region].groups
+
+    def create_log_group(self, account: str, region: str, group: str) -> None:
+        logs_backends[account][region].create_log_group(group, {})
+
+    def create_log_stream(self, account: str, region: str, group: str, stream: str) -> None:
+        """Idempotent: an existing stream is kept."""
+        g = logs_backends[account][region].groups[group]
+        if stream not in g.streams:
+            g.create_log_stream(stream)
+
+    def put_log_events(self, account: str, region: str, group: str, stream: str, events: list[dict]) -> None:
+        logs_backends[account][region].groups[group].put_log_events(stream, events)
+
+    # ---- Elastic Load Balancing v2
+    def target_group(self, account: str, region: str, arn: str) -> TargetGroup | None:
+        try:
+            tg = elbv2_backends[account][region].target_groups.get(arn)
+        except Exception:
+            return None
+        if tg is None:
+            return None
+        return TargetGroup(
+            arn=tg.arn, name=tg.name, port=tg.port, protocol=tg.protocol, target_type=tg.target_type,
+            load_balancer_arns=list(tg.load_balancer_arns),
+            health_check_enabled=bool(tg.health_check_enabled),
+            health_check_protocol=tg.health_check_protocol,
+            health_check_path=tg.health_check_path,
+            health_check_port=tg.health_check_port,
+            health_check_interval_seconds=int(tg.health_check_interval_seconds or 30),
+            health_check_timeout_seconds=int(tg.health_check_timeout_seconds or 5),
+            healthy_threshold_count=int(tg.healthy_threshold_count or 5),
+            unhealthy_threshold_count=int(tg.unhealthy_threshold_count or 2),
+            matcher=(getattr(tg, "matcher", None) or {}).get("HttpCode") or "200",
+            deregistration_delay_seconds=float(tg.attributes.get("deregistration_delay.timeout_seconds", 300) or 0),
+        )
+
+    def _tg(self, account: str, region: str, arn: str):
+        try:
+            return elbv2_backends[account][region].target_groups.get(arn)
+        except Exception:
+            return None
+
+    def register_target(self, account: str, region: str, tg_arn: str, ip: str, port: int) -> None:
+        tg = self._tg(account, region, tg_arn)
+        if tg is None:
+            return
+        tg.targets[ip] = {"Id": ip, "Port": port}
+        tg.deregistered_targets.pop(ip, None)
+
+    def deregister_target(self, account: str, region: str, tg_arn: str, ip: str) -> None:
+        tg = self._tg(account, region, tg_arn)
+        if tg is None:
+            return
+        t = tg.targets.pop(ip, None)
+        if t is not None:
+            tg.deregistered_targets[ip] = t
+        _health(tg).pop(ip, None)
+
+    def set_target_health(self, account: str, region: str, tg_arn: str, ip: str, state: str | None,
+                          reason: str | None = None, description: str | None = None) -> None:
+        """What DescribeTargetHealth reports for a registered target (health_for);
+        state None forgets it (moto's own answer again)."""
+        tg = self._tg(account, region, tg_arn)
+        if tg is None:
+            return
+        if state is None:
+            _health(tg).pop(ip, None)
+        else:
+            _health(tg)[ip] = (state, reason, description)
+
+    # ---- Application Auto Scaling and CloudWatch
+    def scalable_targets(self) -> list[ScalableTarget]:
+        out = []
+        for account, per_account in list(applicationautoscaling_backends.items()):
+            for region, backend in list(dict.items(per_account)):  # only regions already used
+                for dimension, targets in list(backend.targets.items()):
+                    for resource_id, t in list(targets.items()):
+                        out.append(ScalableTarget(
+                            account=account, region=region, service_namespace=t.service_namespace,
+                            resource_id=t.resource_id, scalable_dimension=t.scalable_dimension,
+                            min_capacity=int(t.min_capacity or 0), max_capacity=int(t.max_capacity or 0),
+                            suspended_state=dict(t.suspended_state or {})))
+        return out
+
+    def scaling_policies(self, account: str, region: str) -> list[ScalingPolicy]:
+        try:
+            backend = applicationautoscaling_backends[account][region]
+        except KeyError:
+            return []
+        return [ScalingPolicy(arn=p.policy_arn, name=p.policy_name, service_namespace=p.service_namespace,
+                              resource_id=p.resource_id, scalable_dimension=p.scalable_dimension,
+                              policy_type=p.policy_type,
+                              target_tracking=p.target_tracking_scaling_policy_configuration,
+                              alarm_names=[a.name for a in getattr(p, "alarms", []) or []])
+                for p in backend.policies.values()]
+
+    def set_alarm_state(self, account: str, region: str, alarm_name: str, state: str) -> None:
+        """The state of a target tracking alarm (the policy's own alarm object)."""
+        try:
+            backend = applicationautoscaling_backends[account][region]
+        except KeyError:
+            return
+        for p in backend.policies.values():
+            for alarm in getattr(p, "alarms", []) or []:
+                if alarm.name == alarm_name and getattr(alarm, "state_value", None) != state:
+                    alarm.state_value = state
+
+
+def role_view(role) -> Role:
+    docs = [iam_eval._load(doc) for doc in role.policies.values()]
+    for policy in role.managed_policies.values():
+        version = next((v for v in policy.versions if v.is_default), None)
+        if version is not None:
+            docs.append(iam_eval._load(version.document))
+    return Role(arn=role.arn, name=role.name, trust_policy=iam_eval._load(role.assume_role_policy_document),
+                documents=docs)
+
+
+def _health(tg) -> dict:
+    health = getattr(tg, "_ecsdrill_health", None)
+    if health is None:
+        health = tg._ecsdrill_health = {}
+    return health
+
+
+# ============================================================================ EC2 network
+def default_vpc(ec2):
+    for vpc in ec2.vpcs.values():
+        if getattr(vpc, "is_default", False):
+            return vpc
+    return None
+
+
+def create_default_network(account: str, region: str = "us-east-1") -> dict:
+    """moto's default VPC made like a real one for the labs (see network.py)."""
+    ec2 = ec2_backends[account][region]
+    vpc = default_vpc(ec2)
+    if vpc is None:  # pragma: no cover - moto always creates one
+        vpc = ec2.create_default_vpc()
+    igw = ec2.create_internet_gateway(tags=[{"Key": "Name", "Value": "ecsdrill-igw"}])
+    ec2.attach_internet_gateway(igw.id, vpc.id)
+    main_rt = next(rt for rt in ec2.route_tables.values()
+                   if rt.vpc_id == vpc.id and rt.main_association_id)
+    ec2.create_route(main_rt.id, "0.0.0.0/0", gateway_id=igw.id)
+    ec2.create_tags([main_rt.id], {"Name": "ecsdrill-public"})
+
+    public, private = [], []
+    for az in AZS:
+        subnet = next(s for s in ec2.subnets[az].values() if s.vpc_id == vpc.id and s.default_for_az)
+        ec2.create_tags([subnet.id], {TIER_TAG: "public", "Name": f"ecsdrill-public-{az}"})
+        public.append(subnet.id)
+
+    private_rt = ec2.create_route_table(vpc.id, tags=[{"Key": "Name", "Value": "ecsdrill-private"}])
+    for az in AZS:
+        subnet = ec2.create_subnet(vpc.id, PRIVATE_CIDRS[az], availability_zone=az)
+        ec2.create_tags([subnet.id], {TIER_TAG: "private", "Name": f"ecsdrill-private-{az}"})
+        ec2.associate_route_table(private_rt.id, subnet_id=subnet.id)
+        private.append(subnet.id)
+
+    sg = next(g for g in ec2.groups[vpc.id].values() if g.name == "default")
+    return {
+        "vpc_id": vpc.id,
+        "internet_gateway_id": igw.id,
+        "public_subnets": public,
+        "private_subnets": private,
+        "default_security_group": sg.id,
+    }
+
+
+def default_security_group(ec2, subnet_id: str) -> str | None:
+    try:
+        subnet = ec2.get_subnet(subnet_id)
+    except Exception:
+        return None
+    for g in ec2.groups.get(subnet.vpc_id, {}).values():
+        if g.name == "default":
+            return g.id
+    return None
+
+
+def route_table_for(ec2, subnet):
+    main = None
+    for rt in ec2.route_tables.values():
+        if rt.vpc_id != subnet.vpc_id:
+            continue
+        if subnet.id in rt._associations.values():
+            return rt
+        if rt.main_association_id:
+            main = rt
+    return main
+
+
+# ============================================================================ ECR push
+def push_image(account: str, region: str, repository: str, tag: str, behavior: Behavior,
+               images: ImageRegistry) -> dict:
+    """``docker push`` for the control API: creates the repository if needed, puts an
+    image whose manifest (so digest) follows from repository, tag and behaviour, and
+    records the behaviour by digest. Pushing what the tag already has is a no-op."""
+    ecr = ecr_backends[account][region]
+    if repository not in ecr.repositories:
+        ecr.create_repository(repository_name=repository, registry_id=None, encryption_config=None,
+                              image_scan_config=None, image_tag_mutability=None, tags=[])
+    repo = ecr.repositories[repository]
+    manifest = build_manifest(repository, tag, behavior)
+    digest = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    uri = f"{repo.registry_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}"
+    answer = {"repository": repository, "tag": tag, "imageDigest": digest, "imageUri": uri, **behavior.to_json()}
+    current = next((i for i in repo.images if tag in i.image_tags), None)
+    if current is not None and current.get_image_digest() == digest:
+        # docker push of an image the registry already has under this tag: a no-op
+        images.remember(account, region, repository, digest, behavior)
+        return {**answer, "pushed": False, "previousDigest": None}
+    image = ecr.put_image(repository_name=repository, image_manifest=manifest, image_tag=tag,
+                          image_manifest_mediatype=None, digest=digest)
+    images.remember(account, region, repository, digest, behavior)
+    previous = current.get_image_digest() if current is not None else None
+    return {**answer, "imageDigest": image.get_image_digest(), "pushed": True, "previousDigest": previous}
+
+
+def moto_version() -> str:
+    return MOTO_VERSION
+
+
+# ============================================================================ snapshots
+class _BackendPickler(pickle.Pickler):
+    """moto's backends hold a few things pickle refuses: locks (made anew), a
+    defaultdict whose factory is a lambda (SSM: defaultdict(lambda: defaultdict(dict)))
+    and defaultdict subclasses whose __init__ takes other arguments (SSM ParameterDict)."""
+
+    def reducer_override(self, obj):
+        if type(obj) is _RLOCK:
+            return threading.RLock, ()
+        if type(obj) is _LOCK:
+            return threading.Lock, ()
+        if isinstance(obj, collections.defaultdict):
+            factory = obj.default_factory
+            if getattr(factory, "__name__", "") == "<lambda>":
+                sample = factory()
+                if type(sample) is collections.defaultdict and sample.default_factory is dict:
+                    factory = _defaultdict_of_dicts
+                else:  # pragma: no cover - a moto upgrade: the contract test says so
+                    raise pickle.PicklingError(f"moto_adapter cannot snapshot {type(obj).__name__} of a lambda")
+            if type(obj) is not collections.defaultdict or factory is not obj.default_factory:
+                return (_rebuild_defaultdict, (type(obj), factory, dict(getattr(obj, "__dict__", {}))),
+                        None, None, iter(obj.items()))
+        return NotImplemented
+
+
+_RLOCK = type(threading.RLock())
+_LOCK = type(threading.Lock())
+
+
+def _defaultdict_of_dicts():
+    return collections.defaultdict(dict)
+
+
+def _rebuild_defaultdict(cls, factory, state):
+    obj = collections.defaultdict.__new__(cls)
+    obj.default_factory = factory
+    if state:
+        obj.__dict__.update(state)
+    return obj
+
+
+def _backend_dicts() -> list[tuple[str, str, object]]:
+    """(module, attribute, BackendDict) of every moto service in use."""
+    from moto.core.base_backend import BackendDict
+
+    out = []
+    for bd in list(BackendDict._instances):
+        module = sys.modules.get(bd.backend.__module__)
+        attr = next((k for k, v in vars(module).items() if v is bd), None) if module is not None else None
+        if attr is None:  # defined in the package, not next to the backend class
+            package = sys.modules.get(bd.backend.__module__.rsplit(".", 1)[0])
+            attr = next((k for k, v in vars(package).items() if v is bd), None) if package is not None else None
+            module = package
+        if attr is None:  # pragma: no cover - a moto upgrade: the contract test says so
+            raise RuntimeError(f"moto_adapter cannot find the backends of {bd.service_name}")
+        out.append((module.__name__, attr, bd))
+    return out
+
+
+def backends_state() -> bytes:
+    """Every moto backend in use, and moto's seeded random, as bytes (the snapshot)."""
+    state = {
+        "random": mock_random.getstate(),
+        "backends": [(module, attr, {account: dict(dict.items(regions)) for account, regions in bd.items()})
+                     for module, attr, bd in _backend_dicts()],
+    }
+    buf = io.BytesIO()
+    _BackendPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    return buf.getvalue()
+
+
+def restore_backends(blob: bytes) -> None:
+    """Puts back what backends_state saved; whatever moto had before is dropped."""
+    state = pickle.loads(blob)
+    from moto.core.base_backend import BackendDict
+
+    for _module, _attr, bd in _backend_dicts():
+        bd.clear()
+    BackendDict._instances.clear()
+    for module, attr, accounts in state["backends"]:
+        bd = getattr(importlib.import_module(module), attr)
+        for account, regions in accounts.items():
+            bd._create_account_specific_backend(account)
+            per_account = dict.__getitem__(bd, account)
+            dict.clear(per_account)
+            for region, backend in regions.items():
+                dict.__setitem__(per_account, region, backend)
+    mock_random.setstate(state["random"])
+
+
+def reset_moto() -> None:
+    """Every moto backend back to empty (the default VPC comes back on first use)."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
+# ============================================================================ patches
+# ---- ELBv2
+_orig_health_for = elbv2_models.FakeTargetGroup.health_for
+
+
+def health_for(self, target, ec2_backend):
+    """DescribeTargetHealth reports the health the simulation set (set_target_health);
+    moto would say healthy for any registered IP."""
+    state = (getattr(self, "_ecsdrill_health", None) or {}).get(target["Id"])
+    registered = self.targets.get(target["Id"])
+    if state is not None and registered is not None:
+        status, reason, description = state
+        return elbv2_models.FakeHealthStatus(registered["Id"], registered["Port"], self.health_check_port,
+                                             status, reason, description)
+    return _orig_health_for(self, target, ec2_backend)
+
+
+_orig_tg_init = elbv2_models.FakeTargetGroup.__init__
+
+
+def tg_init(self, *args, **kwargs):
+    """HTTP(S) target groups default to health check path "/" and timeout 5 s, as ELB
+    (moto: no path, timeout 10)."""
+    _orig_tg_init(self, *args, **kwargs)
+    if self.health_check_path is None and (self.health_check_protocol or "").upper() in ("HTTP", "HTTPS"):
+        self.health_check_path = "/"
+    self.health_check_timeout_seconds = kwargs.get("healthcheck_timeout_seconds") or 5
+
+
+# ---- Application Auto Scaling
+_ecs_alarms = aas_models.FakeApplicationAutoscalingPolicy._generate_ecs_alarms
+_put_scaling_policy = aas_models.ApplicationAutoscalingBackend.put_scaling_policy
+
+
+def ecs_alarms(self) -> list:
+    """Target tracking alarms as ECS creates them: high at the target T, low at 0.9 x T,
+    on the policy's metric (moto: threshold 6 for both, always CPU)."""
+    alarms = _ecs_alarms(self)
+    config = self.target_tracking_scaling_policy_configuration or {}
+    try:
+        target = float(config.get("TargetValue"))
+    except (TypeError, ValueError):
+        return alarms
+    spec = config.get("PredefinedMetricSpecification") or {}
+    label = spec.get("ResourceLabel") or ""
+    for alarm in alarms:
+        alarm.threshold = target if "-AlarmHigh-" in alarm.name else round(target * 0.9, 10)
+        if spec.get("PredefinedMetricType") == "ALBRequestCountPerTarget" and "targetgroup/" in label:
+            alarm.namespace, alarm.metric_name, alarm.statistic, alarm.unit = (
+                "AWS/ApplicationELB", "RequestCountPerTarget", "Sum", None)
+            alarm.dimensions = [cw_models.Dimension("TargetGroup", label[label.index("targetgroup/"):])]
+    return alarms
+
+
+def put_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension, *args, **kwargs):
+    """Putting a policy again replaces its alarms (moto leaves the old two behind)."""
+    key = aas_models.FakeApplicationAutoscalingPolicy.formulate_key(
+        service_namespace, resource_id, scalable_dimension, policy_name)
+    old = self.policies.get(key)
+    if old is not None:
+        old.delete_alarms(self.account_id, self.region_name)
+    return _put_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension,
+                               *args, **kwargs)
+
+
+_SIM = None  # the Simulation: its store has the ECS services, its autoscaling the activities
+
+
+def ecs_service_exists_for_target(self, r_id: str) -> bool:
+    """RegisterScalableTarget checks the service in ecsdrill's ECS (moto would look in
+    its own ECS backend, which the sandbox no longer uses)."""
+    parts = r_id.split("/")
+    region = _SIM.store.regions.get((self.account_id, self.region_name)) if len(parts) == 3 else None
+    svc = region.services.get(f"{parts[1]}:{parts[2]}") if region is not None else None
+    if svc is None or svc.status == "INACTIVE":
+        raise AWSValidationException(f"ECS service doesn't exist: {r_id}")
+    return True
+
+
+def describe_scaling_activities(self) -> str:
+    """The scaling the simulation did (moto has no activities of its own)."""
+    self._validate_params()
+    activities = _SIM.autoscaling.describe_activities(
+        self.current_account, self.region, self._get_param("ServiceNamespace"),
+        self._get_param("ResourceId"), self._get_param("ScalableDimension"))
+    return json.dumps({"ScalingActivities": activities})
+
+
+# ---- ECR
+def image_size(self) -> int | None:
+    """imageSizeInBytes is the sum of the layers (moto: the manifest's length)."""
+    layers = json.loads(self.image_manifest).get("layers")
+    if layers:
+        return sum(int(layer.get("size", 0)) for layer in layers)
+    return None
+
+
+_orig_put_image = ecr_models.ECRBackend.put_image
+
+
+def put_image(self, repository_name: str, image_manifest: str, image_tag: str,
+              image_manifest_mediatype: str | None = None, digest: str | None = None):
+    """As ECR: in a repository with mutable tags, pushing other content to a tag moves
+    the tag, and the image it pointed at stays (by digest), untagged if it had no other
+    tag; a deployment's pinned digest stays pullable. moto deletes that image instead.
+    Immutable repositories keep moto's checks."""
+    repo = self.repositories.get(repository_name)
+    if (repo is not None and image_tag and repo.image_tag_mutability == "MUTABLE"
+            and not repo.image_tag_mutability_exclusion_filters):
+        for image in repo.images:
+            if image_tag in image.image_tags and image.image_manifest != image_manifest:
+                untag(image, image_tag)
+    return _orig_put_image(self, repository_name, image_manifest, image_tag, image_manifest_mediatype, digest)
+
+
+def untag(image, tag: str) -> None:
+    """Takes one tag off an image; without tags it is an untagged image (moto's
+    remove_tag keeps the last tag in image_tag)."""
+    image.remove_tag(tag)
+    if not image.image_tags:
+        image.image_tag = None
+
+
+# ---- IAM
+class InvalidInput(IAMException):
+    code = "InvalidInput"
+
+
+def _principal(backend, arn: str):
+    """The role or user an ARN names (paths allowed), or NoSuchEntity."""
+    if not arn or ":" not in arn:
+        raise InvalidInput(f"Invalid ARN: {arn!r}")
+    kind_and_name = arn.split(":", 5)[-1]
+    kind, _, rest = kind_and_name.partition("/")
+    name = rest.split("/")[-1]
+    if kind == "role":
+        for role in backend.roles.values():
+            if role.arn == arn or role.name == name:
+                return role, "role"
+        raise NotFoundException(f"Role {name} not found")
+    if kind == "user":
+        for user in backend.users.values():
+            if user.arn == arn or user.name == name:
+                return user, "user"
+        raise NotFoundException(f"User {name} not found")
+    raise InvalidInput(f"PolicySourceArn must be the ARN of a role or a user: {arn}")
+
+
+def _policies(principal, kind: str) -> list[tuple[str, str, dict]]:
+    """(SourcePolicyId, SourcePolicyType, document) of every identity policy."""
+    out = []
+    for name, doc in principal.policies.items():
+        out.append((name, kind, iam_eval._load(doc)))
+    for policy in principal.managed_policies.values():
+        version = next((v for v in policy.versions if v.is_default), None)
+        if version is None:
+            continue
+        ptype = "aws-managed" if ":aws:policy/" in policy.arn else "user-managed"
+        out.append((policy.name, ptype, iam_eval._load(version.document)))
+    return out
+
+
+def simulate_principal_policy(self) -> ActionResult:
+    """IAM SimulatePrincipalPolicy, which moto lacks (iam_sim evaluates; moto
+    serializes the answer from botocore's model)."""
+    arn = self._get_param("PolicySourceArn")
+    actions = self._get_param("ActionNames") or []
+    resources = self._get_param("ResourceArns") or ["*"]
+    if not actions:
+        raise InvalidInput("ActionNames must name at least one action")
+    principal, kind = _principal(self.backend, arn)
+    results = iam_sim.simulate(_policies(principal, kind), actions, resources)
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
+def install(sim) -> None:
+    """Patch moto for the services the sandbox forwards to it. ``sim`` is the
+    Simulation: its ``store`` (RegisterScalableTarget's service check) and its
+    ``autoscaling`` (DescribeScalingActivities)."""
+    global _SIM
+    _SIM = sim
+    elbv2_models.FakeTargetGroup.health_for = health_for
+    elbv2_models.FakeTargetGroup.__init__ = tg_init
+    aas_responses.ApplicationAutoScalingResponse.describe_scaling_activities = describe_scaling_activities
+    aas_models.FakeApplicationAutoscalingPolicy._generate_ecs_alarms = ecs_alarms
+    aas_models.ApplicationAutoscalingBackend.put_scaling_policy = put_scaling_policy
+    aas_models.ApplicationAutoscalingBackend._ecs_service_exists_for_target = ecs_service_exists_for_target
+    ecr_models.Image.get_image_size_in_bytes = image_size
+    ecr_models.ECRBackend.put_image = put_image
+    iam_responses.IamResponse.simulate_principal_policy = simulate_principal_policy

@@ -1,0 +1,292 @@
+"""The service scheduler in-process: task life, steady state, rolling deployments,
+load balancer health and draining, stopped-task expiry."""
+
+from __future__ import annotations
+
+import unittest
+
+from fakes import ACCOUNT, REGION, Kit, M
+from ecsdrill_sandbox.ecs import sim as S
+
+
+class TaskLife(unittest.TestCase):
+    def test_a_task_runs_after_provisioning_and_pull(self):
+        k = Kit()
+        k.push("web", "v1")
+        td = k.task_definition()
+        [task] = k.sim.launch_tasks(k.region, k.cluster, td, 1, now=k.clock.now(), group="family:web",
+                                    started_by=None, launch_type="FARGATE", capacity_provider_name=None,
+                                    platform_version=None, network_configuration={"awsvpcConfiguration": {
+                                        "subnets": ["subnet-a"], "securityGroups": ["sg-default"]}})
+        self.assertTrue(task.task_arn.startswith(f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/default/"))
+        self.assertEqual(task.task_arn.split("/")[-1], task.id)
+        self.assertEqual(len(task.id), 32)
+        self.assertEqual(task.last_status, "PROVISIONING")
+        self.assertIsNone(task.started_by)
+        k.advance(S.PROVISIONING_S)
+        self.assertEqual(task.last_status, "PENDING")
+        self.assertEqual(task.attachments[0]["status"], "ATTACHED")
+        k.advance(S.PULL_S - 1)
+        self.assertEqual(task.last_status, "PENDING")
+        k.advance(1)
+        self.assertEqual(task.last_status, "RUNNING")
+        self.assertEqual(task.containers[0]["imageDigest"], k.world.image_digest(ACCOUNT, REGION, "web", "v1"))
+        details = {d["name"]: d["value"] for d in task.attachments[0]["details"]}
+        self.assertEqual(details["subnetId"], "subnet-a")
+        self.assertIn(details["networkInterfaceId"], k.world.enis)
+        self.assertEqual(task.availability_zone, "us-east-1a")
+
+    def test_user_stop_goes_through_stopping_and_deprovisioning(self):
+        k = Kit()
+        k.push("web", "v1")
+        td = k.task_definition()
+        [task] = k.sim.launch_tasks(k.region, k.cluster, td, 1, now=k.clock.now(), group="family:web",
+                                    started_by="me", launch_type="FARGATE", capacity_provider_name=None,
+                                    platform_version=None, network_configuration={"awsvpcConfiguration": {
+                                        "subnets": ["subnet-a"], "securityGroups": []}})
+        k.advance(10)
+        eni = task._eni_id
+        k.sim.stop_by_user(k.region, task, None)
+        self.assertEqual((task.desired_status, task.last_status), ("STOPPED", "STOPPING"))
+        self.assertEqual((task.stopped_reason, task.stop_code), (M.USER_STOPPED, M.STOP_USER))
+        k.advance(S.STOPPING_S)
+        self.assertEqual(task.last_status, "DEPROVISIONING")
+        k.advance(S.DEPROVISIONING_S)
+        self.assertEqual(task.last_status, "STOPPED")
+        self.assertNotIn(eni, k.world.enis)
+
+    def test_stopped_tasks_expire_after_an_hour(self):
+        k = Kit()
+        k.push("web", "v1")
+        td = k.task_definition()
+        [task] = k.sim.launch_tasks(k.region, k.cluster, td, 1, now=k.clock.now(), group="family:web",
+                                    started_by=None, launch_type="FARGATE", capacity_provider_name=None,
+                                    platform_version=None, network_configuration={"awsvpcConfiguration": {
+                                        "subnets": ["subnet-a"], "securityGroups": []}})
+        k.advance(10)
+        k.sim.stop_by_user(k.region, task, "done")
+        k.until(lambda: task.last_status == "STOPPED")
+        stopped = k.elapsed()
+        k.advance(S.STOPPED_RETENTION_S)
+        self.assertIn(task.task_arn, k.region.tasks["default"])
+        self.assertLessEqual(k.elapsed() - stopped, S.STOPPED_RETENTION_S)
+        k.advance(2)
+        self.assertNotIn(task.task_arn, k.region.tasks["default"])
+
+    def test_ids_come_from_the_world_so_a_seed_reproduces_them(self):
+        def run(seed):
+            k = Kit(seed)
+            k.push("web", "v1")
+            svc = k.service("web", k.task_definition(), 2)
+            k.advance(60)
+            return [t.task_arn for t in k.tasks(svc)], [d["id"] for d in svc.history], [e["id"] for e in svc.events]
+        self.assertEqual(run(3), run(3))
+        self.assertNotEqual(run(3), run(4))
+
+
+class SteadyState(unittest.TestCase):
+    def test_events_in_order_with_a_load_balancer(self):
+        k = Kit()
+        k.push("web", "v1")
+        tg = k.target_group()
+        svc = k.service("web", k.task_definition(), 2, tg=tg)
+        k.until(lambda: k.steady(svc), 600)
+        dep = svc.deployments[0]["id"]
+        msgs = k.messages(svc)
+        self.assertEqual(len(msgs), 4, msgs)
+        self.assertTrue(msgs[0].startswith("(service web) has started 2 tasks: (task "))
+        self.assertEqual(msgs[1], M.REGISTERED_TARGETS.format(svc="web", n=2, tg=tg.arn))
+        self.assertEqual(msgs[2], M.DEPLOYMENT_COMPLETED.format(svc="web", dep=dep))
+        self.assertEqual(msgs[3], M.STEADY.format(svc="web"))
+        self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
+        self.assertEqual((svc.running_count, svc.pending_count), (2, 0))
+        self.assertEqual(k.cluster.running_tasks_count, 2)
+        self.assertEqual(k.cluster.active_services_count, 1)
+        self.assertEqual(svc.history, svc.deployments)
+        self.assertIs(svc.history[0], svc.deployments[0])
+        for t in k.tasks(svc):
+            self.assertEqual(k.world.health[(tg.arn, t._ip)][0], "healthy")
+            self.assertEqual(k.world.targets[tg.arn][t._ip], 80)
+
+    def test_without_health_checks_a_task_counts_as_healthy_after_40_seconds(self):
+        k = Kit()
+        k.push("web", "v1")
+        svc = k.service("web", k.task_definition(), 1)
+        running_at = 3 + 4
+        k.advance(running_at + S.NO_HEALTH_CHECK_HEALTHY_S - 1)
+        self.assertEqual(svc.deployments[0]["rolloutState"], "IN_PROGRESS")
+        k.advance(1)
+        self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
+        self.assertTrue(k.steady(svc))
+
+    def test_container_health_check(self):
+        k = Kit()
+        k.push("web", "v1")
+        hc = {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 10, "retries": 3}
+        svc = k.service("web", k.task_definition(health_check=hc), 1)
+        k.advance(7 + 10)
+        [task] = k.tasks(svc)
+        self.assertEqual(task.health_status, "HEALTHY")
+        self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
+
+
+class RollingDeployment(unittest.TestCase):
+    def _roll(self, desired, min_pct, max_pct):
+        k = Kit()
+        k.push("web", "v1")
+        k.push("web", "v2")
+        svc = k.service("web", k.task_definition(), desired, min_pct=min_pct, max_pct=max_pct)
+        k.until(lambda: k.steady(svc), 600)
+        old = {t.task_arn for t in k.live(svc)}
+        td2 = k.task_definition(image=k.uri("web", "v2"))
+        dep = k.deploy(svc, td2)
+        peak, low = 0, desired
+        while svc.deployments[0]["rolloutState"] != "COMPLETED" or len(svc.deployments) > 1:
+            self.assertLess(k.elapsed(), 3600)
+            k.advance(1)
+            live = k.live(svc)
+            peak = max(peak, len(live))
+            healthy = [t for t in live if k.sim._is_healthy(svc, t, k.clock.now())]
+            low = min(low, len(healthy))
+        new = {t.task_arn for t in k.live(svc)}
+        self.assertFalse(old & new)
+        self.assertEqual(len(new), desired)
+        self.assertTrue(all(t._deployment_id == dep["id"] for t in k.live(svc)))
+        self.assertEqual([d["id"] for d in svc.history][-1], dep["id"])
+        return peak, low, k, svc
+
+    def test_min_100_max_200_starts_all_new_tasks_first(self):
+        peak, low, k, svc = self._roll(4, 100, 200)
+        self.assertLessEqual(peak, 8)
+        self.assertEqual(peak, 8)  # one batch of 4 new tasks beside the 4 old ones
+        self.assertGreaterEqual(low, 4)
+        msgs = k.messages(svc)
+        self.assertEqual(sum(m.startswith("(service web) has started 4 tasks") for m in msgs), 2)
+
+    def test_min_100_max_150_replaces_in_batches_of_two(self):
+        peak, low, k, svc = self._roll(4, 100, 150)
+        self.assertEqual(peak, 6)
+        self.assertGreaterEqual(low, 4)
+        starts = [m for m in k.messages(svc) if "has started" in m]
+        self.assertEqual([m.split(" tasks")[0][-1] for m in starts], ["4", "2", "2"])
+
+    def test_min_50_max_100_stops_before_it_starts(self):
+        peak, low, k, svc = self._roll(4, 50, 100)
+        self.assertLessEqual(peak, 4)
+        self.assertGreaterEqual(low, 2)
+
+
+class LoadBalancerHealth(unittest.TestCase):
+    def test_failing_elb_health_check_replaces_the_task_after_the_grace_period(self):
+        k = Kit()
+        k.push("web", "v1", "no-health")
+        tg = k.target_group(health_check_path="/health", health_check_interval_seconds=10)
+        svc = k.service("web", k.task_definition(), 1, tg=tg, grace=60)
+        [task] = k.tasks(svc)
+        k.until(lambda: task._targets and task._targets[0]["state"] == "unhealthy", 300)
+        self.assertLess(k.elapsed(), 7 + 60)
+        state, reason, desc = k.world.health[(tg.arn, task._ip)]
+        self.assertEqual((state, reason), ("unhealthy", "Target.ResponseCodeMismatch"))
+        self.assertEqual(desc, "Health checks failed with these codes: [404]")
+        self.assertEqual(task.desired_status, "RUNNING")  # still inside the grace period
+        k.until(lambda: task.desired_status == "STOPPED", 300)
+        self.assertEqual(k.elapsed(), 7 + 60)
+        self.assertEqual(task.stopped_reason, M.ELB_HEALTH.format(tg=tg.arn))
+        msgs = k.messages(svc)
+        self.assertIn(M.UNHEALTHY_TARGET.format(svc="web", task=task.id, port=80, tg=tg.arn,
+                                                reason="Health checks failed with these codes: [404]"), msgs)
+        k.advance(1)
+        started = [m for m in k.messages(svc) if "has started 1 tasks" in m]
+        self.assertEqual(len(started), 2)
+        self.assertTrue(started[1].endswith(M.REPLACED_UNHEALTHY.format(n=1)))
+
+    def test_draining_waits_for_the_deregistration_delay(self):
+        k = Kit()
+        k.push("web", "v1")
+        tg = k.target_group(deregistration_delay_seconds=120)
+        svc = k.service("web", k.task_definition(), 2, tg=tg)
+        k.until(lambda: k.steady(svc), 600)
+        k.scale(svc, 1)
+        k.advance(1)
+        [gone] = [t for t in k.tasks(svc) if t.desired_status == "STOPPED"]
+        self.assertEqual(gone.last_status, "DEACTIVATING")
+        self.assertEqual(k.world.health[(tg.arn, gone._ip)][0], "draining")
+        self.assertIn(M.DRAINING.format(svc="web", n=1), k.messages(svc))
+        k.advance(118)
+        self.assertEqual(gone.last_status, "DEACTIVATING")
+        self.assertIn(gone._ip, k.world.targets[tg.arn])
+        k.advance(1)
+        self.assertEqual(gone.last_status, "STOPPING")
+        self.assertNotIn(gone._ip, k.world.targets[tg.arn])
+        self.assertNotIn((tg.arn, gone._ip), k.world.health)
+        self.assertIn(M.DEREGISTERED_TARGETS.format(svc="web", n=1, tg=tg.arn), k.messages(svc))
+        k.until(lambda: gone.last_status == "STOPPED", 60)
+        self.assertEqual(len(k.live(svc)), 1)
+
+
+class StartChecks(unittest.TestCase):
+    def test_missing_image_stops_the_task_with_cannot_pull(self):
+        k = Kit()
+        svc = k.service("web", k.task_definition(image=k.uri("web", "nope")), 1)
+        [task] = k.tasks(svc)
+        k.until(lambda: task.desired_status == "STOPPED", 60)
+        self.assertEqual(task.stopped_reason, M.PULL_NOT_FOUND.format(image=k.uri("web", "nope")))
+        self.assertEqual(task.stop_code, M.STOP_FAILED_TO_START)
+
+    def test_role_that_ecs_cannot_assume_blocks_the_launch(self):
+        k = Kit()
+        k.push("web", "v1")
+        bad = f"arn:aws:iam::{ACCOUNT}:role/nobody"
+        svc = k.service("web", k.task_definition(execution_role=bad), 1)
+        self.assertEqual(k.tasks(svc), [])
+        self.assertEqual(k.messages(svc), [M.FAILED_TO_LAUNCH.format(svc="web", error=M.ASSUME_ROLE.format(role=bad))])
+
+    def test_awslogs_creates_the_group_and_stream_and_writes_the_app_log(self):
+        k = Kit()
+        k.push("web", "v1")
+        svc = k.service("web", k.task_definition(log_group="/ecs/web"), 1)
+        k.advance(10)
+        [task] = k.tasks(svc)
+        streams = k.world.logs[(ACCOUNT, REGION, "/ecs/web")]
+        self.assertEqual(list(streams), [f"ecs/app/{task.id}"])
+        self.assertEqual([e["message"] for e in streams[f"ecs/app/{task.id}"]],
+                         ["[info] starting app", "[info] listening on 0.0.0.0:80"])
+
+
+if __name__ == "__main__":
+    unittest.main()
+
+
+class Snapshot(unittest.TestCase):
+    def test_a_pickled_store_and_sim_state_continue_as_if_never_stopped(self):
+        import pickle
+
+        def start():
+            k = Kit()
+            k.push("web", "v1")
+            k.push("web", "v2", "crash")
+            tg = k.target_group()
+            svc = k.service("web", k.task_definition(), 2, tg=tg, breaker={"enable": True, "rollback": True})
+            k.advance(200)
+            k.deploy(svc, k.task_definition(image=k.uri("web", "v2")))
+            k.advance(15)
+            return k
+
+        def finish(k):
+            k.advance(600)
+            svc = k.region.services["default:web"]
+            return [(e["id"], e["message"]) for e in svc.events], [d["id"] for d in svc.history]
+
+        straight = finish(start())
+        k = start()
+        blob = pickle.dumps({"store": k.store, "images": k.images, "world": k.world,
+                             "sim": k.sim.persistent_state(), "elapsed": k.clock.elapsed, "epoch": k.clock.epoch})
+        state = pickle.loads(blob)
+        again = Kit()
+        again.store.regions = state["store"].regions
+        again.images.behaviors = state["images"].behaviors
+        again.world.__dict__.update(state["world"].__dict__)
+        again.sim.restore_state(state["sim"])
+        again.clock.epoch, again.clock.elapsed = state["epoch"], state["elapsed"]
+        again.region = again.store.region("123456789012", "us-east-1")
+        self.assertEqual(finish(again), straight)
