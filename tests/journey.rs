@@ -253,7 +253,7 @@ fn two_sandbox_ups_at_once_leave_one_server_and_one_run_record() {
 /// says its resources are gone and how to set it up again, not which single resource to
 /// create. A lab whose setup resources are there keeps its ordinary messages.
 #[test]
-fn checks_after_the_sandbox_lost_its_state_name_lab_reset() {
+fn checks_after_the_sandbox_lost_its_state_name_lab_reset_and_down_up_keeps_it() {
     let mut env = Env::new("lost-state");
     env.start("task-definition");
     let (out, v) = env.check("task-definition", &Default::default());
@@ -289,9 +289,21 @@ fn checks_after_the_sandbox_lost_its_state_name_lab_reset() {
     env.ok(&["sandbox", "reset"]);
     lost(&env, "after sandbox reset");
     env.reset("rolling-deploy");
+    // down and up keep the sandbox's state: the lab goes on where it was...
+    let (_, before) = env.check("rolling-deploy", &Default::default());
     env.ok(&["sandbox", "down"]);
     env.up();
-    lost(&env, "after sandbox down and up");
+    let (_, after) = env.check("rolling-deploy", &Default::default());
+    assert_eq!(
+        failed_ids(&after),
+        failed_ids(&before),
+        "down and up lost the lab's state"
+    );
+    // ... and `sandbox reset` while it is down forgets it.
+    env.ok(&["sandbox", "down"]);
+    env.ok(&["sandbox", "reset"]);
+    env.up();
+    lost(&env, "after sandbox reset while it was down");
     env.reset("rolling-deploy");
     solve(
         &env,

@@ -79,14 +79,19 @@ class LoadBalancing(SandboxTest):
         self.assertEqual(len(unhealthy), 1, events)
         self.assertIn(f"(port 80) is unhealthy in (target-group {tg}) due to (reason Health checks failed with "
                       "these codes: [404]).", unhealthy[0])
-        stopped = sb.tasks(service="web", desired="STOPPED")
-        self.assertEqual(len(stopped), 1)
-        self.assertEqual(stopped[0]["stoppedReason"], f"Task failed ELB health checks in (target-group {tg})")
-        self.assertEqual(stopped[0]["stopCode"], "ServiceSchedulerInitiated")
-        sb.advance(10)
-        self.assertNotIn(first, self.task_ips())  # replaced by a new task
-        started = [e for e in self.events("web") if "has started 1 tasks" in e]
+        # the replacement starts first, while the unhealthy task keeps running
+        started = [e for e in events if "has started 1 tasks" in e]
+        self.assertEqual(len(started), 2, events)
         self.assertTrue(started[0].endswith("Amazon ECS replaced 1 tasks due to an unhealthy status."), started)
+        self.assertEqual(sb.tasks(service="web", desired="STOPPED"), [])
+        self.assertIn(first, self.task_ips())
+        # the replacement fails too; with no room for another (200 % of 1) the older task goes
+        sb.advance(40)
+        stopped = sb.tasks(service="web", desired="STOPPED")
+        self.assertGreaterEqual(len(stopped), 1)
+        self.assertEqual({t["stoppedReason"] for t in stopped}, {f"Task failed ELB health checks in (target-group {tg})"})
+        self.assertEqual({t["stopCode"] for t in stopped}, {"ServiceSchedulerInitiated"})
+        self.assertNotIn(first, self.task_ips())
         # with the health check on "/", the same image is healthy
         sb.aws("elbv2", "modify-target-group", "--target-group-arn", tg, "--health-check-path", "/")
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--force-new-deployment")
@@ -126,6 +131,8 @@ class LoadBalancing(SandboxTest):
         events = self.events("web")
         self.assertTrue(any(e.startswith("(service web) (task ") and e.endswith("failed container health checks.")
                             for e in events), events)
+        self.assertEqual(sb.tasks(service="web", desired="STOPPED"), [])  # its replacement comes first
+        sb.advance(25)
         stopped = sb.tasks(service="web", desired="STOPPED")
         self.assertEqual(stopped[0]["stoppedReason"], "Task failed container health checks")
         self.assertEqual(stopped[0]["healthStatus"], "UNHEALTHY")

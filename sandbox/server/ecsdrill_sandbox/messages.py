@@ -182,3 +182,8 @@ CLUSTER_HAS_TASKS = "The Cluster cannot be deleted while Tasks are active."
 # RegisterTaskDefinition with every container "essential": false (ECS refuses it;
 # the wording is ours, the refusal is documented in the task definition parameters)
 NO_ESSENTIAL_CONTAINER = "A task definition must have at least one essential container."
+# maximumPercent leaves no room to start a task and minimumHealthyPercent none to stop one
+DEPLOYMENT_CONFIG_STUCK = (
+    "(service {svc}) was unable to stop or start tasks during a deployment because of the service deployment "
+    "configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
+)

@@ -170,6 +170,34 @@ class RollingDeployment(unittest.TestCase):
         starts = [m for m in k.messages(svc) if "has started" in m]
         self.assertEqual([m.split(" tasks")[0][-1] for m in starts], ["4", "2", "2"])
 
+    def test_a_configuration_that_can_neither_start_nor_stop_says_so_once(self):
+        # 3 tasks, min 100 % (3 healthy) and max 125 % (floor 3): no room either way
+        k = Kit()
+        k.push("web", "v1")
+        k.push("web", "v2")
+        svc = k.service("web", k.task_definition(), 3, min_pct=100, max_pct=125)
+        k.until(lambda: k.steady(svc), 600)
+        dep = k.deploy(svc, k.task_definition(image=k.uri("web", "v2")))
+        k.advance(600)
+        stuck = M.DEPLOYMENT_CONFIG_STUCK.format(svc="web")
+        self.assertEqual(k.messages(svc).count(stuck), 1)
+        self.assertEqual(dep["rolloutState"], "IN_PROGRESS")
+        self.assertFalse([t for t in k.live(svc) if t._deployment_id == dep["id"]])
+        # a deployment configuration that leaves room lets it go on
+        svc.deployment_configuration["maximumPercent"] = 200
+        k.until(lambda: dep["rolloutState"] == "COMPLETED", 900)
+
+    def test_the_steady_state_event_comes_again_after_six_hours(self):
+        k = Kit()
+        k.push("web", "v1")
+        svc = k.service("web", k.task_definition(), 1)
+        k.until(lambda: k.steady(svc), 600)
+        steady = M.STEADY.format(svc="web")
+        k.advance(S.STEADY_REPEAT_S - 60)
+        self.assertEqual(k.messages(svc).count(steady), 1)
+        k.advance(60)
+        self.assertEqual(k.messages(svc).count(steady), 2)
+
     def test_min_50_max_100_stops_before_it_starts(self):
         peak, low, k, svc = self._roll(4, 50, 100)
         self.assertLessEqual(peak, 4)
@@ -177,7 +205,7 @@ class RollingDeployment(unittest.TestCase):
 
 
 class LoadBalancerHealth(unittest.TestCase):
-    def test_failing_elb_health_check_replaces_the_task_after_the_grace_period(self):
+    def test_failing_elb_health_check_starts_a_replacement_before_stopping_the_task(self):
         k = Kit()
         k.push("web", "v1", "no-health")
         tg = k.target_group(health_check_path="/health", health_check_interval_seconds=10)
@@ -188,17 +216,54 @@ class LoadBalancerHealth(unittest.TestCase):
         state, reason, desc = k.world.health[(tg.arn, task._ip)]
         self.assertEqual((state, reason), ("unhealthy", "Target.ResponseCodeMismatch"))
         self.assertEqual(desc, "Health checks failed with these codes: [404]")
-        self.assertEqual(task.desired_status, "RUNNING")  # still inside the grace period
-        k.until(lambda: task.desired_status == "STOPPED", 300)
-        self.assertEqual(k.elapsed(), 7 + 60)
-        self.assertEqual(task.stopped_reason, M.ELB_HEALTH.format(tg=tg.arn))
+        k.until(lambda: len(k.tasks(svc)) == 2, 300)
+        self.assertEqual(k.elapsed(), 7 + 60)  # the grace period is over: a replacement first...
+        self.assertEqual(task.desired_status, "RUNNING")  # ... while the unhealthy task keeps running
         msgs = k.messages(svc)
         self.assertIn(M.UNHEALTHY_TARGET.format(svc="web", task=task.id, port=80, tg=tg.arn,
                                                 reason="Health checks failed with these codes: [404]"), msgs)
-        k.advance(1)
-        started = [m for m in k.messages(svc) if "has started 1 tasks" in m]
+        started = [m for m in msgs if "has started 1 tasks" in m]
         self.assertEqual(len(started), 2)
         self.assertTrue(started[1].endswith(M.REPLACED_UNHEALTHY.format(n=1)))
+        # the replacement fails too; with no room left (200 % of 1) the older one goes first
+        k.until(lambda: task.desired_status == "STOPPED", 300)
+        self.assertEqual(k.elapsed(), 7 + 60 + 7 + 60)
+        self.assertEqual(task.stopped_reason, M.ELB_HEALTH.format(tg=tg.arn))
+        self.assertEqual(len([t for t in k.live(svc) if t.desired_status == "RUNNING"]), 1)
+
+    def test_an_unhealthy_task_stops_once_its_replacement_is_healthy(self):
+        k = Kit()
+        k.push("web", "v1", "no-health")
+        tg = k.target_group(health_check_path="/health", health_check_interval_seconds=10)
+        # the tag is resolved at each launch: the replacements get the fixed image
+        svc = k.service("web", k.task_definition(version_consistency="disabled"), 2, tg=tg, grace=20)
+        first = k.tasks(svc)
+        k.until(lambda: all(t._unhealthy for t in first), 300)
+        k.push("web", "v1", "healthy")
+        k.until(lambda: len(k.tasks(svc)) == 4, 60)
+        replacements = [t for t in k.tasks(svc) if t not in first]
+        self.assertTrue(all(t.desired_status == "RUNNING" for t in first))
+        k.until(lambda: any(t.desired_status == "STOPPED" for t in first), 600)
+        # not before the replacements are healthy
+        self.assertTrue(all(k.sim._is_healthy(svc, t, k.clock.now()) for t in replacements))
+        k.until(lambda: k.steady(svc), 900)
+        self.assertEqual({t.task_arn for t in k.live(svc)}, {t.task_arn for t in replacements})
+
+    def test_a_health_check_port_nothing_listens_on_fails(self):
+        k = Kit()
+        k.push("web", "v1")
+        tg = k.target_group(health_check_port="8080", health_check_interval_seconds=10)
+        svc = k.service("web", k.task_definition(), 1, tg=tg, grace=300)
+        [task] = k.tasks(svc)
+        k.until(lambda: task._targets and task._targets[0]["state"] == "unhealthy", 300)
+        state, reason, desc = k.world.health[(tg.arn, task._ip)]
+        self.assertEqual((state, reason, desc), ("unhealthy", "Target.FailedHealthChecks", "Health checks failed"))
+        # the traffic port (or the container's own port named explicitly) is fine
+        k2 = Kit()
+        k2.push("web", "v1")
+        tg2 = k2.target_group(health_check_port="80", health_check_interval_seconds=10)
+        svc2 = k2.service("web", k2.task_definition(), 1, tg=tg2)
+        k2.until(lambda: k2.steady(svc2), 300)
 
     def test_draining_waits_for_the_deregistration_delay(self):
         k = Kit()

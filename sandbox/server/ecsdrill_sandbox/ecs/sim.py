@@ -53,6 +53,7 @@ THROTTLE_AFTER = 3  # consecutive launch failures before ECS backs off
 THROTTLE_BASE_S = 30
 THROTTLE_MAX_S = 27 * 60  # "up to a maximum of 27 minutes" (service throttle logic, ECS guide)
 
+STEADY_REPEAT_S = 6 * 3600  # an unchanged service event is written again after six hours
 LIVE_STATES = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
 
 
@@ -113,6 +114,8 @@ class ServiceState:
         self.no_instances_announced = False
         self.launch_error_announced: str | None = None
         self.replaced_unhealthy = 0
+        self.stuck_announced = False  # "unable to stop or start tasks during a deployment"
+        self.steady_announced_at: datetime | None = None
 
 
 class StepEvents:
@@ -790,8 +793,10 @@ class Simulation:
                 tgt["next_check"] = now_plus(at, interval)
                 ok, code = self._target_check(task, tgt, tg, at)
                 self._apply_target_result(region, tgt, tg, ok, code)
-        # the service replaces unhealthy tasks after the grace period
-        if svc is not None and task.desired_status == "RUNNING":
+        # past the grace period an unhealthy task is marked for replacement; the
+        # scheduler starts its replacement first and stops it once that one is
+        # healthy (reconcile_service), as ECS has done since October 2023
+        if svc is not None and task.desired_status == "RUNNING" and task._unhealthy is None:
             grace = int(getattr(svc, "health_check_grace_period_seconds", 0) or 0)
             past_grace = now >= now_plus(task.started_at, grace)
             if past_grace:
@@ -799,17 +804,28 @@ class Simulation:
                 if bad is not None:
                     self.emit(svc, M.UNHEALTHY_TARGET.format(svc=svc.name, task=task.id, port=bad["port"],
                                                              tg=bad["tg"], reason=bad["desc"]), now)
-                    self.begin_stop(region, task, now, M.ELB_HEALTH.format(tg=bad["tg"]), M.STOP_SCHEDULER,
-                                    failure=True, scheduler_event=True, unhealthy=True)
-                    return True
-                if task.health_status == "UNHEALTHY":
+                    self._mark_unhealthy(region, svc, task, M.ELB_HEALTH.format(tg=bad["tg"]), now)
+                    changed = True
+                elif task.health_status == "UNHEALTHY":
                     self.emit(svc, M.FAILED_CONTAINER_HC.format(svc=svc.name, task=task.id), now)
-                    self.begin_stop(region, task, now, M.CONTAINER_HEALTH, M.STOP_SCHEDULER, failure=True,
-                                    scheduler_event=True, unhealthy=True)
-                    return True
+                    self._mark_unhealthy(region, svc, task, M.CONTAINER_HEALTH, now)
+                    changed = True
         if changed:
             task.touch()
         return False
+
+    def _mark_unhealthy(self, region, svc, task: Task, reason: str, now: datetime) -> None:
+        """The task failed its health checks: it counts as a failure for the
+        circuit breaker now and is replaced (and then stopped) by the scheduler."""
+        task._unhealthy = reason
+        st = self.state(svc)
+        st.replaced_unhealthy += 1
+        st.steady = False
+        self.record_failure(region, svc, task, now, before_running=False)
+
+    def _stop_unhealthy(self, region, svc, tasks: list[Task], now: datetime) -> None:
+        for task in tasks:
+            self.begin_stop(region, task, now, task._unhealthy, M.STOP_SCHEDULER, scheduler_event=True)
 
     @staticmethod
     def _update_task_health(task: Task) -> None:
@@ -870,6 +886,9 @@ class Simulation:
             return True, 200
         if not self._app_answers(rt, at, "", False):
             return False, None  # connection refused / timeout
+        listening = self._listening_ports(rt)
+        if listening is not None and self._health_check_port(tgt, tg) not in listening:
+            return False, None  # nothing listens on the health check port
         protocol = (tg.health_check_protocol or "HTTP").upper()
         if protocol not in ("HTTP", "HTTPS"):
             return True, None
@@ -880,6 +899,22 @@ class Simulation:
             self._log(rt, at, [f'[info] "GET {path} HTTP/1.1" 404 "ELB-HealthChecker/2.0"'])
         matcher = parse_matcher(tg.matcher)
         return code in matcher, code
+
+    @staticmethod
+    def _health_check_port(tgt: dict, tg) -> int | None:
+        port = tg.health_check_port
+        if port in (None, "", "traffic-port"):
+            return tgt["port"]
+        try:
+            return int(port)
+        except (TypeError, ValueError):
+            return tgt["port"]
+
+    @staticmethod
+    def _listening_ports(rt: dict) -> set[int] | None:
+        """The app listens on its container's mapped ports (None: it maps none, any will do)."""
+        ports = {pm.get("containerPort") for pm in rt["definition"].get("portMappings") or []}
+        return ports or None
 
     def _apply_target_result(self, region: EcsRegion, tgt: dict, tg, ok: bool, code: int | None) -> None:
         healthy_n = int(tg.healthy_threshold_count or 5)
@@ -1103,6 +1138,7 @@ class Simulation:
         st.throttle_announced = False
         st.steady = False
         st.launch_error_announced = None
+        st.stuck_announced = False
         return dep
 
     # ---- the service scheduler ---------------------------------------------------
@@ -1141,25 +1177,42 @@ class Simulation:
 
         mine = [t for t in live if t._deployment_id == primary["id"]]
         old = [t for t in live if t._deployment_id != primary["id"]]
+        # tasks marked unhealthy still run and count against maximumPercent, but a
+        # replacement is started for each
+        unhealthy = sorted((t for t in mine if t._unhealthy is not None), key=lambda t: t.created_at)
 
-        # scale in the primary deployment
-        if len(mine) > desired:
-            order = sorted(mine, key=lambda t: (self._is_healthy(svc, t, now), t.last_status == "RUNNING", t.created_at))
-            extra = order[: len(mine) - desired]
+        # scale in the primary deployment (tasks marked unhealthy go their own way, below)
+        kept = [t for t in mine if t._unhealthy is None]
+        if len(kept) > desired:
+            order = sorted(kept, key=lambda t: (self._is_healthy(svc, t, now), t.last_status == "RUNNING", t.created_at))
+            extra = order[: len(kept) - desired]
             self._stop_tasks(region, svc, extra, now, primary["id"])
             mine = [t for t in mine if t not in extra]
             not_stopped = [t for t in self.tasks_of(region, svc) if t.last_status != "STOPPED"]
 
-        # start tasks for the primary deployment
-        if primary.get("rolloutState") != "FAILED" and len(mine) < desired:
-            room = max_total - len(not_stopped)
+        # start tasks for the primary deployment (and replacements of unhealthy ones)
+        wanted = desired - (len(mine) - len(unhealthy))
+        room = max_total - len(not_stopped)
+        if primary.get("rolloutState") != "FAILED" and wanted > 0:
             # keeping the desired count is always allowed once no old task is left
             if not old:
                 room = max(room, desired - len(mine) - len([t for t in not_stopped if t.desired_status == "STOPPED"]))
-            n = min(desired - len(mine), room)
+            n = min(wanted, room)
             if n > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
                 started = self._launch_for_service(region, svc, primary, n, now)
                 mine.extend(started)
+                room -= len(started)
+            elif n <= 0 and not unhealthy and old and not st.stuck_announced:
+                st.stuck_announced = self._stuck(svc, live, old, min_healthy, now)
+        # unhealthy tasks stop as their replacements become healthy; when
+        # maximumPercent leaves no room for a replacement, one at a time
+        if unhealthy:
+            healthy_mine = sum(1 for t in mine if t._unhealthy is None and self._is_healthy(svc, t, now))
+            n = max(0, min(len(unhealthy), healthy_mine + len(unhealthy) - desired))
+            replacing = len(mine) - len(unhealthy)
+            if n == 0 and replacing < desired and room <= 0:
+                n = 1
+            self._stop_unhealthy(region, svc, unhealthy[:n], now)
 
         # stop tasks of older deployments as far as minimumHealthyPercent allows
         # (a FAILED deployment without rollback leaves the old tasks serving)
@@ -1174,6 +1227,17 @@ class Simulation:
         tasks = self.tasks_of(region, svc)
         self._update_counts(svc, tasks)
         self._check_completion(region, svc, tasks, now)
+
+    def _stuck(self, svc, live: list[Task], old: list[Task], min_healthy: int, now: datetime) -> bool:
+        """A deployment that can neither start a task (maximumPercent) nor stop
+        one (minimumHealthyPercent) says so once, as ECS does; True if it said so."""
+        healthy_total = sum(1 for t in live if self._is_healthy(svc, t, now))
+        if any(not self._is_healthy(svc, t, now) for t in old) or healthy_total > min_healthy:
+            return False
+        if any(t.last_status != "RUNNING" for t in live):
+            return False  # still starting: wait and see
+        self.emit(svc, M.DEPLOYMENT_CONFIG_STUCK.format(svc=svc.name), now)
+        return True
 
     def _reset_on_healthy(self, svc, live: list[Task], now: datetime) -> None:
         """failedTasks counts consecutive failures: a task of the deployment that
@@ -1296,8 +1360,10 @@ class Simulation:
         stopping = [t for t in tasks if t.last_status != "STOPPED" and t.desired_status == "STOPPED"]
         steady = (primary.get("rolloutState") == "COMPLETED" and len(svc.deployments) == 1 and settled
                   and svc.pending_count == 0 and not stopping)
-        if steady and not st.steady:
+        if steady and (not st.steady or now >= now_plus(st.steady_announced_at, STEADY_REPEAT_S)):
+            # ECS repeats an unchanged event after six hours, the steady state too
             st.steady = True
+            st.steady_announced_at = now
             self.emit(svc, M.STEADY.format(svc=svc.name), now)
         elif not steady and st.steady and (len(mine) != desired or stopping):
             st.steady = False
