@@ -7,6 +7,10 @@ def lb_args(tg: str, extra=()):
     return ["--load-balancers", f"targetGroupArn={tg},containerName=app,containerPort=80", *extra]
 
 
+def lb_params(tg: str) -> list[dict]:
+    return [{"targetGroupArn": tg, "containerName": "app", "containerPort": 80}]
+
+
 class LoadBalancing(SandboxTest):
     def setUp(self):
         super().setUp()
@@ -38,7 +42,7 @@ class LoadBalancing(SandboxTest):
         sb.advance(10)
         self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg)}, {"initial"})
         sb.advance(30)  # 3 checks 10 s apart
-        self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg)}, {"healthy"})
+        self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg, cli=True)}, {"healthy"})
         d = self.describe("web")
         self.assertEqual(d["deployments"][0]["rolloutState"], "COMPLETED")
         self.assertEqual(d["events"][0]["message"], "(service web) has reached a steady state.")
@@ -68,7 +72,7 @@ class LoadBalancing(SandboxTest):
         sb.push("web", "nohealth", "no-health")
         tg = sb.load_balancer(health_path="/health", interval=10, healthy=2, unhealthy=2, dereg_delay=0)
         td = sb.task_definition("web", f"{REGISTRY}/web:nohealth")
-        sb.service("web", td, 1, extra=lb_args(tg))
+        sb.service("web", td, 1, loadBalancers=lb_params(tg))
         sb.advance(20)
         health = sb.target_health(tg)
         self.assertEqual(health[0]["TargetHealth"]["State"], "initial")
@@ -104,7 +108,7 @@ class LoadBalancing(SandboxTest):
         sb.push("web", "slow", "slow-start", start_delay=60)
         tg = sb.load_balancer(health_path="/", interval=10, healthy=2, unhealthy=2, dereg_delay=0)
         td = sb.task_definition("web", f"{REGISTRY}/web:slow")
-        sb.service("web", td, 1, extra=lb_args(tg))
+        sb.service("web", td, 1, loadBalancers=lb_params(tg))
         sb.advance(60)
         stopped = sb.tasks(service="web", desired="STOPPED")
         self.assertGreaterEqual(len(stopped), 1)
@@ -148,17 +152,17 @@ class LoadBalancing(SandboxTest):
     def test_awsvpc_needs_ip_target_groups(self):
         sb = self.sb
         net = sb.network()
-        lb = sb.aws("elbv2", "create-load-balancer", "--name", "alb2", "--subnets", *net["public_subnets"])["LoadBalancers"][0]
-        tg = sb.aws("elbv2", "create-target-group", "--name", "inst", "--protocol", "HTTP", "--port", "80",
-                    "--vpc-id", net["vpc_id"], "--target-type", "instance")["TargetGroups"][0]["TargetGroupArn"]
+        lb = sb.api("elbv2", "create_load_balancer", Name="alb2", Subnets=net["public_subnets"])["LoadBalancers"][0]
+        tg = sb.api("elbv2", "create_target_group", Name="inst", Protocol="HTTP", Port=80, VpcId=net["vpc_id"],
+                    TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
         sb.push("web", "v1")
         td = sb.task_definition("web", f"{REGISTRY}/web:v1")
         err = sb.aws_error("ecs", "create-service", "--cluster", "lab", "--service-name", "web", "--task-definition", td,
                            "--desired-count", "1", "--launch-type", "FARGATE", "--network-configuration", sb.netconf(),
                            *lb_args(tg))
         self.assertIn("The target group with targetGroupArn " + tg + " does not have an associated load balancer.", err)
-        sb.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"], "--protocol", "HTTP",
-               "--port", "80", "--default-actions", f"Type=forward,TargetGroupArn={tg}")
+        sb.api("elbv2", "create_listener", LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+               DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
         err = sb.aws_error("ecs", "create-service", "--cluster", "lab", "--service-name", "web", "--task-definition", td,
                            "--desired-count", "1", "--launch-type", "FARGATE", "--network-configuration", sb.netconf(),
                            *lb_args(tg))

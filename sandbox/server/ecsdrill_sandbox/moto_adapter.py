@@ -473,6 +473,48 @@ def restore_backends(blob: bytes) -> None:
     mock_random.setstate(state["random"])
 
 
+# ============================================================================ caller permissions
+_AUTH_CODES = {  # moto's code -> what a JSON-protocol service such as ECS answers
+    "AccessDenied": "AccessDeniedException",
+    "InvalidClientTokenId": "UnrecognizedClientException",
+    "SignatureDoesNotMatch": "InvalidSignatureException",
+}
+
+
+def authorize(environ: dict, body: bytes, account: str, operation: str) -> tuple[str, str] | None:
+    """The caller's permission for an ECS request, as moto checks every request it
+    serves once its IAM enforcement is on (``POST /moto-api/reset-auth``): the
+    signature, the access key, and the key's user policies for ``ecs:OPERATION``.
+    The provider is not moto, so without this ECS would skip the check. Returns
+    None when allowed (or enforcement is off), else (error code, message)."""
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import _RESTError as RESTError
+    from moto.iam.access_control import IAMRequest
+
+    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        ActionAuthenticatorMixin.request_count += 1
+        return None
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            headers[name] = environ[key]
+    if "Authorization" not in headers:
+        return "MissingAuthenticationTokenException", "Missing Authentication Token"
+    path = environ.get("PATH_INFO") or "/"
+    if environ.get("QUERY_STRING"):
+        path += "?" + environ["QUERY_STRING"]
+    try:
+        request = IAMRequest(account_id=account, method=environ.get("REQUEST_METHOD", "POST"), path=path, data={},
+                             body=body, headers=headers, action=operation)
+        request.check_signature()
+        request.check_action_permitted("*")
+    except RESTError as e:
+        code = getattr(e, "error_type", "AccessDenied")
+        return _AUTH_CODES.get(code, code), getattr(e, "message", str(e))
+    return None
+
+
 def reset_moto() -> None:
     """Every moto backend back to empty (the default VPC comes back on first use)."""
     from moto.moto_api._internal.models import moto_api_backend
@@ -482,6 +524,39 @@ def reset_moto() -> None:
 
 # ============================================================================ patches
 # ---- ELBv2
+def sync_associations(backend) -> None:
+    """A target group belongs to the load balancers whose listener rules forward to
+    it now, as ELBv2 reports it; moto only ever adds the load balancer of a listener
+    created with it, so after modify-listener the old association stays and the new
+    one is missing (and CreateService refuses the target group)."""
+    for tg in backend.target_groups.values():
+        tg.load_balancer_arns = []
+    for lb in backend.load_balancers.values():
+        for listener in lb.listeners.values():
+            for rule in listener.rules.values():
+                for action in rule.actions:
+                    if action.type != "forward":
+                        continue
+                    for arn in backend._get_target_group_arns_from(action_data=action.data):
+                        tg = backend.target_groups.get(arn)
+                        if tg is not None and lb.arn not in tg.load_balancer_arns:
+                            tg.load_balancer_arns.append(lb.arn)
+
+
+def _syncing(method):
+    def wrapper(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        sync_associations(self)
+        return result
+
+    wrapper.__wrapped__ = method
+    return wrapper
+
+
+_ASSOCIATION_CHANGES = ("create_listener", "modify_listener", "delete_listener", "create_rule", "modify_rule",
+                        "delete_rule", "delete_load_balancer")
+
+
 _orig_health_for = elbv2_models.FakeTargetGroup.health_for
 
 
@@ -663,6 +738,10 @@ def install(sim) -> None:
     _SIM = sim
     elbv2_models.FakeTargetGroup.health_for = health_for
     elbv2_models.FakeTargetGroup.__init__ = tg_init
+    for name in _ASSOCIATION_CHANGES:
+        method = getattr(elbv2_models.ELBv2Backend, name)
+        if not hasattr(method, "__wrapped__"):
+            setattr(elbv2_models.ELBv2Backend, name, _syncing(method))
     aas_responses.ApplicationAutoScalingResponse.describe_scaling_activities = describe_scaling_activities
     aas_models.FakeApplicationAutoscalingPolicy._generate_ecs_alarms = ecs_alarms
     aas_models.ApplicationAutoscalingBackend.put_scaling_policy = put_scaling_policy

@@ -300,6 +300,8 @@ class SandboxApp:
         return [body]
 
     def _ecs(self, environ: dict, raw: bytes, operation: str, start_response: Callable) -> list:
+        from . import moto_adapter
+
         account, region = request_scope(environ)
         request_id = str(uuid.uuid4())
         try:
@@ -311,6 +313,9 @@ class SandboxApp:
                              {"__type": "SerializationException", "message": "the body must be a JSON object"})
         try:
             with self.sandbox.lock:
+                denied = moto_adapter.authorize(environ, raw, account, operation)
+                if denied is not None:
+                    return _aws_json(start_response, 400, request_id, {"__type": denied[0], "message": denied[1]})
                 self.sandbox.catch_up()
                 self.sandbox.version += 1
                 answer = self.sandbox.provider.handle(account, region, operation, params)

@@ -204,6 +204,23 @@ class MotoWorldContract(unittest.TestCase):
         self.assertEqual((view.healthy_threshold_count, view.unhealthy_threshold_count), (5, 2))
         self.assertIsNone(self.world.target_group(ACCOUNT, REGION, tg["TargetGroupArn"] + "x"))
 
+    def test_a_target_group_follows_the_listener_that_forwards_to_it(self):
+        elb, lb, tg1 = self._target_group()
+        vpc = self.c("ec2").describe_vpcs()["Vpcs"][0]["VpcId"]
+        tg2 = elb.create_target_group(Name="web2", Protocol="HTTP", Port=80, VpcId=vpc,
+                                      TargetType="ip")["TargetGroups"][0]
+        self.assertEqual(self.world.target_group(ACCOUNT, REGION, tg2["TargetGroupArn"]).load_balancer_arns, [])
+        [listener] = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+        elb.modify_listener(ListenerArn=listener["ListenerArn"], DefaultActions=[
+            {"Type": "forward", "TargetGroupArn": tg2["TargetGroupArn"]}])
+        views = {arn: self.world.target_group(ACCOUNT, REGION, arn).load_balancer_arns
+                 for arn in (tg1["TargetGroupArn"], tg2["TargetGroupArn"])}
+        self.assertEqual(views, {tg1["TargetGroupArn"]: [], tg2["TargetGroupArn"]: [lb["LoadBalancerArn"]]})
+        described = elb.describe_target_groups(TargetGroupArns=[tg1["TargetGroupArn"]])["TargetGroups"][0]
+        self.assertEqual(described["LoadBalancerArns"], [])
+        elb.delete_listener(ListenerArn=listener["ListenerArn"])
+        self.assertEqual(self.world.target_group(ACCOUNT, REGION, tg2["TargetGroupArn"]).load_balancer_arns, [])
+
     def test_target_health_set_by_the_simulation(self):
         elb, _lb, tg = self._target_group()
         arn = tg["TargetGroupArn"]

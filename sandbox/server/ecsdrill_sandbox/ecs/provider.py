@@ -679,6 +679,7 @@ class Provider:
                 "loadBalancers": dep.get("_load_balancers"),
                 "serviceRegistries": dep.get("_service_registries"),
                 "networkConfiguration": dep.get("networkConfiguration"),
+                "serviceConnectConfiguration": dep.get("serviceConnectConfiguration"),
                 "containerImages": [{"containerName": name, "imageDigest": digest, "image": images.get(name)}
                                     for name, digest in (dep.get("_digests") or {}).items()],
                 "guardDutyEnabled": False, "createdAt": dep["createdAt"]})
@@ -692,6 +693,9 @@ class Provider:
         dep["_configuration"] = _copy(svc.deployment_configuration)
         dep["_load_balancers"] = _copy(svc.load_balancers)
         dep["_service_registries"] = _copy(svc.service_registries)
+        if svc.service_connect_configuration:
+            # kept and shown as ECS shows it; no Service Connect proxy runs in the sandbox
+            dep["serviceConnectConfiguration"] = _copy(svc.service_connect_configuration)
 
     def stop_service_deployment(self, region: EcsRegion, p: dict) -> dict:
         raise not_served("StopServiceDeployment")
