@@ -26,6 +26,17 @@ class Threshold(unittest.TestCase):
         self.assertEqual(f(1000, {"type": "UNBOUNDED_PERCENT", "value": 50}), 500)
         self.assertEqual(f(10, {"type": "BOUNDED_PERCENT", "value": 100}), 10)
 
+    def test_threshold_rule(self):
+        # moved from the end-to-end suite (test_4_circuit_breaker), where it called no API
+        f = S.circuit_breaker_threshold
+        self.assertEqual([f(n) for n in (0, 1, 2, 6, 7, 10, 399, 400, 401, 800)],
+                         [3, 3, 3, 3, 4, 5, 200, 200, 200, 200])
+        self.assertEqual(f(10, {"type": "BOUNDED_PERCENT", "value": 50}), 5)
+        self.assertEqual(f(2, {"type": "BOUNDED_PERCENT", "value": 100}), 3)
+        self.assertEqual(f(2, {"type": "UNBOUNDED_PERCENT", "value": 100}), 2)
+        self.assertEqual(f(1000, {"type": "UNBOUNDED_PERCENT", "value": 50}), 500)
+        self.assertEqual(f(2, {"type": "COUNT", "value": 7}), 7)
+
 
 class Breaker(unittest.TestCase):
     def setUp(self):
@@ -80,6 +91,39 @@ class Breaker(unittest.TestCase):
         self.assertIs(svc.deployments[0], bad)
         self.assertEqual({t.task_arn for t in k.live(svc)}, kept)
         self.assertNotIn("rolling back", " ".join(k.messages(svc)))
+
+    def test_a_lost_task_of_the_serving_version_is_replaced_by_that_version(self):
+        # ECS since November 2025: whatever the new deployment does, a task of the older
+        # one that stops (here by hand, after the new one failed) comes back as the older one
+        k = self.k
+        svc = self.steady_service(2, breaker={"enable": True, "rollback": False})
+        first = svc.deployments[0]
+        bad = k.deploy(svc, self.td2)
+        k.until(lambda: bad["rolloutState"] == "FAILED", 600)
+        victim = next(t for t in k.live(svc) if t._deployment_id == first["id"])
+        k.sim.stop_by_user(k.region, victim, None)
+        k.advance(120)
+        serving = [t for t in k.live(svc) if t.desired_status == "RUNNING"]
+        self.assertEqual(len(serving), 2)
+        self.assertEqual({t._deployment_id for t in serving}, {first["id"]})
+        self.assertEqual({t.task_definition_arn for t in serving}, {self.td1.arn})
+        self.assertNotIn(victim, serving)
+        self.assertTrue(all(k.sim._is_healthy(svc, t, k.clock.now()) for t in serving))
+
+    def test_a_crashed_old_task_is_replaced_while_the_new_version_still_starts(self):
+        k = self.k
+        k.push("web", "v3", "slow-start", start_delay=300)
+        tg = k.target_group(deregistration_delay_seconds=5)
+        svc = self.steady_service(2, breaker={"enable": False, "rollback": False}, tg=tg, grace=600)
+        first = svc.deployments[0]
+        slow = k.deploy(svc, k.task_definition(image=k.uri("web", "v3")))
+        k.advance(20)
+        victim = next(t for t in k.live(svc) if t._deployment_id == first["id"])
+        k.sim.stop_by_user(k.region, victim, None)
+        k.advance(30)
+        olds = [t for t in k.live(svc) if t._deployment_id == first["id"] and t.desired_status == "RUNNING"]
+        self.assertEqual(len(olds), 2)  # the lost one came back as v1
+        self.assertEqual(slow["rolloutState"], "IN_PROGRESS")
 
     def test_count_threshold(self):
         k = self.k
@@ -175,6 +219,20 @@ class Throttle(unittest.TestCase):
         self.assertEqual(delays[2:9], [30, 60, 120, 240, 480, 960, 1620])
         self.assertEqual(max(d for d in delays if d is not None), S.THROTTLE_MAX_S)
         self.assertEqual(delays[-1], S.THROTTLE_MAX_S)
+
+    def test_back_off_grows_to_27_minutes_between_launches(self):
+        # moved from the end-to-end suite (test_9_fidelity.RestartThrottle): 4 simulated hours of
+        # a service whose image never pulls; the launch gaps read from its "has started" events
+        k = Kit()
+        svc = k.service("web", k.task_definition(image=k.uri("web", "v404")), 1)
+        k.advance(4 * 3600)
+        starts = sorted(e["createdAt"] for e in svc.events if e["message"].startswith("(service web) has started 1 tasks"))
+        gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:])]
+        self.assertGreater(len(gaps), 8)
+        # the gap is the back-off plus the few seconds a task takes to fail
+        self.assertGreater(max(gaps), 27 * 60)
+        self.assertLess(max(gaps), 28 * 60)
+        self.assertGreaterEqual(sum(g > 27 * 60 for g in gaps), 2)  # it stays at the cap
 
     def test_a_running_task_resets_the_back_off(self):
         k = Kit()

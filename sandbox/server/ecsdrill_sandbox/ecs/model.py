@@ -187,6 +187,7 @@ class Task:
         self._failure = False
         self._seen_healthy = False
         self._unhealthy: str | None = None  # why the scheduler replaces it (health checks)
+        self._replaces_lost = False  # started for a lost task of an older deployment
         self._eni_id: str | None = None
         self._ip: str | None = None
         self._subnet_id: str | None = None

@@ -823,6 +823,14 @@ class Simulation:
         st.steady = False
         self.record_failure(region, svc, task, now, before_running=False)
 
+    @staticmethod
+    def _count_lost(svc, task: Task) -> None:
+        """A task of an older deployment, still listed, stopped by a failure or by hand:
+        the scheduler replaces it with a task of that deployment."""
+        dep = next((d for d in svc.deployments[1:] if d["id"] == task._deployment_id), None)
+        if dep is not None and dep.get("rolloutState") != "FAILED" and task.desired_status == "STOPPED":
+            dep["_lost"] = dep.get("_lost", 0) + 1
+
     def _stop_unhealthy(self, region, svc, tasks: list[Task], now: datetime) -> None:
         for task in tasks:
             self.begin_stop(region, task, now, task._unhealthy, M.STOP_SCHEDULER, scheduler_event=True)
@@ -999,6 +1007,8 @@ class Simulation:
             self.state(svc).replaced_unhealthy += 1
         if failure and svc is not None:
             self.record_failure(region, svc, task, now, before_running=before_running)
+        if svc is not None and stop_code != M.STOP_SCHEDULER:
+            self._count_lost(svc, task)
         if svc is not None:
             self.state(svc).steady = False
         if was_running:
@@ -1190,9 +1200,21 @@ class Simulation:
             mine = [t for t in mine if t not in extra]
             not_stopped = [t for t in self.tasks_of(region, svc) if t.last_status != "STOPPED"]
 
+        room = max_total - len(not_stopped)
+        # a task of an older deployment that failed or was stopped by hand is replaced by a
+        # task of that same deployment, whatever the new one does (ECS since November 2025)
+        for dep in svc.deployments[1:]:
+            lost = dep.get("_lost", 0)
+            if lost and room > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
+                started = self._launch_for_service(region, svc, dep, min(lost, room), now)
+                for t in started:
+                    t._replaces_lost = True
+                dep["_lost"] = lost - len(started)
+                room -= len(started)
+                old.extend(started)
+                live.extend(started)
         # start tasks for the primary deployment (and replacements of unhealthy ones)
         wanted = desired - (len(mine) - len(unhealthy))
-        room = max_total - len(not_stopped)
         if primary.get("rolloutState") != "FAILED" and wanted > 0:
             # keeping the desired count is always allowed once no old task is left
             if not old:
@@ -1218,7 +1240,9 @@ class Simulation:
         # (a FAILED deployment without rollback leaves the old tasks serving)
         if old and primary.get("rolloutState") != "FAILED":
             healthy_total = sum(1 for t in live if self._is_healthy(svc, t, now))
-            unhealthy_old = [t for t in old if not self._is_healthy(svc, t, now)]
+            # a same-version replacement is given its chance to become healthy first
+            unhealthy_old = [t for t in old if not self._is_healthy(svc, t, now)
+                             and not (t._replaces_lost and t._unhealthy is None and not t._seen_healthy)]
             healthy_old = sorted([t for t in old if self._is_healthy(svc, t, now)], key=lambda t: t.created_at)
             budget = max(0, healthy_total - min_healthy)
             self._stop_tasks(region, svc, unhealthy_old + healthy_old[:budget], now, primary["id"])
