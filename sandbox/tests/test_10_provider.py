@@ -2,10 +2,11 @@
 deployments and revisions), task definition deletion, and requests ECS refuses."""
 
 import json
+import os
 
 from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
-BREAKER = ["--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"]
+BREAKER = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
 
 
 class ServiceDeployments(SandboxTest):
@@ -61,7 +62,7 @@ class ServiceDeployments(SandboxTest):
 
     def test_a_rolled_back_deployment_says_so_and_names_the_revision_it_returned_to(self):
         sb = self.sb
-        sb.service("web", self.td1, 2, extra=BREAKER)
+        sb.service("web", self.td1, 2, deploymentConfiguration=BREAKER)
         sb.advance(60)
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td3)
         sb.advance(240)
@@ -101,14 +102,14 @@ class TaskDefinitions(SandboxTest):
         self.assertEqual(sb.aws("ecs", "describe-task-definition", "--task-definition", "web:1")
                          ["taskDefinition"]["status"], "DELETE_IN_PROGRESS")
         task = sb.tasks(service="web")[0]
-        sb.aws("ecs", "stop-task", "--cluster", "lab", "--task", task["taskArn"])
+        sb.api("ecs", "stop_task", cluster="lab", task=task["taskArn"])
         sb.advance(60)
         self.assertEqual([t["taskDefinitionArn"] for t in sb.tasks(service="web")], [td])
         err = sb.aws_error("ecs", "run-task", "--cluster", "lab", "--task-definition", "web:1",
                            "--launch-type", "FARGATE", "--network-configuration", sb.netconf())
         self.assertIn("TaskDefinition is inactive", err)
         # once the service is gone, so is the revision; its number is not given again
-        sb.aws("ecs", "delete-service", "--cluster", "lab", "--service", "web", "--force")
+        sb.api("ecs", "delete_service", cluster="lab", service="web", force=True)
         sb.advance(120)
         err = sb.aws_error("ecs", "describe-task-definition", "--task-definition", "web:1")
         self.assertIn("Unable to describe task definition", err)
@@ -130,3 +131,57 @@ class TaskDefinitions(SandboxTest):
                            "--task-definition", td, "--desired-count", "1", "--launch-type", "FARGATE",
                            "--network-configuration", sb.netconf(), "--load-balancers", lb)
         self.assertIn("The container app did not have a container port 8080 defined.", err)
+
+
+class CallerPermissions(SandboxTest):
+    """With moto's IAM enforcement on (as the lab tests turn it on to prove the checker
+    policy is enough), ECS requests are checked too, though moto does not serve them."""
+
+    def client(self, key_id, secret):
+        """An ECS client with these keys that reads nothing from the environment or ~/.aws."""
+        import botocore.session
+        from botocore.config import Config
+        from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES as DEFAULTS
+
+        variables = {name: (config, None, default, convert)
+                     for name, (config, _env, default, convert) in DEFAULTS.items()}
+        for name in ("config_file", "credentials_file"):
+            variables[name] = (None, None, os.devnull, None)
+        session = botocore.session.Session(session_vars=variables)
+        return session.create_client("ecs", region_name="us-east-1", endpoint_url=self.sb.endpoint,
+                                     aws_access_key_id=key_id, aws_secret_access_key=secret,
+                                     config=Config(retries={"total_max_attempts": 1}))
+
+    def test_ecs_requests_need_the_callers_permission(self):
+        import botocore.exceptions
+
+        sb = self.sb
+        sb.cluster()
+        sb.api("iam", "create_user", UserName="reader")
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecs:DescribeClusters", "Resource": "*"}]})
+        sb.api("iam", "put_user_policy", UserName="reader", PolicyName="p", PolicyDocument=policy)
+        key = sb.api("iam", "create_access_key", UserName="reader")["AccessKey"]
+        import urllib.request
+
+        def reset_auth(value: str) -> None:
+            req = urllib.request.Request(sb.endpoint + "/moto-api/reset-auth", data=value.encode(), method="POST",
+                                         headers={"Content-Type": "text/plain"})
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                self.assertEqual(resp.status, 200)
+
+        reset_auth("0")
+        try:
+            ecs = self.client(key["AccessKeyId"], key["SecretAccessKey"])
+            self.assertEqual(ecs.describe_clusters(clusters=["lab"])["clusters"][0]["clusterName"], "lab")
+            with self.assertRaises(botocore.exceptions.ClientError) as denied:
+                ecs.list_services(cluster="lab")
+            err = denied.exception.response["Error"]
+            self.assertEqual(err["Code"], "AccessDeniedException")
+            self.assertIn("is not authorized to perform: ecs:ListServices", err["Message"])
+            with self.assertRaises(botocore.exceptions.ClientError) as unknown:
+                self.client("AKIAUNKNOWNKEY000000", "x").describe_clusters(clusters=["lab"])
+            self.assertEqual(unknown.exception.response["Error"]["Code"], "UnrecognizedClientException")
+        finally:
+            reset_auth("inf")
+        self.assertEqual(sb.aws("ecs", "list-services", "--cluster", "lab")["serviceArns"], [])

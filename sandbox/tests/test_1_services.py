@@ -32,9 +32,9 @@ class ServiceHoldsDesiredCount(SandboxTest):
         sb.advance(4)
         tasks = sb.tasks(service="web")
         self.assertEqual({t["lastStatus"] for t in tasks}, {"RUNNING"})
+        digest = sb.api("ecr", "describe_images", repositoryName="web")["imageDetails"][0]["imageDigest"]
         for t in tasks:
-            self.assertEqual(t["containers"][0]["imageDigest"], sb.aws(
-                "ecr", "describe-images", "--repository-name", "web")["imageDetails"][0]["imageDigest"])
+            self.assertEqual(t["containers"][0]["imageDigest"], digest)
             self.assertEqual(t["launchType"], "FARGATE")
             self.assertEqual(t["platformVersion"], "1.4.0")
             ip = [d["value"] for d in t["attachments"][0]["details"] if d["name"] == "privateIPv4Address"][0]
@@ -44,7 +44,7 @@ class ServiceHoldsDesiredCount(SandboxTest):
         self.assertNotIn("(service web) has reached a steady state.", self.events("web"))
 
         sb.advance(45)
-        d = self.describe("web")
+        d = self.describe("web", cli=True)  # as a learner reads it
         events = [e["message"] for e in d["events"]]
         self.assertEqual(events[0], "(service web) has reached a steady state.")
         dep = d["deployments"][0]
@@ -62,7 +62,7 @@ class ServiceHoldsDesiredCount(SandboxTest):
         t = sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks", victim)["tasks"][0]
         self.assertEqual((t["lastStatus"], t["stoppedReason"], t["stopCode"]), ("STOPPED", "lab: stop one", "UserInitiated"))
         self.assertIn(victim, sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
-        self.assertNotIn(victim, sb.aws("ecs", "list-tasks", "--cluster", "lab")["taskArns"])
+        self.assertNotIn(victim, sb.task_arns())
         events = self.events("web")
         self.assertTrue(any(e.startswith("(service web) has started 1 tasks: (task ") for e in events[:3]), events[:3])
         sb.advance(50)
@@ -100,7 +100,7 @@ class ServiceHoldsDesiredCount(SandboxTest):
         self.assertEqual(self.describe("web")["status"], "DRAINING")
         sb.advance(15)
         self.assertEqual(self.describe("web")["status"], "INACTIVE")
-        self.assertEqual(sb.aws("ecs", "list-tasks", "--cluster", "lab")["taskArns"], [])
+        self.assertEqual(sb.task_arns(), [])
 
 
 class RollingDeployment(SandboxTest):

@@ -8,18 +8,25 @@ INIT = "ResourceInitializationError: unable to pull secrets or registry auth: ex
 
 
 class TaskFailures(SandboxTest):
-    def run_task(self, td: str) -> str:
-        out = self.sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", td, "--launch-type", "FARGATE",
-                          "--network-configuration", self.sb.netconf())
+    def run_task(self, td: str, cli: bool = False) -> str:
+        """RunTask; with the real CLI as a lab runs it (cli=True), once in each test."""
+        if cli:
+            out = self.sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", td, "--launch-type",
+                              "FARGATE", "--network-configuration", self.sb.netconf())
+        else:
+            out = self.sb.api("ecs", "run_task", cluster="lab", taskDefinition=td, launchType="FARGATE",
+                              networkConfiguration=self.sb.network_configuration())
         self.assertEqual(out["failures"], [])
         return out["tasks"][0]["taskArn"]
 
-    def task(self, arn: str) -> dict:
-        return self.sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks", arn)["tasks"][0]
+    def task(self, arn: str, cli: bool = False) -> dict:
+        if cli:
+            return self.sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks", arn)["tasks"][0]
+        return self.sb.describe_tasks([arn])[0]
 
-    def stopped_after(self, arn: str, seconds: int) -> dict:
+    def stopped_after(self, arn: str, seconds: int, cli: bool = False) -> dict:
         self.sb.advance(seconds)
-        t = self.task(arn)
+        t = self.task(arn, cli)
         self.assertEqual(t["lastStatus"], "STOPPED", t)
         return t
 
@@ -32,8 +39,8 @@ class TaskFailures(SandboxTest):
         sb.exec_role()
         sb.push("web", "v1")
         for image in (f"{REGISTRY}/web:v9", f"{REGISTRY}/no-such-repo:v1"):
-            arn = self.run_task(sb.task_definition("pull", image))
-            t = self.stopped_after(arn, 12)
+            arn = self.run_task(sb.task_definition("pull", image), cli=True)
+            t = self.stopped_after(arn, 12, cli=True)
             expected = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): "
                         f"failed to resolve ref {image}: {image}: not found")
             self.assertEqual(t["stoppedReason"], expected)
@@ -53,7 +60,7 @@ class TaskFailures(SandboxTest):
         image = f"{REGISTRY}/web:v1"
         # no policy at all: the registry auth token cannot be fetched
         role = sb.exec_role("noEcrRole", managed=False)
-        t = self.stopped_after(self.run_task(sb.task_definition("a", image, role=role)), 12)
+        t = self.stopped_after(self.run_task(sb.task_definition("a", image, role=role), cli=True), 12, cli=True)
         self.assertTrue(t["stoppedReason"].startswith(INIT + "unable to retrieve ecr registry auth: "), t["stoppedReason"])
         self.assertIn(f"User: arn:aws:sts::{ACCOUNT}:assumed-role/noEcrRole/", t["stoppedReason"])
         self.assertIn("is not authorized to perform: ecr:GetAuthorizationToken on resource: *", t["stoppedReason"])
@@ -76,7 +83,7 @@ class TaskFailures(SandboxTest):
         sb.advance(12)
         self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
         # a role ECS cannot assume is refused by RunTask
-        sb.aws("iam", "create-role", "--role-name", "notForEcs", "--assume-role-policy-document", json.dumps(
+        sb.api("iam", "create_role", RoleName="notForEcs", AssumeRolePolicyDocument=json.dumps(
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}))
         td = sb.task_definition("e", image, role=f"arn:aws:iam::{ACCOUNT}:role/notForEcs")
@@ -90,12 +97,12 @@ class TaskFailures(SandboxTest):
         image = f"{REGISTRY}/web:v1"
         role = sb.exec_role("denyToken", managed=True, inline={"Version": "2012-10-17", "Statement": [
             {"Effect": "Deny", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]})
-        t = self.stopped_after(self.run_task(sb.task_definition("a", image, role=role)), 12)
+        t = self.stopped_after(self.run_task(sb.task_definition("a", image, role=role), cli=True), 12, cli=True)
         self.assertTrue(t["stoppedReason"].startswith(INIT + "unable to retrieve ecr registry auth: "), t["stoppedReason"])
         self.assertTrue(t["stoppedReason"].endswith(
             "is not authorized to perform: ecr:GetAuthorizationToken on resource: * "
             "with an explicit deny in an identity-based policy"), t["stoppedReason"])
-        sb.aws("ssm", "put-parameter", "--name", "/app/token", "--type", "SecureString", "--value", "x")
+        sb.api("ssm", "put_parameter", Name="/app/token", Type="SecureString", Value="x")
         role = sb.exec_role("denySsm", managed=True, inline={"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "*"},
             {"Effect": "Deny", "Action": "ssm:GetParameters", "Resource": "*"}]})
@@ -114,9 +121,9 @@ class TaskFailures(SandboxTest):
                 f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/*",
                 f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:app/*"]}]})
         sb.aws("ssm", "put-parameter", "--name", "/app/db_password", "--type", "SecureString", "--value", "s3cr3t")
-        sb.aws("ssm", "put-parameter", "--name", "/other/token", "--type", "SecureString", "--value", "x")
-        secret = sb.aws("secretsmanager", "create-secret", "--name", "app/db", "--secret-string",
-                        json.dumps({"username": "admin", "password": "pw"}))["ARN"]
+        sb.api("ssm", "put_parameter", Name="/other/token", Type="SecureString", Value="x")
+        secret = sb.api("secretsmanager", "create_secret", Name="app/db",
+                        SecretString=json.dumps({"username": "admin", "password": "pw"}))["ARN"]
 
         def td(family, secrets):
             return sb.task_definition(family, image, role=role, container={"secrets": secrets})
@@ -124,9 +131,9 @@ class TaskFailures(SandboxTest):
         param = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/db_password"
         # all present and readable: the task runs
         arn = self.run_task(td("ok", [{"name": "DB_PASSWORD", "valueFrom": param},
-                                      {"name": "DB_USER", "valueFrom": f"{secret}:username::"}]))
+                                      {"name": "DB_USER", "valueFrom": f"{secret}:username::"}]), cli=True)
         self.sb.advance(12)
-        self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
+        self.assertEqual(self.task(arn, cli=True)["lastStatus"], "RUNNING")
         # a parameter that does not exist
         t = self.stopped_after(self.run_task(td("missing-param", [
             {"name": "X", "valueFrom": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/nope"}])), 12)
@@ -148,7 +155,7 @@ class TaskFailures(SandboxTest):
         self.assertIn(f"failed to fetch secret {gone} from secrets manager", t["stoppedReason"])
         self.assertIn("ResourceNotFoundException: Secrets Manager can't find the specified secret.", t["stoppedReason"])
         # a secret the role may not read
-        other = sb.aws("secretsmanager", "create-secret", "--name", "other/key", "--secret-string", "k")["ARN"]
+        other = sb.api("secretsmanager", "create_secret", Name="other/key", SecretString="k")["ARN"]
         t = self.stopped_after(self.run_task(td("denied-secret", [{"name": "K", "valueFrom": other}])), 12)
         self.assertIn("is not authorized to perform: secretsmanager:GetSecretValue on resource: " + other,
                       t["stoppedReason"])
@@ -159,10 +166,10 @@ class TaskFailures(SandboxTest):
         sb.push("hog", "v1", "oom")
         sb.push("big", "v1", "healthy", memory_mib=700)
         for image in (f"{REGISTRY}/hog:v1", f"{REGISTRY}/big:v1"):
-            arn = self.run_task(sb.task_definition("mem", image, memory="512"))
+            arn = self.run_task(sb.task_definition("mem", image, memory="512"), cli=image.endswith("hog:v1"))
             sb.advance(10)
             self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")
-            t = self.stopped_after(arn, 20)
+            t = self.stopped_after(arn, 20, cli=image.endswith("hog:v1"))
             c = t["containers"][0]
             self.assertEqual((c["exitCode"], c["reason"]), (137, "OutOfMemoryError: Container killed due to memory usage"))
             self.assertEqual((t["stoppedReason"], t["stopCode"]), ("Essential container in task exited",
@@ -181,8 +188,8 @@ class TaskFailures(SandboxTest):
         sb = self.sb
         sb.exec_role()
         sb.push("web", "broken", "crash")
-        arn = self.run_task(sb.task_definition("crash", f"{REGISTRY}/web:broken"))
-        t = self.stopped_after(arn, 20)
+        arn = self.run_task(sb.task_definition("crash", f"{REGISTRY}/web:broken"), cli=True)
+        t = self.stopped_after(arn, 20, cli=True)
         self.assertIn("startedAt", t)
         self.assertEqual((t["stoppedReason"], t["stopCode"]), ("Essential container in task exited",
                                                                  "EssentialContainerExited"))
@@ -190,7 +197,7 @@ class TaskFailures(SandboxTest):
         self.assertEqual(c["exitCode"], 1)
         self.assertNotIn("reason", c)
         # a standalone task is not replaced
-        self.assertEqual(sb.aws("ecs", "list-tasks", "--cluster", "lab")["taskArns"], [])
+        self.assertEqual(sb.task_arns(), [])
 
     def test_awslogs(self):
         sb = self.sb
@@ -200,7 +207,7 @@ class TaskFailures(SandboxTest):
                                                       "awslogs-stream-prefix": "web"}}
         td = sb.task_definition("logs", f"{REGISTRY}/web:broken", container={"logConfiguration": logcfg})
         # the log group does not exist
-        t = self.stopped_after(self.run_task(td), 12)
+        t = self.stopped_after(self.run_task(td, cli=True), 12, cli=True)
         self.assertEqual(t["stoppedReason"], "ResourceInitializationError: failed to validate logger args: create "
                          "stream has been retried 1 times: failed to create Cloudwatch log stream: "
                          "ResourceNotFoundException: The specified log group does not exist. : exit status 1")
@@ -211,12 +218,12 @@ class TaskFailures(SandboxTest):
         self.assertIn("failed to create Cloudwatch log group: AccessDeniedException:", t["stoppedReason"])
         self.assertIn("logs:CreateLogGroup", t["stoppedReason"])
         # with the group: the app's last words are in the log
-        sb.aws("logs", "create-log-group", "--log-group-name", "/ecs/web")
+        sb.api("logs", "create_log_group", logGroupName="/ecs/web")
         arn = self.run_task(td)
         task_id = arn.split("/")[-1]
         t = self.stopped_after(arn, 20)
         self.assertEqual(t["stoppedReason"], "Essential container in task exited")
-        streams = sb.aws("logs", "describe-log-streams", "--log-group-name", "/ecs/web")["logStreams"]
+        streams = sb.api("logs", "describe_log_streams", logGroupName="/ecs/web")["logStreams"]
         self.assertEqual([s["logStreamName"] for s in streams], [f"web/app/{task_id}"])
         events = sb.aws("logs", "get-log-events", "--log-group-name", "/ecs/web", "--log-stream-name",
                         f"web/app/{task_id}")["events"]
@@ -231,8 +238,11 @@ class TaskFailures(SandboxTest):
         td = sb.task_definition("net", f"{REGISTRY}/web:v1")
         net = sb.network()
 
-        def run(subnets, public):
+        def run(subnets, public, cli=False):
             conf = {"awsvpcConfiguration": {"subnets": subnets, "assignPublicIp": "ENABLED" if public else "DISABLED"}}
+            if not cli:
+                return sb.api("ecs", "run_task", cluster="lab", taskDefinition=td, launchType="FARGATE",
+                              networkConfiguration=conf)["tasks"][0]["taskArn"]
             return sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", td, "--launch-type", "FARGATE",
                           "--network-configuration", json.dumps(conf))["tasks"][0]["taskArn"]
 
@@ -240,7 +250,7 @@ class TaskFailures(SandboxTest):
         ok = run(net["public_subnets"], True)
         # public subnet without a public IP, private subnet without NAT: no route to ECR
         no_ip = run(net["public_subnets"], False)
-        private = run(net["private_subnets"], False)
+        private = run(net["private_subnets"], False, cli=True)
         sb.advance(12)
         self.assertEqual(self.task(ok)["lastStatus"], "RUNNING")
         for arn in (no_ip, private):
@@ -250,21 +260,21 @@ class TaskFailures(SandboxTest):
         # a public image from a private subnet
         td2 = sb.task_definition("hub", "nginx:1.27")
         conf = {"awsvpcConfiguration": {"subnets": net["private_subnets"]}}
-        arn = sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", td2, "--launch-type", "FARGATE",
-                     "--network-configuration", json.dumps(conf))["tasks"][0]["taskArn"]
+        arn = sb.api("ecs", "run_task", cluster="lab", taskDefinition=td2, launchType="FARGATE",
+                     networkConfiguration=conf)["tasks"][0]["taskArn"]
         t = self.stopped_after(arn, 12)
         self.assertTrue(t["stoppedReason"].startswith(
             "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref "
             "docker.io/library/nginx:1.27: failed to do request: Head "
             "\"https://registry-1.docker.io/v2/library/nginx/manifests/1.27\""), t["stoppedReason"])
         # VPC endpoints for ECR (+ the S3 gateway endpoint) make the private subnet work
-        rt = [r for r in sb.aws("ec2", "describe-route-tables")["RouteTables"]
+        rt = [r for r in sb.api("ec2", "describe_route_tables")["RouteTables"]
               if any(a.get("SubnetId") == net["private_subnets"][0] for a in r.get("Associations", []))][0]
         for svc in ("ecr.api", "ecr.dkr"):
-            sb.aws("ec2", "create-vpc-endpoint", "--vpc-id", net["vpc_id"], "--vpc-endpoint-type", "Interface",
-                   "--service-name", f"com.amazonaws.us-east-1.{svc}", "--subnet-ids", *net["private_subnets"])
-        sb.aws("ec2", "create-vpc-endpoint", "--vpc-id", net["vpc_id"], "--service-name", "com.amazonaws.us-east-1.s3",
-               "--route-table-ids", rt["RouteTableId"])
+            sb.api("ec2", "create_vpc_endpoint", VpcId=net["vpc_id"], VpcEndpointType="Interface",
+                   ServiceName=f"com.amazonaws.us-east-1.{svc}", SubnetIds=net["private_subnets"])
+        sb.api("ec2", "create_vpc_endpoint", VpcId=net["vpc_id"], ServiceName="com.amazonaws.us-east-1.s3",
+               RouteTableIds=[rt["RouteTableId"]])
         arn = run(net["private_subnets"], False)
         sb.advance(12)
         self.assertEqual(self.task(arn)["lastStatus"], "RUNNING")

@@ -1,11 +1,8 @@
-"""4. Crash loops, the deployment circuit breaker and rollback."""
+"""4. Crash loops, the deployment circuit breaker and rollback, through the real CLI.
+(In-process: the threshold rule, resetOnHealthyTask, thresholdConfiguration and no
+rollback of a rollback are in unit/test_sim_breaker.py and unit/test_provider_breaker.py.)"""
 
-import json
-import sys
-
-from harness import REGISTRY, SERVER_DIR, SandboxTest, setUpModule, tearDownModule  # noqa: F401
-
-sys.path.insert(0, SERVER_DIR)
+from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
 STEADY = "(service web) has reached a steady state."
 
@@ -20,60 +17,6 @@ class CircuitBreaker(SandboxTest):
         sb.push("web", "v2", "crash")
         self.td1 = sb.task_definition("web", f"{REGISTRY}/web:v1")
         self.td2 = sb.task_definition("web", f"{REGISTRY}/web:v2")
-
-    def test_threshold_rule(self):
-        from ecsdrill_sandbox.ecs.sim import circuit_breaker_threshold
-
-        self.assertEqual([circuit_breaker_threshold(n) for n in (0, 1, 2, 6, 7, 10, 399, 400, 401, 800)],
-                         [3, 3, 3, 3, 4, 5, 200, 200, 200, 200])
-        self.assertEqual(circuit_breaker_threshold(10, {"type": "BOUNDED_PERCENT", "value": 50}), 5)
-        self.assertEqual(circuit_breaker_threshold(2, {"type": "BOUNDED_PERCENT", "value": 100}), 3)
-        self.assertEqual(circuit_breaker_threshold(2, {"type": "UNBOUNDED_PERCENT", "value": 100}), 2)
-        self.assertEqual(circuit_breaker_threshold(1000, {"type": "UNBOUNDED_PERCENT", "value": 50}), 500)
-        self.assertEqual(circuit_breaker_threshold(2, {"type": "COUNT", "value": 7}), 7)
-
-    def _failures_healthy_failures(self, breaker: dict) -> dict:
-        """2 tasks fail, 2 become healthy, 2 more fail (the tag is resolved at each
-        launch, so pushing it again picks the next tasks' image)."""
-        sb = self.sb
-        sb.push("web", "v3", "crash")
-        td = sb.task_definition("web", f"{REGISTRY}/web:v3", container={"versionConsistency": "disabled"})
-        sb.service("web", td, 2, extra=["--deployment-configuration",
-                                        json.dumps({"deploymentCircuitBreaker": breaker})])
-        sb.advance(11)  # both crashed once; their replacements pull at 17 s
-        self.assertEqual(self.describe("web")["deployments"][0]["failedTasks"], 2)
-        sb.push("web", "v3", "healthy")
-        sb.advance(41)  # replacements RUNNING, not yet healthy (40 s)
-        d = self.describe("web")
-        self.assertEqual((d["runningCount"], d["deployments"][0]["failedTasks"]), (2, 2))
-        sb.push("web", "v3", "crash")
-        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--desired-count", "4")
-        sb.advance(14)  # healthy at 57 s, the two new tasks crash at 62 s
-        return self.describe("web")["deployments"][0]
-
-    def test_healthy_task_resets_the_failure_count(self):
-        dep = self._failures_healthy_failures({"enable": True, "rollback": False})
-        self.assertEqual((dep["rolloutState"], dep["failedTasks"], dep["runningCount"]), ("IN_PROGRESS", 2, 2))
-        self.sb.advance(10)  # two more in a row: threshold 3 for 4 tasks
-        dep = self.describe("web")["deployments"][0]
-        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 4))
-
-    def test_reset_on_healthy_task_false_keeps_counting(self):
-        dep = self._failures_healthy_failures({"enable": True, "rollback": False, "resetOnHealthyTask": False})
-        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 4))
-        d = self.describe("web")
-        self.assertIs(d["deploymentConfiguration"]["deploymentCircuitBreaker"]["resetOnHealthyTask"], False)
-
-    def test_threshold_configuration_count(self):
-        sb = self.sb
-        sb.service("web", self.td2, 1, extra=["--deployment-configuration", json.dumps({"deploymentCircuitBreaker": {
-            "enable": True, "rollback": False, "thresholdConfiguration": {"type": "COUNT", "value": 5}}})])
-        sb.advance(45)
-        dep = self.describe("web")["deployments"][0]
-        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("IN_PROGRESS", 4))
-        sb.advance(30)
-        dep = self.describe("web")["deployments"][0]
-        self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 5))
 
     def test_crash_loop_without_breaker_goes_on(self):
         sb = self.sb
@@ -90,13 +33,12 @@ class CircuitBreaker(SandboxTest):
         stopped = sb.aws("ecs", "list-tasks", "--cluster", "lab", "--service-name", "web",
                          "--desired-status", "STOPPED")["taskArns"]
         self.assertGreaterEqual(len(stopped), 20)
-        tasks = sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks", *stopped[:10])["tasks"]
+        tasks = sb.describe_tasks(stopped[:10])
         self.assertEqual({t["stoppedReason"] for t in tasks}, {"Essential container in task exited"})
         self.assertEqual({t["containers"][0]["exitCode"] for t in tasks}, {1})
         # and it still goes on: the service keeps starting replacements
         sb.advance(60)
-        later = sb.aws("ecs", "list-tasks", "--cluster", "lab", "--service-name", "web",
-                       "--desired-status", "STOPPED")["taskArns"]
+        later = sb.task_arns(service="web", desired="STOPPED")
         self.assertGreater(len(later), len(stopped))
 
     def test_breaker_with_rollback_returns_to_previous_revision(self):
@@ -136,8 +78,8 @@ class CircuitBreaker(SandboxTest):
         sb = self.sb
         good_digest = sb.push("web", "v1", "healthy")["imageDigest"]
         td = sb.task_definition("web", f"{REGISTRY}/web:v1", container=container)
-        sb.service("web", td, desired, extra=[
-            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"])
+        sb.service("web", td, desired, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
+                                                                                           "rollback": True}})
         sb.advance(60)
         self.assertEqual(self.describe("web")["deployments"][0]["rolloutState"], "COMPLETED")
         tasks = {t["taskArn"] for t in sb.tasks(service="web")}
@@ -161,31 +103,10 @@ class CircuitBreaker(SandboxTest):
         self.assertEqual({t["containers"][0]["imageDigest"] for t in tasks}, {good_digest})
         self.assertEqual(d["runningCount"], 2)
 
-    def test_failed_rollback_is_not_rolled_back_again(self):
-        # the tag resolved at each launch: the rollback's extra tasks get the crashing image
-        sb = self.sb
-        _, good_digest, before = self._completed_then_crashing_tag(2, {"versionConsistency": "disabled"})
-        sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--desired-count", "4",
-               "--force-new-deployment")
-        sb.advance(600)
-        d = self.describe("web")
-        events = [e["message"] for e in d["events"]]
-        self.assertEqual(sum("deployment failed" in e for e in events), 2)
-        self.assertEqual(sum("rolling back to deployment" in e for e in events), 1)
-        self.assertEqual([(x["status"], x["rolloutState"]) for x in d["deployments"]][:2],
-                         [("PRIMARY", "FAILED"), ("ACTIVE", "FAILED")])
-        self.assertEqual(d["deployments"][0]["rolloutStateReason"], "ECS deployment circuit breaker: tasks failed to start.")
-        # stalled: the healthy tasks keep serving, nothing new starts
-        self.assertEqual({t["taskArn"] for t in sb.tasks(service="web")}, before)
-        stopped = len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
-        sb.advance(300)
-        self.assertEqual(len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"]),
-                         stopped)
-
     def test_breaker_midway_shows_failed_deployment_and_rollback_reason(self):
         sb = self.sb
-        sb.service("web", self.td1, 1, extra=[
-            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"])
+        sb.service("web", self.td1, 1, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
+                                                                                           "rollback": True}})
         sb.advance(60)
         good = self.describe("web")["deployments"][0]["id"]
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)
@@ -204,8 +125,8 @@ class CircuitBreaker(SandboxTest):
 
     def test_breaker_without_rollback_stops_the_deployment(self):
         sb = self.sb
-        sb.service("web", self.td1, 2, extra=[
-            "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=false}"])
+        sb.service("web", self.td1, 2, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
+                                                                                           "rollback": False}})
         sb.advance(60)
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)
         sb.advance(120)
@@ -217,9 +138,9 @@ class CircuitBreaker(SandboxTest):
         self.assertIn(f"(service web) (deployment {primary['id']}) deployment failed: tasks failed to start.", events)
         self.assertFalse(any("rolling back" in e for e in events))
         # a FAILED deployment launches no new tasks; the old ones keep serving
-        before = len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
+        before = len(sb.task_arns(desired="STOPPED"))
         sb.advance(300)
-        after = len(sb.aws("ecs", "list-tasks", "--cluster", "lab", "--desired-status", "STOPPED")["taskArns"])
+        after = len(sb.task_arns(desired="STOPPED"))
         self.assertEqual(before, after)
         self.assertEqual({t["taskDefinitionArn"] for t in sb.tasks(service="web")}, {self.td1})
         self.assertEqual(self.describe("web")["runningCount"], 2)
@@ -227,7 +148,8 @@ class CircuitBreaker(SandboxTest):
     def test_pull_errors_trip_the_breaker_and_are_throttled_without_it(self):
         sb = self.sb
         td = sb.task_definition("missing", f"{REGISTRY}/web:v404")
-        sb.service("web", td, 1, extra=["--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=false}"])
+        sb.service("web", td, 1, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
+                                                                                      "rollback": False}})
         sb.advance(120)
         d = self.describe("web")
         self.assertEqual(d["deployments"][0]["rolloutState"], "FAILED")
@@ -235,7 +157,7 @@ class CircuitBreaker(SandboxTest):
         # without a breaker ECS keeps retrying, more and more slowly
         sb.service("web2", td, 1)
         sb.advance(900)
-        events = self.events("web2")
+        events = self.events("web2", cli=True)  # what lab cannot-pull reads
         self.assertIn("(service web2) is unable to consistently start tasks successfully. "
                       "For more information, see the Troubleshooting section.", events)
         started = sum(e.startswith("(service web2) has started 1 tasks") for e in events)

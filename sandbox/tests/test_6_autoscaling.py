@@ -80,15 +80,20 @@ class AutoScaling(SandboxTest):
         status, body = sb.control("POST", "/_ecsdrill/load", {"cluster": "lab", "service": "nope", "cpu": 50})
         self.assertEqual(status, 404, body)
 
-    def put_policy(self, name: str, config: dict) -> None:
+    def put_policy(self, name: str, config: dict, cli: bool = False) -> None:
+        if not cli:
+            self.sb.api("application-autoscaling", "put_scaling_policy", ServiceNamespace="ecs", ResourceId=RESOURCE,
+                        ScalableDimension="ecs:service:DesiredCount", PolicyName=name,
+                        PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration=config)
+            return
         self.sb.aws("application-autoscaling", "put-scaling-policy", "--service-namespace", "ecs",
                     "--resource-id", RESOURCE, "--scalable-dimension", "ecs:service:DesiredCount",
                     "--policy-name", name, "--policy-type", "TargetTrackingScaling",
                     "--target-tracking-scaling-policy-configuration", json.dumps(config))
 
     def alarms(self) -> dict:
-        found = self.sb.aws("cloudwatch", "describe-alarms", "--alarm-name-prefix",
-                            f"TargetTracking-{RESOURCE}-")["MetricAlarms"]
+        found = self.sb.api("cloudwatch", "describe_alarms",
+                            AlarmNamePrefix=f"TargetTracking-{RESOURCE}-")["MetricAlarms"]
         return {("high" if "-AlarmHigh-" in a["AlarmName"] else "low"): a for a in found}
 
     def test_target_tracking_alarms_sit_at_the_target_and_90_percent_of_it(self):
@@ -97,13 +102,12 @@ class AutoScaling(SandboxTest):
         sb.cluster()
         sb.push("web", "v1")
         tg = sb.load_balancer()
-        sb.service("web", sb.task_definition("web", f"{REGISTRY}/web:v1"), 1, extra=[
-            "--load-balancers", f"targetGroupArn={tg},containerName=app,containerPort=80"])
-        sb.aws("application-autoscaling", "register-scalable-target", "--service-namespace", "ecs",
-               "--resource-id", RESOURCE, "--scalable-dimension", "ecs:service:DesiredCount",
-               "--min-capacity", "1", "--max-capacity", "4")
+        sb.service("web", sb.task_definition("web", f"{REGISTRY}/web:v1"), 1, loadBalancers=[
+            {"targetGroupArn": tg, "containerName": "app", "containerPort": 80}])
+        sb.api("application-autoscaling", "register_scalable_target", ServiceNamespace="ecs", ResourceId=RESOURCE,
+               ScalableDimension="ecs:service:DesiredCount", MinCapacity=1, MaxCapacity=4)
         cpu = {"PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}
-        self.put_policy("cpu", {"TargetValue": 50.0, **cpu})
+        self.put_policy("cpu", {"TargetValue": 50.0, **cpu}, cli=True)
         alarms = self.alarms()
         self.assertEqual(sorted(alarms), ["high", "low"])
         high, low = alarms["high"], alarms["low"]
@@ -116,14 +120,13 @@ class AutoScaling(SandboxTest):
         # the same policy with another target: its two alarms move, no others appear
         self.put_policy("cpu", {"TargetValue": 70.0, **cpu})
         alarms = self.alarms()
-        self.assertEqual(len(sb.aws("cloudwatch", "describe-alarms")["MetricAlarms"]), 2)
+        self.assertEqual(len(sb.api("cloudwatch", "describe_alarms")["MetricAlarms"]), 2)
         self.assertEqual((alarms["high"]["Threshold"], alarms["low"]["Threshold"]), (70.0, 63.0))
 
         # request count per target: the target group's metric
-        sb.aws("application-autoscaling", "delete-scaling-policy", "--service-namespace", "ecs",
-               "--resource-id", RESOURCE, "--scalable-dimension", "ecs:service:DesiredCount",
-               "--policy-name", "cpu")
-        lb = sb.aws("elbv2", "describe-target-groups", "--target-group-arns", tg)["TargetGroups"][0]["LoadBalancerArns"][0]
+        sb.api("application-autoscaling", "delete_scaling_policy", ServiceNamespace="ecs", ResourceId=RESOURCE,
+               ScalableDimension="ecs:service:DesiredCount", PolicyName="cpu")
+        lb = sb.api("elbv2", "describe_target_groups", TargetGroupArns=[tg])["TargetGroups"][0]["LoadBalancerArns"][0]
         label = lb.split(":loadbalancer/")[1] + "/" + tg.split(":")[-1]
         self.put_policy("requests", {"TargetValue": 100.0, "PredefinedMetricSpecification": {
             "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": label}})

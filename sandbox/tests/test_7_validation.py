@@ -39,13 +39,17 @@ class Validation(SandboxTest):
               "secrets": [{"name": "P", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/p"}]}]))
         self.assertIn("When you are specifying container secrets, you must also specify a value for "
                       "'executionRoleArn'.", err)
-        # every valid size registers, including vCPU/GB notation
+        # every valid size registers (through botocore), and the vCPU/GB notation through the CLI
         for cpu, memory in (("256", "512"), ("512", "4096"), ("1024", "8192"), ("2048", "16384"), ("4096", "30720"),
-                            ("8192", "61440"), ("16384", "122880"), ("1 vCPU", "3 GB")):
-            td = self.sb.aws("ecs", "register-task-definition", "--family", "ok", "--requires-compatibilities",
-                             "FARGATE", "--network-mode", "awsvpc", "--cpu", cpu, "--memory", memory,
-                             "--container-definitions", json.dumps([{"name": "app", "image": "nginx"}]))["taskDefinition"]
-            self.assertEqual(td["compatibilities"], ["EC2", "FARGATE"])
+                            ("8192", "61440"), ("16384", "122880")):
+            td = self.sb.api("ecs", "register_task_definition", family="ok", requiresCompatibilities=["FARGATE"],
+                             networkMode="awsvpc", cpu=cpu, memory=memory,
+                             containerDefinitions=[{"name": "app", "image": "nginx"}])["taskDefinition"]
+            self.assertEqual((td["compatibilities"], td["cpu"], td["memory"]), (["EC2", "FARGATE"], cpu, memory))
+        td = self.sb.aws("ecs", "register-task-definition", "--family", "ok", "--requires-compatibilities",
+                         "FARGATE", "--network-mode", "awsvpc", "--cpu", "1 vCPU", "--memory", "3 GB",
+                         "--container-definitions", json.dumps([{"name": "app", "image": "nginx"}]))["taskDefinition"]
+        self.assertEqual(td["compatibilities"], ["EC2", "FARGATE"])
         self.assertEqual((td["cpu"], td["memory"]), ("1024", "3072"))
 
     def test_services(self):

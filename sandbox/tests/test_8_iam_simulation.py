@@ -13,10 +13,10 @@ class Simulation(SandboxTest):
     def role(self, name: str, *statements: dict, managed: tuple = ()) -> str:
         arn = self.sb.exec_role(name, managed=False)
         if statements:
-            self.sb.aws("iam", "put-role-policy", "--role-name", name, "--policy-name", "p",
-                        "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+            self.sb.api("iam", "put_role_policy", RoleName=name, PolicyName="p",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
         for policy in managed:
-            self.sb.aws("iam", "attach-role-policy", "--role-name", name, "--policy-arn", policy)
+            self.sb.api("iam", "attach_role_policy", RoleName=name, PolicyArn=policy)
         return arn
 
     def decisions(self, arn: str, actions: list, resources: list | None = None) -> list:

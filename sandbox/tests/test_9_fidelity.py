@@ -62,24 +62,6 @@ class NotServed(SandboxTest):
         self.assertIn("ClusterNotFoundException", err)
 
 
-class RestartThrottle(SandboxTest):
-    def test_back_off_grows_to_27_minutes_between_attempts(self):
-        sb = self.sb
-        sb.exec_role()
-        sb.cluster()
-        td = sb.task_definition("missing", f"{REGISTRY}/web:v404")  # never reaches RUNNING
-        sb.service("web", td, 1)
-        sb.advance(4 * 3600)
-        starts = sorted(e["createdAt"] for e in self.describe("web")["events"]
-                        if e["message"].startswith("(service web) has started 1 tasks"))
-        gaps = [b - a for a, b in zip(starts, starts[1:])]
-        self.assertGreater(len(gaps), 8)
-        # the gap is the back-off plus the few seconds a task takes to fail
-        self.assertGreater(max(gaps), 27 * 60)
-        self.assertLess(max(gaps), 28 * 60)
-        self.assertGreaterEqual(sum(g > 27 * 60 for g in gaps), 2)  # it stays at the cap
-
-
 NOT_ASSOCIATED = ("An error occurred (InvalidParameterException) when calling the {op} operation: "
                   "The specified capacity provider strategy cannot contain a capacity provider "
                   "that is not associated with the cluster.")
@@ -110,12 +92,12 @@ class CapacityProviders(SandboxTest):
                "--network-configuration", sb.netconf()]
         plain = sb.aws(*run)["tasks"][0]
         self.assertNotIn("startedBy", plain)
-        tagged = sb.aws(*run, "--started-by", "ci-job-7")["tasks"][0]
-        described = {t["taskArn"]: t for t in sb.aws("ecs", "describe-tasks", "--cluster", "lab", "--tasks",
-                                                      plain["taskArn"], tagged["taskArn"])["tasks"]}
+        tagged = sb.api("ecs", "run_task", cluster="lab", taskDefinition=td, launchType="FARGATE",
+                        networkConfiguration=sb.network_configuration(), startedBy="ci-job-7")["tasks"][0]
+        described = {t["taskArn"]: t for t in sb.describe_tasks([plain["taskArn"], tagged["taskArn"]])}
         self.assertNotIn("startedBy", described[plain["taskArn"]])
         self.assertEqual(described[tagged["taskArn"]]["startedBy"], "ci-job-7")
-        listed = sb.aws("ecs", "list-tasks", "--cluster", "lab", "--started-by", "ci-job-7")["taskArns"]
+        listed = sb.api("ecs", "list_tasks", cluster="lab", startedBy="ci-job-7")["taskArns"]
         self.assertEqual(listed, [tagged["taskArn"]])
 
     def test_fargate_providers_must_be_associated_first(self):
@@ -128,7 +110,7 @@ class CapacityProviders(SandboxTest):
                            "--task-definition", self.td, "--desired-count", "1",
                            "--network-configuration", sb.netconf(), *spot)
         self.assertIn(NOT_ASSOCIATED.format(op="CreateService"), err)
-        self.assertEqual(sb.aws("ecs", "list-services", "--cluster", "lab")["serviceArns"], [])
+        self.assertEqual(sb.api("ecs", "list_services", cluster="lab")["serviceArns"], [])
 
         sb.aws("ecs", "put-cluster-capacity-providers", "--cluster", "lab",
                "--capacity-providers", "FARGATE", "FARGATE_SPOT", "--default-capacity-provider-strategy", "[]")
@@ -136,9 +118,9 @@ class CapacityProviders(SandboxTest):
         task = sb.aws("ecs", "run-task", "--cluster", "lab", "--task-definition", self.td,
                       "--network-configuration", sb.netconf(), *spot)["tasks"][0]
         self.assertEqual(task["capacityProviderName"], "FARGATE_SPOT")
-        svc = sb.aws("ecs", "create-service", "--cluster", "lab", "--service-name", "web",
-                     "--task-definition", self.td, "--desired-count", "1",
-                     "--network-configuration", sb.netconf(), *spot)["service"]
+        svc = sb.api("ecs", "create_service", cluster="lab", serviceName="web", taskDefinition=self.td,
+                     desiredCount=1, networkConfiguration=sb.network_configuration(),
+                     capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}])["service"]
         self.assertEqual(svc["capacityProviderStrategy"][0]["capacityProvider"], "FARGATE_SPOT")
 
     def test_update_service_to_a_provider_not_associated(self):

@@ -33,6 +33,7 @@ from moto.ecr import models as ecr_models
 from moto.ecr.models import ecr_backends
 from moto.elbv2 import models as elbv2_models
 from moto.elbv2.models import elbv2_backends
+from moto.iam import models as iam_models
 from moto.iam import responses as iam_responses
 from moto.iam.exceptions import IAMException, NotFoundException
 from moto.iam.models import iam_backends
@@ -389,6 +390,13 @@ class _BackendPickler(pickle.Pickler):
     defaultdict whose factory is a lambda (SSM: defaultdict(lambda: defaultdict(dict)))
     and defaultdict subclasses whose __init__ takes other arguments (SSM ParameterDict)."""
 
+    def persistent_id(self, obj):
+        # AWS managed policies (about 1,600, 25 MB) are moto's data, the same in every
+        # sandbox: saved by name (and how many attach them), rebuilt from moto's data on load
+        if type(obj) is iam_models.AWSManagedPolicy:
+            return ("aws-managed-policy", obj.account_id, obj.arn, obj.attachment_count)
+        return None
+
     def reducer_override(self, obj):
         if type(obj) is _RLOCK:
             return threading.RLock, ()
@@ -454,9 +462,27 @@ def backends_state() -> bytes:
     return buf.getvalue()
 
 
+class _BackendUnpickler(pickle.Unpickler):
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.aws_policies: dict[tuple[str, str], dict] = {}  # (account, partition) -> ARN -> fresh policy
+
+    def persistent_load(self, pid):
+        kind, account, arn, attachments = pid
+        if kind != "aws-managed-policy":
+            raise pickle.UnpicklingError(f"unknown persistent id {kind}")
+        partition = arn.split(":")[1]  # one IAM backend per partition (aws, aws-cn, aws-us-gov...)
+        if (account, partition) not in self.aws_policies:
+            fresh = iam_models.IAMBackend(partition, account)
+            self.aws_policies[(account, partition)] = {p.arn: p for p in fresh.aws_managed_policies}
+        policy = self.aws_policies[(account, partition)][arn]
+        policy.attachment_count = attachments
+        return policy
+
+
 def restore_backends(blob: bytes) -> None:
     """Puts back what backends_state saved; whatever moto had before is dropped."""
-    state = pickle.loads(blob)
+    state = _BackendUnpickler(io.BytesIO(blob)).load()
     from moto.core.base_backend import BackendDict
 
     for _module, _attr, bd in _backend_dicts():

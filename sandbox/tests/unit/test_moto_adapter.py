@@ -308,20 +308,32 @@ class MotoWorldContract(unittest.TestCase):
     def test_snapshot_and_restore(self):
         from ecsdrill_sandbox.images import Behavior
 
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # as the server has it
+        self.addCleanup(os.environ.pop, "MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+
         elb, _lb, tg = self._target_group()
         arn = tg["TargetGroupArn"]
         self.world.register_target(ACCOUNT, REGION, arn, "172.31.0.11", 80)
         self.world.set_target_health(ACCOUNT, REGION, arn, "172.31.0.11", "healthy")
         self.c("ssm").put_parameter(Name="/app/db", Value="x", Type="String")
         self.c("iam").create_role(RoleName="exec", AssumeRolePolicyDocument=json.dumps(TRUST))
+        managed = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+        self.c("iam").attach_role_policy(RoleName="exec", PolicyArn=managed)
         digest = self.A.push_image(ACCOUNT, REGION, "web", "v1", Behavior(), self.images)["imageDigest"]
         blob = self.A.backends_state()
+        self.assertLess(len(blob), 5 * 2**20)  # AWS managed policies are saved by name, not in full
         expected = [self.world.uuid4(), self.world.randint(1, 10**9)]
         self.A.reset_moto()
         self.assertIsNone(self.world.role(ACCOUNT, "exec"))
         self.A.restore_backends(blob)
         self.assertEqual([self.world.uuid4(), self.world.randint(1, 10**9)], expected)  # the seeded random too
         self.assertEqual(self.world.role(ACCOUNT, "exec").name, "exec")
+        iam = self.c("iam")
+        attached = iam.list_attached_role_policies(RoleName="exec")["AttachedPolicies"]
+        self.assertEqual([a["PolicyArn"] for a in attached], [managed])
+        self.assertEqual(iam.get_policy(PolicyArn=managed)["Policy"]["AttachmentCount"], 1)
+        self.assertEqual(len(iam.list_policies(Scope="AWS", OnlyAttached=True)["Policies"]), 1)
+        self.assertTrue(self.world.role(ACCOUNT, "exec").documents)  # the managed policy's document
         self.assertTrue(self.world.ssm_parameter_exists(ACCOUNT, REGION, "/app/db"))
         self.c("ssm").put_parameter(Name="/app/other", Value="y", Type="String")  # SSM's dicts still work
         self.assertEqual(self.world.image_digest(ACCOUNT, REGION, "web", tag="v1"), digest)

@@ -17,8 +17,8 @@ import re
 from datetime import datetime
 from typing import Any, Callable
 
+from .. import iam_eval, validation
 from .. import messages as M
-from .. import validation
 from . import shapes
 from .model import Cluster, EcsRegion, EcsStore, Service, Task, TaskDefinition
 
@@ -873,8 +873,6 @@ class Provider:
                               "defined.")
 
     def _check_roles(self, region: EcsRegion, td: TaskDefinition) -> None:
-        from .. import iam_eval
-
         for arn in (td.execution_role_arn, td.task_role_arn):
             if not arn:
                 continue
@@ -940,7 +938,7 @@ def _launch(cluster: Cluster, launch_type, strategy):
         if not strategy:
             launch_type = "EC2"
     if launch_type and launch_type not in ("EC2", "FARGATE", "EXTERNAL"):
-        raise invalid(f"launchType should be one of [EC2,FARGATE,EXTERNAL]")
+        raise invalid("launchType should be one of [EC2,FARGATE,EXTERNAL]")
     _check_strategy_associated(cluster, strategy)
     return launch_type, _copy(strategy) if strategy else None
 
