@@ -366,6 +366,14 @@ fn simulation_end_to_end_suite_with_the_real_aws_cli() {
         .unwrap_or_default()
         .to_string();
     assert!(last.ends_with("0 failed"), "{last}");
+    // The suites' own counts, in the test command's output (written past libtest's capture).
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    for phase in ["in-process: ", "end-to-end: "] {
+        let line = all.lines().rev().find(|l| l.starts_with(phase));
+        assert!(line.is_some(), "no {phase}line: {all}");
+        let _ = writeln!(err, "sandbox suites: {}", line.unwrap_or_default());
+    }
 }
 
 unsafe extern "C" {
