@@ -184,7 +184,6 @@ class Task:
         self._runtime: list[dict] = []  # per container: behaviour, timers, health checks
         self._targets: list[dict] = []  # target group registrations
         self._digests: dict[str, str] = {}
-        self._failure = False
         self._seen_healthy = False
         self._unhealthy: str | None = None  # why the scheduler replaces it (health checks)
         self._replaces_lost = False  # started for a lost task of an older deployment

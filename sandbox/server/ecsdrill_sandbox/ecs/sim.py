@@ -996,7 +996,6 @@ class Simulation:
             task.stopped_reason = reason
             task.stop_code = stop_code
         task.stopping_at = now
-        task._failure = failure
         if container_reason:
             for c in task.containers:
                 if c["lastStatus"] != "STOPPED":
