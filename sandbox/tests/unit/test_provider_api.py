@@ -93,6 +93,9 @@ class Errors(unittest.TestCase):
         e = api.error("RegisterTaskDefinition", family="web", containerDefinitions=[
             {"name": "app", "image": "nginx", "memory": 128, "essential": False}])
         self.assertEqual((e.code, e.message), ("ClientException", M.NO_ESSENTIAL_CONTAINER))
+        e = api.error("RunTask", cluster="default", taskDefinition=td, launchType="FARGATE", count=0,
+                      networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-a"]}})
+        self.assertEqual((e.code, e.message), ("InvalidParameterException", "count must be between 1 and 10."))
         e = api.error("ExecuteCommand", cluster="default", task="t", command="ls", interactive=True)
         self.assertEqual((e.code, e.message), ("NotImplemented", "ExecuteCommand is not available in the ecsdrill "
                                                                   "sandbox"))

@@ -704,7 +704,7 @@ class Provider:
     def run_task(self, region: EcsRegion, p: dict) -> dict:
         cluster = self.cluster(region, p.get("cluster"))
         td = self.task_definition(region, p.get("taskDefinition"), missing=client_error("TaskDefinition not found."))
-        count = int(p.get("count") or 1)
+        count = 1 if p.get("count") is None else int(p["count"])
         if not 1 <= count <= 10:
             raise invalid("count must be between 1 and 10.")
         launch_type, strategy = _launch(cluster, p.get("launchType"), p.get("capacityProviderStrategy"))
