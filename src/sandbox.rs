@@ -430,6 +430,14 @@ impl Sandbox {
     }
 
     /// POST to the control API of the running sandbox; returns the JSON answer.
+    /// What the server says of itself (`GET /_ecsdrill/status`): clock, settings, and what
+    /// its saved state gave back at start.
+    pub fn server_status(&self) -> Result<serde_json::Value> {
+        let endpoint = self.endpoint()?;
+        let (_, text) = request(&endpoint, "GET", "/_ecsdrill/status", None)?;
+        Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+
     pub fn control(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
         let endpoint = self.endpoint()?;
         let (code, text) = request(&endpoint, "POST", path, Some(&body.to_string()))?;

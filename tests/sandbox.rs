@@ -241,10 +241,20 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
         ])
     };
     let before = describe();
-    assert!(ecsdrill(&["sandbox", "down"]).status.success());
+    let down = ecsdrill(&["sandbox", "down"]);
+    assert!(
+        text(&down.stdout).contains("its state is saved in"),
+        "{}",
+        text(&down.stdout)
+    );
     assert!(home().join("state/snapshot.pickle").exists());
     let up = ecsdrill(&["sandbox", "up", "--clock", "manual"]);
     assert!(up.status.success(), "{}", text(&up.stderr));
+    assert!(
+        text(&up.stdout).contains("restored what `sandbox down` saved (clusters: 1, services: 1;"),
+        "{}",
+        text(&up.stdout)
+    );
     let after = describe();
     assert_eq!(after["services"][0]["runningCount"], 2, "{after}");
     assert_eq!(

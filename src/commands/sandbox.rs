@@ -30,6 +30,18 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                     "sandbox running at {} (pid {}, moto {})",
                     info.endpoint, info.pid, info.moto_version
                 );
+                let restored = sb.server_status().unwrap_or_default()["restored"].clone();
+                if let Some(why) = restored["discarded"].as_str() {
+                    println!(
+                        "the saved state was not restored ({why}): the sandbox starts empty; it is kept as {}.discarded",
+                        sb.snapshot_file().display()
+                    );
+                } else if let Some(time) = restored["sim_time"].as_str() {
+                    println!(
+                        "restored what `sandbox down` saved (clusters: {}, services: {}; sandbox time {time}); `ecsdrill sandbox reset` empties it",
+                        restored["clusters"], restored["services"]
+                    );
+                }
             } else {
                 println!(
                     "sandbox already running at {} (pid {})",
@@ -39,7 +51,15 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
             println!("use it with `ecsdrill sandbox shell`, or: eval \"$(ecsdrill sandbox env)\"");
         }
         SandboxCommand::Down => match sb.down()? {
-            DownOutcome::Stopped(pid) => println!("stopped the sandbox (pid {pid})"),
+            DownOutcome::Stopped(pid) => {
+                println!("stopped the sandbox (pid {pid})");
+                if sb.snapshot_file().exists() {
+                    println!(
+                        "its state is saved in {}: `ecsdrill sandbox up` brings it back, `ecsdrill sandbox reset` forgets it",
+                        sb.snapshot_file().display()
+                    );
+                }
+            }
             DownOutcome::NotRunning => println!("the sandbox is not running"),
             DownOutcome::Stale(pid) => println!(
                 "the recorded process {pid} is not the sandbox any more (it had already stopped); nothing was signalled"

@@ -73,6 +73,7 @@ class Sandbox:
         moto_adapter.install(self.sim)
         self.network: dict = {}
         self.version = 0  # bumped by every request that may change state (snapshots)
+        self.restored: dict | None = None  # what the snapshot gave back at start (status)
         self.started = time.time()
         self.default_network_checks = False  # what reset goes back to (the --network-checks flag)
 
@@ -92,6 +93,7 @@ class Sandbox:
         from . import moto_adapter
 
         moto_adapter.reset_moto()
+        self.restored = None
         self.store.reset()
         self.sim.reset()
         self.sim.network_checks = self.default_network_checks
@@ -153,6 +155,7 @@ class Sandbox:
             "region": DEFAULT_REGION,
             "network": self.network,
             "settings": {"network_checks": self.sim.network_checks},
+            "restored": self.restored,
         }
 
     # control API ----------------------------------------------------------------
@@ -460,6 +463,12 @@ class Snapshot:
         with self.sandbox.lock:
             why_not = self.sandbox.restore(blob)
             self.saved_version = self.sandbox.version
+        regions = self.sandbox.store.all()
+        self.sandbox.restored = {"discarded": why_not} if why_not else {
+            "sim_time": self.sandbox.clock.now().isoformat().replace("+00:00", "Z"),
+            "clusters": sum(1 for r in regions for c in r.clusters.values() if c.status == "ACTIVE"),
+            "services": sum(1 for r in regions for s in r.services.values() if s.status == "ACTIVE"),
+        }
         if why_not:
             os.replace(self.path, self.path + ".discarded")
             print(f"ecsdrill-sandbox: the saved state was not restored ({why_not}); it was kept as "
