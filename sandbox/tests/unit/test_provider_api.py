@@ -113,6 +113,56 @@ class Errors(unittest.TestCase):
         self.assertEqual(after["launchType"], "FARGATE")
 
 
+class ServiceTasks(unittest.TestCase):
+    def tasks(self, api, service="web") -> list[dict]:
+        arns = api("ListTasks", cluster="default", serviceName=service)["taskArns"]
+        return api("DescribeTasks", cluster="default", tasks=arns, include=["TAGS"])["tasks"]
+
+    def test_service_tasks_have_group_service_name_and_started_by_the_deployment(self):
+        api = Api()
+        api.service(api.register(), desired=2)
+        dep = api("DescribeServices", cluster="default", services=["web"])["services"][0]["deployments"][0]["id"]
+        self.assertTrue(dep.startswith("ecs-svc/"))
+        tasks = self.tasks(api)
+        self.assertEqual(len(tasks), 2)
+        self.assertEqual({(t["group"], t["startedBy"]) for t in tasks}, {("service:web", dep)})
+        api("UpdateService", cluster="default", service="web", taskDefinition=api.register("v2"))
+        api.k.advance(120)
+        new = api("DescribeServices", cluster="default", services=["web"])["services"][0]["deployments"][0]["id"]
+        self.assertNotEqual(new, dep)
+        self.assertEqual({(t["group"], t["startedBy"]) for t in self.tasks(api)}, {("service:web", new)})
+
+    def test_propagate_tags_copies_the_service_or_task_definition_tags_to_tasks(self):
+        api = Api()
+        td = api.register(tags=[{"key": "from", "value": "task-definition"}])
+        svc_tags = [{"key": "from", "value": "service"}, {"key": "team", "value": "web"}]
+        for name, mode, expected in (("none", None, []), ("by-service", "SERVICE", svc_tags),
+                                     ("by-td", "TASK_DEFINITION", [{"key": "from", "value": "task-definition"}])):
+            extra = {"propagateTags": mode} if mode else {}
+            api("CreateService", cluster="default", serviceName=name, taskDefinition=td, desiredCount=1,
+                launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-a"]}},
+                tags=svc_tags, **extra)
+            [task] = self.tasks(api, name)
+            self.assertEqual(task.get("tags", []), expected, name)
+
+    def test_ec2_without_container_instances_cannot_place_a_task(self):
+        api = Api()
+        td = api("RegisterTaskDefinition", family="ec2", requiresCompatibilities=["EC2"], networkMode="awsvpc",
+                 cpu="256", memory="512", executionRoleArn=EXEC_ROLE, containerDefinitions=[
+                     {"name": "app", "image": api.k.uri("web", "v1"), "essential": True}])["taskDefinition"]
+        api("CreateService", cluster="default", serviceName="ec2", taskDefinition=td["taskDefinitionArn"],
+            desiredCount=2, launchType="EC2",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-a"]}})
+        api.k.advance(300)
+        svc = api("DescribeServices", cluster="default", services=["ec2"])["services"][0]
+        self.assertEqual([e["message"] for e in svc["events"]], [M.NO_CONTAINER_INSTANCES.format(svc="ec2")])
+        self.assertEqual((svc["runningCount"], svc["pendingCount"]), (0, 0))
+        self.assertEqual(api("ListTasks", cluster="default")["taskArns"], [])
+        e = api.error("RunTask", cluster="default", taskDefinition=td["taskDefinitionArn"], launchType="EC2",
+                      networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-a"]}})
+        self.assertEqual((e.code, e.message), ("InvalidParameterException", M.NO_CONTAINER_INSTANCES_RUN))
+
+
 class TaskDefinitions(unittest.TestCase):
     def test_revisions_count_on_past_deleted_ones(self):
         api = Api()

@@ -172,7 +172,8 @@ class AutoScaling:
                 self._apply(account, region, ecs, svc, target, new, now, self._cause(policy, "AlarmHigh"))
             return
         if ins and all_in and not suspended.get("DynamicScalingInSuspended"):
-            in_deployment = len(svc.deployments) > 1 or (svc.deployments and svc.deployments[0].get("rolloutState") == "IN_PROGRESS")
+            # a deployment in progress (a FAILED one, left without rollback, is not)
+            in_deployment = bool(svc.deployments) and svc.deployments[0].get("rolloutState") == "IN_PROGRESS"
             if in_deployment:
                 return
             proposal, policy, value = max(ins, key=lambda x: x[0])
@@ -204,6 +205,8 @@ class AutoScaling:
         old = int(svc.desired_count or 0)
         if new == old:
             return
+        if new > old:
+            self.sim.scale_out_older_deployments(ecs, svc, new - old)
         svc.desired_count = new
         if svc.deployments:
             svc.deployments[0]["desiredCount"] = new

@@ -829,7 +829,17 @@ class Simulation:
         the scheduler replaces it with a task of that deployment."""
         dep = next((d for d in svc.deployments[1:] if d["id"] == task._deployment_id), None)
         if dep is not None and dep.get("rolloutState") != "FAILED" and task.desired_status == "STOPPED":
-            dep["_lost"] = dep.get("_lost", 0) + 1
+            dep["_owed"] = dep.get("_owed", 0) + 1
+
+    def scale_out_older_deployments(self, region, svc, n: int) -> None:
+        """Auto scaling's scale-out during a rollout grows every older deployment that
+        still serves, not only the new one, so the running version can take the load
+        even if the new one fails (ECS since November 2025)."""
+        for dep in svc.deployments[1:]:
+            if dep.get("rolloutState") == "FAILED":
+                continue
+            if any(t._deployment_id == dep["id"] and t.desired_status == "RUNNING" for t in self.tasks_of(region, svc)):
+                dep["_owed"] = dep.get("_owed", 0) + n
 
     def _stop_unhealthy(self, region, svc, tasks: list[Task], now: datetime) -> None:
         for task in tasks:
@@ -1203,12 +1213,12 @@ class Simulation:
         # a task of an older deployment that failed or was stopped by hand is replaced by a
         # task of that same deployment, whatever the new one does (ECS since November 2025)
         for dep in svc.deployments[1:]:
-            lost = dep.get("_lost", 0)
+            lost = dep.get("_owed", 0)
             if lost and room > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
                 started = self._launch_for_service(region, svc, dep, min(lost, room), now)
                 for t in started:
                     t._replaces_lost = True
-                dep["_lost"] = lost - len(started)
+                dep["_owed"] = lost - len(started)
                 room -= len(started)
                 old.extend(started)
                 live.extend(started)
@@ -1235,8 +1245,12 @@ class Simulation:
                 n = 1
             self._stop_unhealthy(region, svc, unhealthy[:n], now)
 
+        # a FAILED deployment without rollback leaves the old tasks serving the desired count
+        # (after a scale-in, the newest of them go)
+        if old and primary.get("rolloutState") == "FAILED" and len(old) > desired:
+            surplus = sorted(old, key=lambda t: (self._is_healthy(svc, t, now), -t.created_at.timestamp()))
+            self._stop_tasks(region, svc, surplus[: len(old) - desired], now, primary["id"])
         # stop tasks of older deployments as far as minimumHealthyPercent allows
-        # (a FAILED deployment without rollback leaves the old tasks serving)
         if old and primary.get("rolloutState") != "FAILED":
             healthy_total = sum(1 for t in live if self._is_healthy(svc, t, now))
             # a same-version replacement is given its chance to become healthy first
