@@ -2,7 +2,9 @@
 ``Kit`` that builds clusters, task definitions and services straight in the model
 and moves a manual clock.
 
-Run the unit tests with ``cd sandbox/tests/unit && python3 -m unittest -v``.
+Run the unit tests with the sandbox's venv (``run-tests.sh VENV --unit-only``, or ``cd
+sandbox/tests/unit && VENV/bin/python -m unittest -v``): the API's output shapes come from the
+pinned botocore, and the adapter's contract tests need the pinned moto.
 """
 
 from __future__ import annotations
