@@ -114,7 +114,6 @@ class TargetTracking(unittest.TestCase):
         self.assertGreaterEqual(second - first, 300)
         self.assertLess(second - first, 360)
 
-    @unittest.expectedFailure  # server bug: any scale-out waits for ScaleOutCooldown; remove once fixed
     def test_a_larger_scale_out_does_not_wait_for_the_scale_out_cooldown(self):
         """Application Auto Scaling: "The scaling policy won't increase the desired capacity again unless
         either a larger scale out is triggered or the cooldown period ends" (ScaleOutCooldown)."""

@@ -51,10 +51,12 @@ class AutoScaling:
         self.history: dict[str, deque] = {}
         self.last_out: dict[str, datetime] = {}
         self.last_in: dict[str, datetime] = {}
+        self.out_capacity: dict[str, int] = {}  # the desired count the last scale-out set
+        self.high_since_out: dict[str, int] = {}  # datapoints above the target since then, in a row
         self.activities: dict[tuple[str, str], list[dict]] = {}
         self._next_eval: datetime | None = None
 
-    STATE = ("history", "last_out", "last_in", "activities", "_next_eval")
+    STATE = ("history", "last_out", "last_in", "out_capacity", "high_since_out", "activities", "_next_eval")
 
     def persistent_state(self) -> dict:
         """What it remembers between evaluations (the server's snapshot)."""
@@ -150,6 +152,8 @@ class AutoScaling:
                 all_in = False
                 continue
             hist.append(value)
+            high = self.high_since_out.get(policy.policy_arn, 0)
+            self.high_since_out[policy.policy_arn] = high + 1 if value > target_value else 0
             proposal = max(1, math.ceil(current * value / target_value)) if current else 1
             if len(hist) >= OUT_DATAPOINTS and all(v > target_value for v in list(hist)[-OUT_DATAPOINTS:]):
                 outs.append((proposal, policy, value))
@@ -167,8 +171,16 @@ class AutoScaling:
             proposal, policy, value = max(outs, key=lambda x: x[0])
             new = min(hi, max(lo, proposal))
             cooldown = int((policy.target_tracking or {}).get("ScaleOutCooldown", DEFAULT_COOLDOWN))
-            if new > current and (key not in self.last_out or now >= self.last_out[key] + timedelta(seconds=cooldown)):
+            cooled = key not in self.last_out or now >= self.last_out[key] + timedelta(seconds=cooldown)
+            # within the cooldown only a larger scale-out, seen on fresh datapoints (taken since
+            # the last one) so that tasks still starting do not count twice
+            larger = (new > self.out_capacity.get(key, 0)
+                      and self.high_since_out.get(policy.policy_arn, 0) >= OUT_DATAPOINTS)
+            if new > current and (cooled or larger):
                 self.last_out[key] = now
+                self.out_capacity[key] = new
+                for p in policies:
+                    self.high_since_out[p.policy_arn] = 0
                 self._apply(account, region, ecs, svc, target, new, now, self._cause(policy, "AlarmHigh"))
             return
         if ins and all_in and not suspended.get("DynamicScalingInSuspended"):
