@@ -174,14 +174,17 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
     ]);
     let adv = ecsdrill(&["sandbox", "advance", "120"]);
     assert!(adv.status.success(), "{}", text(&adv.stderr));
-    let svc = aws_json(&[
-        "ecs",
-        "describe-services",
-        "--cluster",
-        "lab",
-        "--services",
-        "web",
-    ]);
+    let describe = || {
+        aws_json(&[
+            "ecs",
+            "describe-services",
+            "--cluster",
+            "lab",
+            "--services",
+            "web",
+        ])
+    };
+    let svc = describe();
     assert_eq!(svc["services"][0]["runningCount"], 2, "{svc}");
     let events = svc["services"][0]["events"].to_string();
     assert!(events.contains("has reached a steady state"), "{events}");
@@ -230,16 +233,6 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
 
     // down and up keep the learner's work: the service comes back as it was, at the
     // same simulated time, and goes on from there.
-    let describe = || {
-        aws_json(&[
-            "ecs",
-            "describe-services",
-            "--cluster",
-            "lab",
-            "--services",
-            "web",
-        ])
-    };
     let before = describe();
     let down = ecsdrill(&["sandbox", "down"]);
     assert!(

@@ -176,10 +176,7 @@ class MotoWorld:
 
     # ---- Elastic Load Balancing v2
     def target_group(self, account: str, region: str, arn: str) -> TargetGroup | None:
-        try:
-            tg = elbv2_backends[account][region].target_groups.get(arn)
-        except Exception:
-            return None
+        tg = self._tg(account, region, arn)
         if tg is None:
             return None
         return TargetGroup(

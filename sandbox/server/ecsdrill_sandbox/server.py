@@ -10,6 +10,7 @@ answer"); every other exception stays a 500 with its traceback on stderr."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -24,7 +25,7 @@ import time
 import traceback
 from typing import Any, Callable
 
-from . import ACCOUNT_ID, DEFAULT_REGION, __version__
+from . import ACCOUNT_ID, DEFAULT_REGION, __version__, moto_adapter
 from .clock import Clock
 from .ecs.autoscaling import AutoScaling
 from .ecs.model import EcsStore
@@ -36,6 +37,7 @@ MAX_ADVANCE_S = 7 * 24 * 3600
 SNAPSHOT_FORMAT = 1
 
 
+@functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """The server code's identity: a snapshot is restored only by the code that wrote it."""
     digest = hashlib.sha256()
@@ -60,8 +62,6 @@ class Sandbox:
     model, simulation and API provider), the clock and the image behaviours."""
 
     def __init__(self, clock: Clock) -> None:
-        from . import moto_adapter
-
         self.lock = threading.RLock()
         self.clock = clock
         self.images = ImageRegistry()
@@ -85,13 +85,9 @@ class Sandbox:
         self.clock.advance(seconds, self.sim.step)
 
     def setup(self) -> None:
-        from . import moto_adapter
-
         self.network = moto_adapter.create_default_network(ACCOUNT_ID, DEFAULT_REGION)
 
     def reset(self) -> None:
-        from . import moto_adapter
-
         moto_adapter.reset_moto()
         self.restored = None
         self.store.reset()
@@ -104,8 +100,6 @@ class Sandbox:
     def snapshot(self) -> bytes:
         """Everything a learner made, in one pickle: moto's backends, ecsdrill's ECS
         model and the simulation's memory, the clock and the seeded random."""
-        from . import moto_adapter
-
         state = {
             "format": SNAPSHOT_FORMAT,
             "code": code_fingerprint(),
@@ -121,8 +115,6 @@ class Sandbox:
 
     def restore(self, blob: bytes) -> str | None:
         """Restores a snapshot; returns why it was not restored, or None."""
-        from . import moto_adapter
-
         try:
             state = pickle.loads(blob)
         except Exception as e:  # a truncated or foreign file: start empty, say so
@@ -143,8 +135,6 @@ class Sandbox:
         return None
 
     def status(self) -> dict:
-        from . import moto_adapter
-
         return {
             "sandbox_version": __version__,
             "moto_version": moto_adapter.moto_version(),
@@ -201,8 +191,6 @@ class Sandbox:
         return self.status()
 
     def _images(self, body: dict) -> dict:
-        from . import moto_adapter
-
         repository = body.get("repository")
         tag = body.get("tag") or "latest"
         kind = body.get("behavior") or "healthy"
@@ -251,7 +239,7 @@ class Sandbox:
 
 
 ECS_TARGET = "AmazonEC2ContainerServiceV20141113."
-CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
 
 
 class SandboxApp:
@@ -303,8 +291,6 @@ class SandboxApp:
         return [body]
 
     def _ecs(self, environ: dict, raw: bytes, operation: str, start_response: Callable) -> list:
-        from . import moto_adapter
-
         account, region = request_scope(environ)
         request_id = str(uuid.uuid4())
         try:
@@ -368,7 +354,7 @@ def request_scope(environ: dict) -> tuple[str, str]:
     scope; the account is the sandbox's (or moto's x-moto-account-id header)."""
     m = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION") or "")
     account = environ.get("HTTP_X_MOTO_ACCOUNT_ID") or ACCOUNT_ID
-    return account, (m.group(2) if m else DEFAULT_REGION)
+    return account, (m.group(1) if m else DEFAULT_REGION)
 
 
 def _aws_json(start_response: Callable, status: int, request_id: str, payload: dict) -> list:

@@ -274,6 +274,17 @@ class Kit:
         self.sim.settle(self.region, svc)
         return svc
 
+    def run_task(self, td: TaskDefinition, *, started_by: str | None = None,
+                 security_groups: tuple = ("sg-default",), public_ip: bool = False):
+        """As RunTask: one standalone Fargate task in subnet-a."""
+        conf = {"subnets": ["subnet-a"], "securityGroups": list(security_groups)}
+        if public_ip:
+            conf["assignPublicIp"] = "ENABLED"
+        [task] = self.sim.launch_tasks(self.region, self.cluster, td, 1, now=self.clock.now(), group="family:web",
+                                       started_by=started_by, launch_type="FARGATE", capacity_provider_name=None,
+                                       platform_version=None, network_configuration={"awsvpcConfiguration": conf})
+        return task
+
     def deploy(self, svc: Service, td: TaskDefinition) -> dict:
         """As UpdateService with a new task definition."""
         svc.task_definition = td.arn

@@ -52,11 +52,7 @@ class Case(unittest.TestCase):
 
     def run_task(self, td):
         k = self.k
-        [task] = k.sim.launch_tasks(k.region, k.cluster, td, 1, now=k.clock.now(), group="family:web",
-                                    started_by=None, launch_type="FARGATE", capacity_provider_name=None,
-                                    platform_version=None, network_configuration={"awsvpcConfiguration": {
-                                        "subnets": ["subnet-a"], "securityGroups": ["sg-default"],
-                                        "assignPublicIp": "ENABLED"}})
+        task = k.run_task(td, public_ip=True)
         return task
 
     def outcome(self, td, limit: float = 30):

@@ -14,10 +14,7 @@ class TaskLife(unittest.TestCase):
         k = Kit()
         k.push("web", "v1")
         td = k.task_definition()
-        [task] = k.sim.launch_tasks(k.region, k.cluster, td, 1, now=k.clock.now(), group="family:web",
-                                    started_by=None, launch_type="FARGATE", capacity_provider_name=None,
-                                    platform_version=None, network_configuration={"awsvpcConfiguration": {
-                                        "subnets": ["subnet-a"], "securityGroups": ["sg-default"]}})
+        task = k.run_task(td)
         self.assertTrue(task.task_arn.startswith(f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/default/"))
         self.assertEqual(task.task_arn.split("/")[-1], task.id)
         self.assertEqual(len(task.id), 32)
@@ -40,10 +37,7 @@ class TaskLife(unittest.TestCase):
         k = Kit()
         k.push("web", "v1")
         td = k.task_definition()
-        [task] = k.sim.launch_tasks(k.region, k.cluster, td, 1, now=k.clock.now(), group="family:web",
-                                    started_by="me", launch_type="FARGATE", capacity_provider_name=None,
-                                    platform_version=None, network_configuration={"awsvpcConfiguration": {
-                                        "subnets": ["subnet-a"], "securityGroups": []}})
+        task = k.run_task(td, started_by="me", security_groups=())
         k.advance(10)
         eni = task._eni_id
         k.sim.stop_by_user(k.region, task, None)
@@ -59,10 +53,7 @@ class TaskLife(unittest.TestCase):
         k = Kit()
         k.push("web", "v1")
         td = k.task_definition()
-        [task] = k.sim.launch_tasks(k.region, k.cluster, td, 1, now=k.clock.now(), group="family:web",
-                                    started_by=None, launch_type="FARGATE", capacity_provider_name=None,
-                                    platform_version=None, network_configuration={"awsvpcConfiguration": {
-                                        "subnets": ["subnet-a"], "securityGroups": []}})
+        task = k.run_task(td, security_groups=())
         k.advance(10)
         k.sim.stop_by_user(k.region, task, "done")
         k.until(lambda: task.last_status == "STOPPED")

@@ -118,7 +118,7 @@ class Provider:
         else:
             active = [r for r, t in revisions.items() if t.status == "ACTIVE"]
             td = revisions[max(active)] if active else None
-        if td is None or td.status == "DELETE_IN_PROGRESS" and _deleted(region, td):
+        if td is None or _deleted(region, td):
             raise missing
         return td
 
@@ -160,23 +160,14 @@ class Provider:
                               "capacity provider and try again.")
 
     def describe_clusters(self, region: EcsRegion, p: dict) -> dict:
-        refs = p.get("clusters") or ["default"]
         include = set(p.get("include") or [])
-        found, failures = [], []
-        for ref in refs:
-            cluster = region.clusters.get(_short(ref))
-            if cluster is None:
-                failures.append({"arn": ref if ref.startswith("arn:") else region.arn("cluster", ref),
-                                 "reason": "MISSING"})
-                continue
-            view = copy.copy(cluster)
-            if "TAGS" not in include:
-                view.tags = None
-            if "ATTACHMENTS" not in include:
-                view.attachments = None
-            if "STATISTICS" not in include:
-                view.statistics = []
-            found.append(view)
+        hidden = _tags_unless_asked(p)
+        if "ATTACHMENTS" not in include:
+            hidden["attachments"] = None
+        if "STATISTICS" not in include:
+            hidden["statistics"] = []
+        found, failures = _describe(p.get("clusters") or ["default"], lambda ref: region.clusters.get(_short(ref)),
+                                    lambda ref: region.arn("cluster", ref), hidden)
         return {"clusters": found, "failures": failures}
 
     def list_clusters(self, region: EcsRegion, p: dict) -> dict:
@@ -376,7 +367,7 @@ class Provider:
             if not rev.isdigit():
                 failures.append({"arn": ref, "reason": "The specified task definition identifier is invalid. "
                                  "Specify a valid name or ARN and try again."})
-            elif td is None or (td.status == "DELETE_IN_PROGRESS" and _deleted(region, td)):
+            elif td is None or _deleted(region, td):
                 failures.append({"arn": ref, "reason": "The specified task definition does not exist. Specify a "
                                  "valid account, family, revision and try again."})
             elif td.status == "ACTIVE":
@@ -505,7 +496,6 @@ class Provider:
         if redeploy:
             self.sim.start_deployment(region, svc, td.arn)
             self._deployed(svc)
-        self._deployed(svc)
         self.sim.settle(region, svc)
         return {"service": svc}
 
@@ -516,18 +506,8 @@ class Provider:
             raise invalid("Services cannot be empty.")
         if len(refs) > 10:
             raise invalid("Services cannot contain more than 10 elements.")
-        include_tags = "TAGS" in (p.get("include") or [])
-        found, failures = [], []
-        for ref in refs:
-            svc = region.services.get(f"{cluster.name}:{_short(ref)}")
-            if svc is None:
-                failures.append({"arn": ref if ref.startswith("arn:") else region.arn("service", _short(ref)),
-                                 "reason": "MISSING"})
-                continue
-            view = copy.copy(svc)
-            if not include_tags:
-                view.tags = None
-            found.append(view)
+        found, failures = _describe(refs, lambda ref: region.services.get(f"{cluster.name}:{_short(ref)}"),
+                                    lambda ref: region.arn("service", _short(ref)), _tags_unless_asked(p))
         return {"services": found, "failures": failures}
 
     def list_services(self, region: EcsRegion, p: dict) -> dict:
@@ -743,18 +723,8 @@ class Provider:
             raise invalid("Tasks cannot be empty.")
         if len(refs) > 100:
             raise invalid("Tasks cannot contain more than 100 elements.")
-        include_tags = "TAGS" in (p.get("include") or [])
-        found, failures = [], []
-        for ref in refs:
-            task = self.find_task(region, cluster, ref)
-            if task is None:
-                arn = ref if ref.startswith("arn:") else region.arn("task", f"{cluster.name}/{ref}")
-                failures.append({"arn": arn, "reason": "MISSING"})
-                continue
-            view = copy.copy(task)
-            if not include_tags:
-                view.tags = None
-            found.append(view)
+        found, failures = _describe(refs, lambda ref: self.find_task(region, cluster, ref),
+                                    lambda ref: region.arn("task", f"{cluster.name}/{ref}"), _tags_unless_asked(p))
         return {"tasks": found, "failures": failures}
 
     def list_tasks(self, region: EcsRegion, p: dict) -> dict:
@@ -882,6 +852,28 @@ class Provider:
 
 
 # ---------------------------------------------------------------------------- helpers
+def _describe(refs: list[str], find: Callable[[str], Any], missing_arn: Callable[[str], str],
+              hidden: dict) -> tuple[list, list]:
+    """A Describe* answer: a shallow view of each resource found, with the members not
+    asked for (``hidden``) replaced, and a MISSING failure for each one not found."""
+    found, failures = [], []
+    for ref in refs:
+        item = find(ref)
+        if item is None:
+            failures.append({"arn": ref if ref.startswith("arn:") else missing_arn(ref), "reason": "MISSING"})
+            continue
+        view = copy.copy(item)
+        for attr, value in hidden.items():
+            setattr(view, attr, value)
+        found.append(view)
+    return found, failures
+
+
+def _tags_unless_asked(p: dict) -> dict:
+    """Tags are answered only with ``include: [TAGS]``, as ECS does."""
+    return {} if "TAGS" in (p.get("include") or []) else {"tags": None}
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 

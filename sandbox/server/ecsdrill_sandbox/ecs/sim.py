@@ -18,7 +18,8 @@ svc.history, oldest first). Besides the API's keys the simulation keeps: ``_dige
 a rollback returns to), ``_completed_once``, ``_finished_at`` (COMPLETED or FAILED),
 and on a rollback ``_rollback``, ``_rollback_for`` (the failed deployment's id),
 ``_revision_of`` (the id of the deployment whose revision it runs), ``_sources`` and
-``_reason`` (its first rolloutStateReason, the breaker's).
+``_reason`` (its first rolloutStateReason, the breaker's); on an older deployment
+``_owed`` (tasks it gets back: lost ones, its share of a scale-out).
 
 Everything here runs under the server's global lock, driven by the clock: one
 ``step`` per simulated second. It only reads the simulated clock, never the wall
@@ -1210,15 +1211,15 @@ class Simulation:
             not_stopped = [t for t in self.tasks_of(region, svc) if t.last_status != "STOPPED"]
 
         room = max_total - len(not_stopped)
-        # a task of an older deployment that failed or was stopped by hand is replaced by a
-        # task of that same deployment, whatever the new one does (ECS since November 2025)
+        # an older deployment gets back the tasks it is owed (ones that failed or were stopped
+        # by hand, its share of a scale-out), whatever the new one does (ECS since November 2025)
         for dep in svc.deployments[1:]:
-            lost = dep.get("_owed", 0)
-            if lost and room > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
-                started = self._launch_for_service(region, svc, dep, min(lost, room), now)
+            owed = dep.get("_owed", 0)
+            if owed and room > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
+                started = self._launch_for_service(region, svc, dep, min(owed, room), now)
                 for t in started:
                     t._replaces_lost = True
-                dep["_owed"] = lost - len(started)
+                dep["_owed"] = owed - len(started)
                 room -= len(started)
                 old.extend(started)
                 live.extend(started)
