@@ -13,6 +13,7 @@ checked by one contract test (tests/unit/test_moto_adapter.py).
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import importlib
 import io
@@ -462,19 +463,26 @@ def backends_state() -> bytes:
 class _BackendUnpickler(pickle.Unpickler):
     def __init__(self, file) -> None:
         super().__init__(file)
-        self.aws_policies: dict[tuple[str, str], dict] = {}  # (account, partition) -> ARN -> fresh policy
+        self.aws_policies: dict[tuple[str, str], object] = {}  # (account, ARN) -> the rebuilt policy
 
     def persistent_load(self, pid):
         kind, account, arn, attachments = pid
         if kind != "aws-managed-policy":
             raise pickle.UnpicklingError(f"unknown persistent id {kind}")
-        partition = arn.split(":")[1]  # one IAM backend per partition (aws, aws-cn, aws-us-gov...)
-        if (account, partition) not in self.aws_policies:
-            fresh = iam_models.IAMBackend(partition, account)
-            self.aws_policies[(account, partition)] = {p.arn: p for p in fresh.aws_managed_policies}
-        policy = self.aws_policies[(account, partition)][arn]
+        policy = self.aws_policies.get((account, arn))
+        if policy is None:
+            # as IAMBackend builds them, for the ARN's partition (aws, aws-cn, aws-us-gov...)
+            name, partition = arn.rsplit("/", 1)[1], arn.split(":")[1]
+            policy = iam_models.AWSManagedPolicy.from_data(name, account, partition, _aws_policy_data()[name])
+            self.aws_policies[(account, arn)] = policy
         policy.attachment_count = attachments
         return policy
+
+
+@functools.lru_cache(maxsize=1)
+def _aws_policy_data() -> dict:
+    """moto's AWS managed policies, parsed once (not once per partition's IAM backend)."""
+    return json.loads(iam_models.aws_managed_policies_data)
 
 
 def restore_backends(blob: bytes) -> None:
