@@ -280,6 +280,33 @@ class LoadBalancerHealth(unittest.TestCase):
         self.assertEqual(len(k.live(svc)), 1)
 
 
+    def test_stop_task_and_a_deployment_drain_too(self):
+        # not only scale-in: a task stopped by hand, and an old task a deployment replaces,
+        # stay DEACTIVATING while their targets drain, and the service says so
+        k = Kit()
+        k.push("web", "v1")
+        k.push("web", "v2")
+        tg = k.target_group(deregistration_delay_seconds=60)
+        svc = k.service("web", k.task_definition(), 1, tg=tg)
+        k.until(lambda: k.steady(svc), 600)
+        [first] = k.live(svc)
+        k.sim.stop_by_user(k.region, first, None)
+        self.assertEqual(first.last_status, "DEACTIVATING")
+        self.assertEqual(k.world.health[(tg.arn, first._ip)][0], "draining")
+        k.advance(1)
+        self.assertEqual(k.messages(svc).count(M.DRAINING.format(svc="web", n=1)), 1)
+        k.advance(58)
+        self.assertEqual(first.last_status, "DEACTIVATING")
+        k.until(lambda: first.last_status == "STOPPED", 120)
+        k.until(lambda: k.steady(svc) and len(k.live(svc)) == 1, 600)
+        [second] = k.live(svc)
+        k.deploy(svc, k.task_definition(image=k.uri("web", "v2")))
+        k.until(lambda: second.desired_status == "STOPPED", 600)
+        self.assertEqual(second.last_status, "DEACTIVATING")
+        k.advance(1)
+        self.assertEqual(k.messages(svc).count(M.DRAINING.format(svc="web", n=1)), 2)
+
+
 class StartChecks(unittest.TestCase):
     def test_missing_image_stops_the_task_with_cannot_pull(self):
         k = Kit()

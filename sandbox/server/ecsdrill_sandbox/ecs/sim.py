@@ -207,7 +207,6 @@ class Simulation:
     # ------------------------------------------------------------------ the step
     def step(self, dt: float) -> None:
         now = self.clock.now()
-        self._step_events = StepEvents()
         for region in self.store.all():
             for cluster_tasks in list(region.tasks.values()):
                 for task in list(cluster_tasks.values()):
@@ -217,6 +216,7 @@ class Simulation:
             for svc in list(region.services.values()):
                 if svc.status in ("ACTIVE", "DRAINING") and svc.deployment_controller.get("type", "ECS") == "ECS":
                     self.reconcile_service(region, svc, now)
+            self._flush_step_events(now)  # what the scheduler did (stops drain, launches register)
             self._purge_stopped(region, now)
             self._update_cluster_counts(region)
         if self.autoscaling is not None:
@@ -225,7 +225,6 @@ class Simulation:
     def settle(self, region: EcsRegion, svc: Service | None = None) -> None:
         """Run the scheduler once at the current time (after an API call)."""
         now = self.clock.now()
-        self._step_events = StepEvents()
         if svc is not None:
             self.reconcile_service(region, svc, now)
         self._flush_step_events(now)
@@ -1040,6 +1039,7 @@ class Simulation:
         if task.desired_status == "STOPPED":
             return
         self.begin_stop(region, task, now, reason or M.USER_STOPPED, M.STOP_USER)
+        self._flush_step_events(now)  # "has begun draining connections" for stop-task too
 
     # ---- circuit breaker ---------------------------------------------------------
     def record_failure(self, region, svc, task: Task, now: datetime, before_running: bool) -> None:
