@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Aws, Failure, Target};
 use crate::error::UserError;
 use crate::lab::resource::ResourceKind;
-use crate::lab::{SetupAction, TAG_KEY, Vars};
+use crate::lab::{Count, SetupAction, TAG_KEY, Vars};
 use crate::sandbox::Sandbox;
 
 /// A resource a setup created: what `lab cleanup` may delete.
@@ -31,7 +31,70 @@ fn created(kind: ResourceKind, name: impl Into<String>) -> Option<Created> {
 const DRAIN_LIMIT_SANDBOX: u64 = 3900;
 const DRAIN_LIMIT_AWS: u64 = 900;
 
-const ECS_TASKS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+/// The tag that ties a target group to the load balancer it was made with
+/// (`create_load_balancer`), so that the load balancer's cleanup deletes it too.
+const LB_TAG_KEY: &str = "ecsdrill:load-balancer";
+
+/// A role's trust policy: `service` (`ecs-tasks.amazonaws.com`) may assume it.
+fn trust_policy(service: &str) -> String {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+    .to_string()
+}
+
+/// A setup number, with a drawn one looked up; an error names what it is for.
+fn number(n: &Count, vars: &Vars, what: &str) -> Result<i32> {
+    n.resolve(vars).ok_or_else(|| {
+        UserError::env(format!(
+            "setup: {what} must be a whole number (or a drawn one), not {n:?}"
+        ))
+        .with_hint("`ecsdrill lab check-files FILE` reports setup numbers that are not")
+        .into()
+    })
+}
+
+/// An optional setup number (`None` stays `None`; text that is no number is an error).
+fn opt_number(n: &Option<Count>, vars: &Vars, what: &str) -> Result<Option<i32>> {
+    n.as_ref().map(|n| number(n, vars, what)).transpose()
+}
+
+/// A secret's `valueFrom`: an SSM parameter name `/x/y` becomes its ARN; anything else (an
+/// ARN, a name without `/`) is sent as written.
+fn secret_ref(value: &str, vars: &Vars) -> String {
+    match value.strip_prefix('/') {
+        Some(rest) if !value.starts_with("arn:") => vars.expand(&format!(
+            "arn:aws:ssm:${{region}}:${{account}}:parameter/{rest}"
+        )),
+        _ => value.to_string(),
+    }
+}
+
+fn elb_tag(key: &str, value: &str) -> aws_sdk_elasticloadbalancingv2::types::Tag {
+    aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+}
+
+/// A forward to one target group (a listener's default action).
+fn forward(tg_arn: &str) -> aws_sdk_elasticloadbalancingv2::types::Action {
+    aws_sdk_elasticloadbalancingv2::types::Action::builder()
+        .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+        .target_group_arn(tg_arn)
+        .build()
+}
+
+/// Whether a listener's default actions send traffic to the target group.
+fn forwards_to(l: &aws_sdk_elasticloadbalancingv2::types::Listener, tg_arn: &str) -> bool {
+    l.default_actions().iter().any(|a| {
+        a.target_group_arn() == Some(tg_arn)
+            || a.forward_config().is_some_and(|f| {
+                f.target_groups()
+                    .iter()
+                    .any(|t| t.target_group_arn() == Some(tg_arn))
+            })
+    })
+}
 
 impl Aws {
     fn fail<E>(
@@ -232,7 +295,31 @@ impl Aws {
                             |o| o.services().iter().any(|s| s.status() == Some("ACTIVE")),
                         ),
                     ),
-                    SetupAction::UpdateService { .. } | SetupAction::AdvanceClock { .. } => {
+                    SetupAction::CreateLoadBalancer { name, .. } => (
+                        format!("load balancer {name}"),
+                        probe(
+                            "elasticloadbalancing:DescribeLoadBalancers",
+                            c.elbv2.describe_load_balancers().names(name).send().await,
+                            |o| !o.load_balancers().is_empty(),
+                        ),
+                    ),
+                    SetupAction::CreateTargetGroup { name, .. } => (
+                        format!("target group {name}"),
+                        probe(
+                            "elasticloadbalancing:DescribeTargetGroups",
+                            c.elbv2.describe_target_groups().names(name).send().await,
+                            |o| !o.target_groups().is_empty(),
+                        ),
+                    ),
+                    SetupAction::UpdateService { .. }
+                    | SetupAction::AdvanceClock { .. }
+                    | SetupAction::PutRolePolicy { .. }
+                    | SetupAction::DeleteRolePolicy { .. }
+                    | SetupAction::AttachRolePolicy { .. }
+                    | SetupAction::DetachRolePolicy { .. }
+                    | SetupAction::DeleteParameter { .. }
+                    | SetupAction::ModifyListener { .. }
+                    | SetupAction::ModifyTargetGroup { .. } => {
                         continue;
                     }
                 };
@@ -274,6 +361,7 @@ impl Aws {
                 tag,
                 behavior,
                 exit_code,
+                build,
             } => {
                 let existed = c
                     .ecr
@@ -284,11 +372,12 @@ impl Aws {
                     .is_ok();
                 match (sandbox, &self.target) {
                     (Some(sb), Target::Local) => {
-                        sb.control(
-                            "/_ecsdrill/images",
-                            &json!({"repository": repository, "tag": tag, "behavior": behavior,
-                                    "exit_code": exit_code.as_ref().and_then(|n| n.resolve(vars))}),
-                        )?;
+                        let mut body = json!({"repository": repository, "tag": tag, "behavior": behavior,
+                                "exit_code": exit_code.as_ref().and_then(|n| n.resolve(vars))});
+                        if let Some(build) = build {
+                            body["build"] = json!(build);
+                        }
+                        sb.control("/_ecsdrill/images", &body)?;
                     }
                     _ => {
                         let found = c
@@ -387,6 +476,7 @@ impl Aws {
                 name,
                 managed_policies,
                 inline_policies,
+                trusted_service,
             } => {
                 if c.iam.get_role().role_name(name).send().await.is_ok() {
                     return Ok(None);
@@ -398,7 +488,7 @@ impl Aws {
                 c.iam
                     .create_role()
                     .role_name(name)
-                    .assume_role_policy_document(ECS_TASKS_TRUST)
+                    .assume_role_policy_document(trust_policy(trusted_service))
                     .tags(tag)
                     .send()
                     .await
@@ -452,6 +542,60 @@ impl Aws {
                     .map_err(self.fail("ssm:PutParameter"))?;
                 Ok(created(ResourceKind::Parameter, name.clone()))
             }
+            SetupAction::PutRolePolicy {
+                role,
+                name,
+                document,
+            } => {
+                c.iam
+                    .put_role_policy()
+                    .role_name(role)
+                    .policy_name(name)
+                    .policy_document(vars.expand_json(document).to_string())
+                    .send()
+                    .await
+                    .map_err(self.fail("iam:PutRolePolicy"))?;
+                Ok(None)
+            }
+            SetupAction::DeleteRolePolicy { role, name } => {
+                c.iam
+                    .delete_role_policy()
+                    .role_name(role)
+                    .policy_name(name)
+                    .send()
+                    .await
+                    .map_err(self.fail("iam:DeleteRolePolicy"))?;
+                Ok(None)
+            }
+            SetupAction::AttachRolePolicy { role, policy_arn } => {
+                c.iam
+                    .attach_role_policy()
+                    .role_name(role)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .map_err(self.fail("iam:AttachRolePolicy"))?;
+                Ok(None)
+            }
+            SetupAction::DetachRolePolicy { role, policy_arn } => {
+                c.iam
+                    .detach_role_policy()
+                    .role_name(role)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .map_err(self.fail("iam:DetachRolePolicy"))?;
+                Ok(None)
+            }
+            SetupAction::DeleteParameter { name } => {
+                c.ssm
+                    .delete_parameter()
+                    .name(name)
+                    .send()
+                    .await
+                    .map_err(self.fail("ssm:DeleteParameter"))?;
+                Ok(None)
+            }
             SetupAction::RegisterTaskDefinition {
                 family,
                 cpu,
@@ -462,8 +606,8 @@ impl Aws {
                 earlier_revisions,
             } => {
                 use aws_sdk_ecs::types::{
-                    Compatibility, ContainerDefinition, LogConfiguration, LogDriver, NetworkMode,
-                    PortMapping,
+                    Compatibility, ContainerDefinition, HealthCheck, KeyValuePair,
+                    LogConfiguration, LogDriver, NetworkMode, PortMapping, Secret,
                 };
                 let role_arn = |r: &Option<String>| {
                     r.as_ref()
@@ -475,6 +619,38 @@ impl Aws {
                     .essential(true);
                 if let Some(port) = container.port {
                     def = def.port_mappings(PortMapping::builder().container_port(port).build());
+                }
+                if let Some(mib) = opt_number(&container.memory, vars, "the container's memory")? {
+                    def = def.memory(mib);
+                }
+                for (env, value) in &container.environment {
+                    let value = match value {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    def = def.environment(KeyValuePair::builder().name(env).value(value).build());
+                }
+                for (env, from) in &container.secrets {
+                    def = def.secrets(
+                        Secret::builder()
+                            .name(env)
+                            .value_from(secret_ref(from, vars))
+                            .build()?,
+                    );
+                }
+                if let Some(hc) = &container.health_check {
+                    def = def.health_check(
+                        HealthCheck::builder()
+                            .set_command(Some(hc.command.clone()))
+                            .set_interval(opt_number(&hc.interval, vars, "health_check.interval")?)
+                            .set_retries(opt_number(&hc.retries, vars, "health_check.retries")?)
+                            .set_start_period(opt_number(
+                                &hc.start_period,
+                                vars,
+                                "health_check.start_period",
+                            )?)
+                            .build()?,
+                    );
                 }
                 if let Some(group) = &container.log_group {
                     def = def.log_configuration(
@@ -534,10 +710,15 @@ impl Aws {
                 desired_count,
                 circuit_breaker,
                 rollback,
+                load_balancer,
+                health_check_grace,
+                min_healthy,
+                max_percent,
             } => {
                 use aws_sdk_ecs::types::{
                     AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker,
-                    DeploymentConfiguration, LaunchType, NetworkConfiguration, PropagateTags,
+                    DeploymentConfiguration, LaunchType, LoadBalancer, NetworkConfiguration,
+                    PropagateTags,
                 };
                 let out = c
                     .ecs
@@ -559,6 +740,16 @@ impl Aws {
                     .set_subnets(Some(subnets))
                     .assign_public_ip(AssignPublicIp::Disabled)
                     .build()?;
+                let lb = match load_balancer {
+                    Some(lb) => Some(
+                        LoadBalancer::builder()
+                            .target_group_arn(self.target_group_arn(&lb.target_group).await?)
+                            .container_name(&lb.container)
+                            .container_port(number(&lb.port, vars, "load_balancer.port")?)
+                            .build(),
+                    ),
+                    None => None,
+                };
                 c.ecs
                     .create_service()
                     .cluster(cluster)
@@ -579,10 +770,20 @@ impl Aws {
                                     .rollback(*rollback)
                                     .build(),
                             )
-                            .maximum_percent(200)
-                            .minimum_healthy_percent(100)
+                            .maximum_percent(
+                                opt_number(max_percent, vars, "max_percent")?.unwrap_or(200),
+                            )
+                            .minimum_healthy_percent(
+                                opt_number(min_healthy, vars, "min_healthy")?.unwrap_or(100),
+                            )
                             .build(),
                     )
+                    .set_load_balancers(lb.map(|lb| vec![lb]))
+                    .set_health_check_grace_period_seconds(opt_number(
+                        health_check_grace,
+                        vars,
+                        "health_check_grace",
+                    )?)
                     .propagate_tags(PropagateTags::Service)
                     .tags(ecs_tag)
                     .send()
@@ -594,15 +795,234 @@ impl Aws {
                 cluster,
                 name,
                 task_definition,
+                desired_count,
+                force_new_deployment,
+                min_healthy,
+                max_percent,
+                health_check_grace,
+                circuit_breaker,
+                rollback,
             } => {
+                use aws_sdk_ecs::types::{DeploymentCircuitBreaker, DeploymentConfiguration};
+                let min_healthy = opt_number(min_healthy, vars, "min_healthy")?;
+                let max_percent = opt_number(max_percent, vars, "max_percent")?;
+                let mut deployment = None;
+                if min_healthy.is_some()
+                    || max_percent.is_some()
+                    || circuit_breaker.is_some()
+                    || rollback.is_some()
+                {
+                    let mut conf = DeploymentConfiguration::builder()
+                        .set_minimum_healthy_percent(min_healthy)
+                        .set_maximum_percent(max_percent);
+                    if circuit_breaker.is_some() || rollback.is_some() {
+                        // What is not given stays as the service has it.
+                        let out = c
+                            .ecs
+                            .describe_services()
+                            .cluster(cluster)
+                            .services(name)
+                            .send()
+                            .await
+                            .map_err(self.fail("ecs:DescribeServices"))?;
+                        let now = out
+                            .services()
+                            .first()
+                            .and_then(|s| s.deployment_configuration())
+                            .and_then(|d| d.deployment_circuit_breaker());
+                        conf = conf.deployment_circuit_breaker(
+                            DeploymentCircuitBreaker::builder()
+                                .enable(circuit_breaker.unwrap_or(now.is_some_and(|b| b.enable())))
+                                .rollback(rollback.unwrap_or(now.is_some_and(|b| b.rollback())))
+                                .build(),
+                        );
+                    }
+                    deployment = Some(conf.build());
+                }
                 c.ecs
                     .update_service()
                     .cluster(cluster)
                     .service(name)
-                    .task_definition(task_definition)
+                    .set_task_definition(task_definition.clone())
+                    .set_desired_count(opt_number(desired_count, vars, "desired_count")?)
+                    .force_new_deployment(*force_new_deployment)
+                    .set_deployment_configuration(deployment)
+                    .set_health_check_grace_period_seconds(opt_number(
+                        health_check_grace,
+                        vars,
+                        "health_check_grace",
+                    )?)
                     .send()
                     .await
                     .map_err(self.fail("ecs:UpdateService"))?;
+                Ok(None)
+            }
+            SetupAction::CreateLoadBalancer {
+                name,
+                target_group,
+                port,
+                health_path,
+            } => {
+                use aws_sdk_elasticloadbalancingv2::types::{
+                    LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
+                };
+                let net = self.local_network(sandbox, "a load balancer")?;
+                let lb_exists = c
+                    .elbv2
+                    .describe_load_balancers()
+                    .names(name)
+                    .send()
+                    .await
+                    .is_ok_and(|o| !o.load_balancers().is_empty());
+                if lb_exists {
+                    return Err(UserError::env(format!(
+                        "a load balancer `{name}` already exists"
+                    ))
+                    .with_hint("`ecsdrill lab reset ID` removes what this lab created before; or delete it yourself")
+                    .into());
+                }
+                let tg_arn = self
+                    .create_target_group(
+                        lab_id,
+                        target_group,
+                        number(port, vars, "port")?,
+                        health_path,
+                        &net,
+                        Some(name),
+                    )
+                    .await?;
+                let subnets: Vec<String> = net["public_subnets"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                // No security group of its own (ecsdrill has no EC2 client): the VPC's
+                // default group, which the sandbox does not filter by.
+                let groups = net["default_security_group"]
+                    .as_str()
+                    .map(|g| vec![g.to_string()]);
+                let made = c
+                    .elbv2
+                    .create_load_balancer()
+                    .name(name)
+                    .r#type(LoadBalancerTypeEnum::Application)
+                    .scheme(LoadBalancerSchemeEnum::InternetFacing)
+                    .set_subnets(Some(subnets))
+                    .set_security_groups(groups)
+                    .tags(elb_tag(TAG_KEY, lab_id))
+                    .send()
+                    .await
+                    .map_err(self.fail("elasticloadbalancing:CreateLoadBalancer"));
+                let made = match made {
+                    Ok(made) => made,
+                    Err(e) => {
+                        // Not recorded, so not left behind.
+                        let _ = c
+                            .elbv2
+                            .delete_target_group()
+                            .target_group_arn(&tg_arn)
+                            .send()
+                            .await;
+                        return Err(e);
+                    }
+                };
+                let lb_arn = made
+                    .load_balancers()
+                    .first()
+                    .and_then(|l| l.load_balancer_arn())
+                    .unwrap_or_default()
+                    .to_string();
+                c.elbv2
+                    .create_listener()
+                    .load_balancer_arn(&lb_arn)
+                    .protocol(ProtocolEnum::Http)
+                    .port(80)
+                    .default_actions(forward(&tg_arn))
+                    .tags(elb_tag(TAG_KEY, lab_id))
+                    .send()
+                    .await
+                    .map_err(self.fail("elasticloadbalancing:CreateListener"))?;
+                Ok(created(ResourceKind::LoadBalancer, name.clone()))
+            }
+            SetupAction::CreateTargetGroup {
+                name,
+                port,
+                health_path,
+            } => {
+                let net = self.local_network(sandbox, "a target group")?;
+                self.create_target_group(
+                    lab_id,
+                    name,
+                    number(port, vars, "port")?,
+                    health_path,
+                    &net,
+                    None,
+                )
+                .await?;
+                Ok(created(ResourceKind::TargetGroup, name.clone()))
+            }
+            SetupAction::ModifyListener {
+                load_balancer,
+                target_group,
+            } => {
+                let lb_arn = self.load_balancer_arn(load_balancer).await?;
+                let tg_arn = self.target_group_arn(target_group).await?;
+                let listeners = c
+                    .elbv2
+                    .describe_listeners()
+                    .load_balancer_arn(&lb_arn)
+                    .send()
+                    .await
+                    .map_err(self.fail("elasticloadbalancing:DescribeListeners"))?;
+                let Some(listener) = listeners
+                    .listeners()
+                    .iter()
+                    .find(|l| l.port() == Some(80))
+                    .and_then(|l| l.listener_arn())
+                else {
+                    return Err(UserError::env(format!(
+                        "load balancer `{load_balancer}` has no listener on port 80"
+                    ))
+                    .with_hint("create it first with `create_load_balancer` in the lab's setup")
+                    .into());
+                };
+                c.elbv2
+                    .modify_listener()
+                    .listener_arn(listener)
+                    .default_actions(forward(&tg_arn))
+                    .send()
+                    .await
+                    .map_err(self.fail("elasticloadbalancing:ModifyListener"))?;
+                Ok(None)
+            }
+            SetupAction::ModifyTargetGroup {
+                name,
+                health_path,
+                health_port,
+                matcher,
+            } => {
+                let arn = self.target_group_arn(name).await?;
+                let port = match health_port {
+                    None => None,
+                    Some(Count::Drawn(s)) if x(s) == "traffic-port" => Some("traffic-port".into()),
+                    Some(n) => Some(number(n, vars, "health_port")?.to_string()),
+                };
+                c.elbv2
+                    .modify_target_group()
+                    .target_group_arn(arn)
+                    .set_health_check_path(health_path.clone())
+                    .set_health_check_port(port)
+                    .set_matcher(matcher.as_ref().map(|m| {
+                        aws_sdk_elasticloadbalancingv2::types::Matcher::builder()
+                            .http_code(m)
+                            .build()
+                    }))
+                    .send()
+                    .await
+                    .map_err(self.fail("elasticloadbalancing:ModifyTargetGroup"))?;
                 Ok(None)
             }
             SetupAction::AdvanceClock { seconds } => {
@@ -618,12 +1038,230 @@ impl Aws {
         }
     }
 
-    fn subnets(&self, sandbox: Option<&Sandbox>) -> Result<Vec<String>> {
+    /// The sandbox's network (`vpc_id`, `public_subnets`, `private_subnets`,
+    /// `default_security_group`): what a load balancer or target group is made in. `what`
+    /// (`a load balancer`) says in the error that only the local sandbox has one.
+    fn local_network(&self, sandbox: Option<&Sandbox>, what: &str) -> Result<Value> {
         match (&self.target, sandbox) {
             (Target::Local, Some(sb)) => {
                 let endpoint = sb.endpoint()?;
-                let (_, text) = crate::sandbox::request(&endpoint, "GET", "/_ecsdrill/network", None)?;
-                let v: Value = serde_json::from_str(&text)?;
+                let (_, text) =
+                    crate::sandbox::request(&endpoint, "GET", "/_ecsdrill/network", None)?;
+                Ok(serde_json::from_str(&text)?)
+            }
+            _ => Err(UserError::env(format!(
+                "this lab's setup creates {what}, which ecsdrill does only in the local sandbox"
+            ))
+            .with_hint("drills that create a load balancer run in the local sandbox only: `ecsdrill sandbox use local`")
+            .into()),
+        }
+    }
+
+    /// Makes a target group (ip, HTTP, the sandbox's VPC) tagged with the lab, and with
+    /// the load balancer it is made for (deleted with it); returns its ARN.
+    async fn create_target_group(
+        &self,
+        lab_id: &str,
+        name: &str,
+        port: i32,
+        health_path: &str,
+        net: &Value,
+        load_balancer: Option<&str>,
+    ) -> Result<String> {
+        use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetTypeEnum};
+        let c = &self.clients;
+        let exists = c
+            .elbv2
+            .describe_target_groups()
+            .names(name)
+            .send()
+            .await
+            .is_ok_and(|o| !o.target_groups().is_empty());
+        if exists {
+            return Err(UserError::env(format!("a target group `{name}` already exists"))
+                .with_hint("`ecsdrill lab reset ID` removes what this lab created before; or delete it yourself")
+                .into());
+        }
+        let mut tags = vec![elb_tag(TAG_KEY, lab_id)];
+        if let Some(lb) = load_balancer {
+            tags.push(elb_tag(LB_TAG_KEY, lb));
+        }
+        let out = c
+            .elbv2
+            .create_target_group()
+            .name(name)
+            .protocol(ProtocolEnum::Http)
+            .port(port)
+            .set_vpc_id(net["vpc_id"].as_str().map(str::to_string))
+            .target_type(TargetTypeEnum::Ip)
+            .health_check_path(health_path)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(self.fail("elasticloadbalancing:CreateTargetGroup"))?;
+        Ok(out
+            .target_groups()
+            .first()
+            .and_then(|t| t.target_group_arn())
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// A target group's ARN by its name; an error when there is none.
+    async fn target_group_arn(&self, name: &str) -> Result<String> {
+        let out = self
+            .clients
+            .elbv2
+            .describe_target_groups()
+            .names(name)
+            .send()
+            .await
+            .map_err(self.fail("elasticloadbalancing:DescribeTargetGroups"))?;
+        Ok(out
+            .target_groups()
+            .first()
+            .and_then(|t| t.target_group_arn())
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// A load balancer's ARN by its name; an error when there is none.
+    async fn load_balancer_arn(&self, name: &str) -> Result<String> {
+        let out = self
+            .clients
+            .elbv2
+            .describe_load_balancers()
+            .names(name)
+            .send()
+            .await
+            .map_err(self.fail("elasticloadbalancing:DescribeLoadBalancers"))?;
+        Ok(out
+            .load_balancers()
+            .first()
+            .and_then(|l| l.load_balancer_arn())
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// The tags of ELB resources, by ARN (DescribeTags takes 20 at a time).
+    async fn elb_tags(
+        &self,
+        arns: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<(String, String)>>> {
+        let mut tags = std::collections::HashMap::new();
+        for chunk in arns.chunks(20) {
+            let out = self
+                .clients
+                .elbv2
+                .describe_tags()
+                .set_resource_arns(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(self.fail("elasticloadbalancing:DescribeTags"))?;
+            for d in out.tag_descriptions() {
+                let pairs = d
+                    .tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                tags.insert(d.resource_arn().unwrap_or_default().to_string(), pairs);
+            }
+        }
+        Ok(tags)
+    }
+
+    /// Whether an ELB resource carries `ecsdrill:lab = lab_id`.
+    async fn elb_tagged(&self, arn: &str, lab_id: &str) -> Result<bool> {
+        let tags = self.elb_tags(&[arn.to_string()]).await?;
+        Ok(tags
+            .get(arn)
+            .is_some_and(|t| t.iter().any(|(k, v)| k == TAG_KEY && v == lab_id)))
+    }
+
+    /// Deletes the listeners of the lab's load balancers that forward to a target group,
+    /// so that the target group can go (its load balancer's own record deletes the rest).
+    async fn free_target_group(&self, lab_id: &str, tg_arn: &str) -> Result<()> {
+        let c = &self.clients;
+        let mut lbs = Vec::new();
+        let mut marker = None;
+        loop {
+            let out = c
+                .elbv2
+                .describe_load_balancers()
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(self.fail("elasticloadbalancing:DescribeLoadBalancers"))?;
+            lbs.extend(
+                out.load_balancers()
+                    .iter()
+                    .filter_map(|l| l.load_balancer_arn().map(str::to_string)),
+            );
+            marker = out.next_marker().map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        let tags = self.elb_tags(&lbs).await?;
+        for lb in &lbs {
+            let ours = tags
+                .get(lb)
+                .is_some_and(|t| t.iter().any(|(k, v)| k == TAG_KEY && v == lab_id));
+            if !ours {
+                continue;
+            }
+            let listeners = c
+                .elbv2
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .send()
+                .await
+                .map_err(self.fail("elasticloadbalancing:DescribeListeners"))?;
+            for l in listeners.listeners() {
+                if forwards_to(l, tg_arn) {
+                    c.elbv2
+                        .delete_listener()
+                        .set_listener_arn(l.listener_arn().map(str::to_string))
+                        .send()
+                        .await
+                        .map_err(self.fail("elasticloadbalancing:DeleteListener"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes a target group if it carries the lab's tag; first the listeners of the
+    /// lab's load balancers that still forward to it.
+    async fn delete_target_group(&self, lab_id: &str, arn: &str) -> Result<Deleted> {
+        if !self.elb_tagged(arn, lab_id).await? {
+            return Ok(Deleted::NotTagged);
+        }
+        self.free_target_group(lab_id, arn).await?;
+        match self
+            .clients
+            .elbv2
+            .delete_target_group()
+            .target_group_arn(arn)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Deleted::Deleted),
+            Err(e) => Ok(Deleted::Failed(
+                aws_sdk_ecs::error::DisplayErrorContext(&e).to_string(),
+            )),
+        }
+    }
+
+    fn subnets(&self, sandbox: Option<&Sandbox>) -> Result<Vec<String>> {
+        match (&self.target, sandbox) {
+            (Target::Local, Some(_)) => {
+                let v = self.local_network(sandbox, "a service")?;
                 Ok(v["private_subnets"]
                     .as_array()
                     .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
@@ -876,6 +1514,97 @@ impl Aws {
                     .map_err(self.fail("ecr:DeleteRepository"))?;
                 Ok(Deleted::Deleted)
             }
+            ResourceKind::LoadBalancer => {
+                let mut result = Deleted::Gone;
+                let out = c
+                    .elbv2
+                    .describe_load_balancers()
+                    .names(&r.name)
+                    .send()
+                    .await;
+                let arn = out.ok().and_then(|o| {
+                    o.load_balancers()
+                        .first()
+                        .and_then(|l| l.load_balancer_arn())
+                        .map(str::to_string)
+                });
+                if let Some(arn) = arn {
+                    if !self.elb_tagged(&arn, lab_id).await? {
+                        return Ok(Deleted::NotTagged);
+                    }
+                    let listeners = c
+                        .elbv2
+                        .describe_listeners()
+                        .load_balancer_arn(&arn)
+                        .send()
+                        .await
+                        .map_err(self.fail("elasticloadbalancing:DescribeListeners"))?;
+                    for l in listeners.listeners() {
+                        c.elbv2
+                            .delete_listener()
+                            .set_listener_arn(l.listener_arn().map(str::to_string))
+                            .send()
+                            .await
+                            .map_err(self.fail("elasticloadbalancing:DeleteListener"))?;
+                    }
+                    c.elbv2
+                        .delete_load_balancer()
+                        .load_balancer_arn(&arn)
+                        .send()
+                        .await
+                        .map_err(self.fail("elasticloadbalancing:DeleteLoadBalancer"))?;
+                    result = Deleted::Deleted;
+                }
+                // The target group made with it (tagged so), even when the load balancer
+                // itself went already.
+                let mut tgs = Vec::new();
+                let mut marker = None;
+                loop {
+                    let out = c
+                        .elbv2
+                        .describe_target_groups()
+                        .set_marker(marker)
+                        .send()
+                        .await
+                        .map_err(self.fail("elasticloadbalancing:DescribeTargetGroups"))?;
+                    tgs.extend(
+                        out.target_groups()
+                            .iter()
+                            .filter_map(|t| t.target_group_arn().map(str::to_string)),
+                    );
+                    marker = out.next_marker().map(str::to_string);
+                    if marker.is_none() {
+                        break;
+                    }
+                }
+                let tags = self.elb_tags(&tgs).await?;
+                for tg in &tgs {
+                    let made_with = tags.get(tg).is_some_and(|t| {
+                        t.iter().any(|(k, v)| k == TAG_KEY && v == lab_id)
+                            && t.iter().any(|(k, v)| k == LB_TAG_KEY && v == &r.name)
+                    });
+                    if made_with {
+                        match self.delete_target_group(lab_id, tg).await? {
+                            Deleted::Failed(e) => return Ok(Deleted::Failed(e)),
+                            _ => result = Deleted::Deleted,
+                        }
+                    }
+                }
+                Ok(result)
+            }
+            ResourceKind::TargetGroup => {
+                let out = c.elbv2.describe_target_groups().names(&r.name).send().await;
+                let arn = out.ok().and_then(|o| {
+                    o.target_groups()
+                        .first()
+                        .and_then(|t| t.target_group_arn())
+                        .map(str::to_string)
+                });
+                match arn {
+                    Some(arn) => self.delete_target_group(lab_id, &arn).await,
+                    None => Ok(Deleted::Gone),
+                }
+            }
         }
     }
 }
@@ -903,4 +1632,118 @@ pub enum Deleted {
     /// It does not carry `ecsdrill:lab = <lab>` (any more): left alone.
     NotTagged,
     Failed(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::SetupAction as A;
+
+    const DRILL: &str = r#"
+- push_image: {repository: shop, tag: latest, build: b2}
+- create_role: {name: shop-exec, trusted_service: ecs.amazonaws.com}
+- put_role_policy: {role: shop-exec, name: p, document: {Version: "2012-10-17", Statement: []}}
+- delete_role_policy: {role: shop-exec, name: p}
+- attach_role_policy: {role: shop-exec, policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+- detach_role_policy: {role: shop-exec, policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+- delete_parameter: {name: /drill/x}
+- register_task_definition:
+    family: shop
+    cpu: "256"
+    memory: "512"
+    container:
+      name: app
+      image: "${ecr}/shop:latest"
+      port: 80
+      memory: "${draw.mib}"
+      environment: {APP_MODE: production, WORKERS: 4}
+      secrets: {DB_URL: /drill/db-url}
+      health_check: {command: [CMD-SHELL, "curl -f localhost/health"], retries: 2}
+- create_load_balancer: {name: shop, target_group: shop-blue, port: 80, health_path: /health}
+- create_target_group: {name: shop-green, port: 8080, health_path: /}
+- modify_listener: {load_balancer: shop, target_group: shop-green}
+- modify_target_group: {name: shop-blue, health_path: /ready, health_port: traffic-port, matcher: "200-299"}
+- create_service:
+    cluster: drill
+    name: shop
+    task_definition: shop
+    desired_count: 2
+    load_balancer: {target_group: shop-blue, container: app, port: 80}
+    health_check_grace: 60
+    min_healthy: 50
+    max_percent: "${draw.mib}"
+- update_service: {cluster: drill, name: shop, force_new_deployment: true, rollback: true}
+"#;
+
+    #[test]
+    fn drill_actions_parse_and_expand() {
+        let actions: Vec<A> = serde_saphyr::from_str(DRILL).expect("the drill parses");
+        assert_eq!(actions.len(), 14);
+        let mut vars = Vars::sample();
+        vars.drawn.insert("mib".into(), json!(384));
+        let expanded: Vec<A> = actions.iter().map(|a| a.expanded(&vars)).collect();
+        match &expanded[1] {
+            A::CreateRole {
+                trusted_service, ..
+            } => assert_eq!(trusted_service, "ecs.amazonaws.com"),
+            a => panic!("{a:?}"),
+        }
+        match &expanded[7] {
+            A::RegisterTaskDefinition { container, .. } => {
+                assert_eq!(container.memory, Some(Count::Fixed(384)));
+                assert_eq!(container.environment["WORKERS"], json!(4));
+                assert_eq!(
+                    container.image,
+                    "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:latest"
+                );
+            }
+            a => panic!("{a:?}"),
+        }
+        match &expanded[12] {
+            A::CreateService {
+                load_balancer: Some(lb),
+                max_percent,
+                ..
+            } => {
+                assert_eq!(lb.target_group, "shop-blue");
+                assert_eq!(max_percent, &Some(Count::Fixed(384)));
+            }
+            a => panic!("{a:?}"),
+        }
+        match &expanded[13] {
+            A::UpdateService {
+                task_definition,
+                force_new_deployment,
+                circuit_breaker,
+                rollback,
+                ..
+            } => {
+                assert_eq!(task_definition, &None);
+                assert!(force_new_deployment);
+                assert_eq!((circuit_breaker, rollback), (&None, &Some(true)));
+            }
+            a => panic!("{a:?}"),
+        }
+        // The default principal, and an unknown field is refused as before.
+        let role: Vec<A> = serde_saphyr::from_str("- create_role: {name: r}").unwrap();
+        assert!(
+            matches!(&role[0], A::CreateRole { trusted_service, .. } if trusted_service == "ecs-tasks.amazonaws.com")
+        );
+        assert!(
+            serde_saphyr::from_str::<Vec<A>>("- delete_parameter: {name: x, force: true}").is_err()
+        );
+    }
+
+    #[test]
+    fn a_secret_names_a_parameter_by_arn() {
+        let vars = Vars::sample();
+        assert_eq!(
+            secret_ref("/drill/db-url", &vars),
+            "arn:aws:ssm:us-east-1:123456789012:parameter/drill/db-url"
+        );
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+        assert_eq!(secret_ref(arn, &vars), arn);
+        assert_eq!(secret_ref("plain", &vars), "plain");
+        assert!(trust_policy("ecs.amazonaws.com").contains(r#""Service":"ecs.amazonaws.com""#));
+    }
 }

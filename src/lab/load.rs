@@ -310,11 +310,55 @@ fn lint_draws(lab: &Lab, text: &str, rep: &mut Reporter) {
     };
     for a in &lab.setup {
         let counts: Vec<&Count> = match &a.value {
-            SetupAction::CreateService { desired_count, .. } => vec![desired_count],
+            SetupAction::CreateService {
+                desired_count,
+                load_balancer,
+                health_check_grace,
+                min_healthy,
+                max_percent,
+                ..
+            } => std::iter::once(desired_count)
+                .chain(load_balancer.iter().map(|lb| &lb.port))
+                .chain(
+                    [health_check_grace, min_healthy, max_percent]
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect(),
+            SetupAction::UpdateService {
+                desired_count,
+                min_healthy,
+                max_percent,
+                health_check_grace,
+                ..
+            } => [desired_count, min_healthy, max_percent, health_check_grace]
+                .into_iter()
+                .flatten()
+                .collect(),
             SetupAction::PushImage { exit_code, .. } => exit_code.iter().collect(),
             SetupAction::RegisterTaskDefinition {
-                earlier_revisions, ..
-            } => earlier_revisions.iter().collect(),
+                earlier_revisions,
+                container,
+                ..
+            } => {
+                let hc = container.health_check.iter().flat_map(|h| {
+                    [&h.interval, &h.retries, &h.start_period]
+                        .into_iter()
+                        .flatten()
+                });
+                [earlier_revisions, &container.memory]
+                    .into_iter()
+                    .flatten()
+                    .chain(hc)
+                    .collect()
+            }
+            SetupAction::CreateLoadBalancer { port, .. }
+            | SetupAction::CreateTargetGroup { port, .. } => vec![port],
+            // `traffic-port` is a health check port too.
+            SetupAction::ModifyTargetGroup { health_port, .. } => health_port
+                .iter()
+                .filter(|p| **p != Count::Drawn("traffic-port".into()))
+                .collect(),
             _ => vec![],
         };
         for n in counts {

@@ -179,6 +179,9 @@ pub enum SetupAction {
         behavior: String,
         /// The exit code of a `crash` image (1 unless given).
         exit_code: Option<Count>,
+        /// A label for a distinct build of the same behaviour: another image digest for the
+        /// same tag (so `:latest` can be pushed again). None: the one build of the behaviour.
+        build: Option<String>,
     },
     CreateCluster {
         name: String,
@@ -192,12 +195,37 @@ pub enum SetupAction {
         managed_policies: Vec<String>,
         #[serde(default)]
         inline_policies: BTreeMap<String, serde_json::Value>,
+        /// The service principal the trust policy admits.
+        #[serde(default = "ecs_tasks_service")]
+        trusted_service: String,
+    },
+    /// Puts (adds or replaces) an inline policy of a role the setup created.
+    PutRolePolicy {
+        role: String,
+        name: String,
+        document: serde_json::Value,
+    },
+    DeleteRolePolicy {
+        role: String,
+        name: String,
+    },
+    AttachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
     },
     PutParameter {
         name: String,
         value: String,
         #[serde(default)]
         secure: bool,
+    },
+    /// Deletes an SSM parameter (one the setup put, to break what reads it).
+    DeleteParameter {
+        name: String,
     },
     RegisterTaskDefinition {
         family: String,
@@ -219,12 +247,58 @@ pub enum SetupAction {
         circuit_breaker: bool,
         #[serde(default)]
         rollback: bool,
+        /// Registers the tasks with a target group (by name) of a load balancer.
+        load_balancer: Option<SetupServiceLoadBalancer>,
+        /// Seconds during which ECS ignores failed load balancer health checks of a new task.
+        health_check_grace: Option<Count>,
+        /// deploymentConfiguration.minimumHealthyPercent (100 unless given).
+        min_healthy: Option<Count>,
+        /// deploymentConfiguration.maximumPercent (200 unless given).
+        max_percent: Option<Count>,
     },
-    /// Deploys another task definition to a service the setup created.
+    /// Changes a service the setup created: another task definition, count, deployment
+    /// configuration, or a new deployment of the same one. What is not given is kept.
     UpdateService {
         cluster: String,
         name: String,
-        task_definition: String,
+        task_definition: Option<String>,
+        desired_count: Option<Count>,
+        #[serde(default)]
+        force_new_deployment: bool,
+        min_healthy: Option<Count>,
+        max_percent: Option<Count>,
+        health_check_grace: Option<Count>,
+        /// With `rollback`: sets the deployment circuit breaker (what is not given is kept).
+        circuit_breaker: Option<bool>,
+        rollback: Option<bool>,
+    },
+    /// Local sandbox only: an internet-facing Application Load Balancer in the public
+    /// subnets, a target group (ip, HTTP) and an HTTP:80 listener forwarding to it.
+    CreateLoadBalancer {
+        name: String,
+        target_group: String,
+        /// The target group's port (the containers').
+        port: Count,
+        health_path: String,
+    },
+    /// Local sandbox only: another target group (ip, HTTP, the same VPC), on no listener.
+    CreateTargetGroup {
+        name: String,
+        port: Count,
+        health_path: String,
+    },
+    /// The load balancer's port-80 listener forwards to this target group from now on.
+    ModifyListener {
+        load_balancer: String,
+        target_group: String,
+    },
+    /// Changes a target group's health check: path, port (a number or `traffic-port`) and
+    /// the HTTP codes that count as healthy (`200-299`).
+    ModifyTargetGroup {
+        name: String,
+        health_path: Option<String>,
+        health_port: Option<Count>,
+        matcher: Option<String>,
     },
     /// Local sandbox: move simulated time on (in a real account: wait this long).
     AdvanceClock {
@@ -234,6 +308,19 @@ pub enum SetupAction {
 
 fn healthy() -> String {
     "healthy".into()
+}
+
+fn ecs_tasks_service() -> String {
+    "ecs-tasks.amazonaws.com".into()
+}
+
+/// `create_service`'s `load_balancer`: the target group by name, the container and port.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SetupServiceLoadBalancer {
+    pub target_group: String,
+    pub container: String,
+    pub port: Count,
 }
 
 /// A whole number in a setup action: written out, or `${draw.NAME}` (a number drawn per start).
@@ -272,6 +359,26 @@ pub struct SetupContainer {
     pub image: String,
     pub port: Option<i32>,
     pub log_group: Option<String>,
+    /// The container's hard memory limit in MiB.
+    pub memory: Option<Count>,
+    /// Environment variables: NAME → value (a number or true/false is sent as its text).
+    #[serde(default)]
+    pub environment: BTreeMap<String, serde_json::Value>,
+    /// Secrets: NAME → an SSM parameter's name (`/x/y`, sent as its ARN) or an ARN.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    pub health_check: Option<SetupHealthCheck>,
+}
+
+/// A container health check; what is not given is ECS's default (30 s, 3 retries, 0 s).
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SetupHealthCheck {
+    /// As in ECS: `["CMD-SHELL", "curl -f http://localhost/health || exit 1"]`.
+    pub command: Vec<String>,
+    pub interval: Option<Count>,
+    pub retries: Option<Count>,
+    pub start_period: Option<Count>,
 }
 
 impl Lab {

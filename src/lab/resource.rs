@@ -20,6 +20,10 @@ pub enum ResourceKind {
     TaskDefinition,
     /// Named `cluster/service`.
     Service,
+    /// An Application Load Balancer, with its listeners and the target group made with it.
+    LoadBalancer,
+    /// An ELB target group.
+    TargetGroup,
 }
 
 impl ResourceKind {
@@ -31,6 +35,8 @@ impl ResourceKind {
         ResourceKind::Parameter,
         ResourceKind::TaskDefinition,
         ResourceKind::Service,
+        ResourceKind::LoadBalancer,
+        ResourceKind::TargetGroup,
     ];
 
     /// The name stored in the database.
@@ -43,6 +49,8 @@ impl ResourceKind {
             ResourceKind::Parameter => "parameter",
             ResourceKind::TaskDefinition => "task_definition",
             ResourceKind::Service => "service",
+            ResourceKind::LoadBalancer => "load_balancer",
+            ResourceKind::TargetGroup => "target_group",
         }
     }
 }
@@ -97,7 +105,9 @@ mod tests {
                 "role",
                 "parameter",
                 "task_definition",
-                "service"
+                "service",
+                "load_balancer",
+                "target_group"
             ]
         );
         for &k in ResourceKind::ALL {

@@ -52,12 +52,17 @@ class Behavior:
     start_delay: int = DEFAULT_SLOW_START
     exit_code: int = CRASH_EXIT_CODE
     extra: dict = field(default_factory=dict)
+    # a label for a distinct build of the same behaviour: another digest for the same tag
+    # (a re-pushed ``:latest``); empty: the one build, whose digest never changes
+    build: str = ""
 
     def to_json(self) -> dict:
         out = {"behavior": self.kind, "memory_mib": self.memory_mib, "start_delay": self.start_delay}
         if self.exit_code != CRASH_EXIT_CODE:
             # part of the image: another exit code is another build (another digest)
             out["exit_code"] = self.exit_code
+        if self.build:
+            out["build"] = self.build
         return out
 
 

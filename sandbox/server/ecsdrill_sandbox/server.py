@@ -210,6 +210,11 @@ class Sandbox:
             if not isinstance(code, int) or isinstance(code, bool) or not 1 <= code <= 255:
                 raise ControlError("exit_code must be a whole number from 1 to 255")
             behavior.exit_code = code
+        if body.get("build") is not None:
+            build = body["build"]
+            if not isinstance(build, str) or len(build) > 64:
+                raise ControlError("build must be a text of at most 64 characters")
+            behavior.build = build
         region = body.get("region") or DEFAULT_REGION
         account = body.get("account") or ACCOUNT_ID
         try:
