@@ -95,6 +95,25 @@ fn main() {
         ));
     }
     sb.push_str("];\n");
+    // The incident drills and their baseline, read by `ecsdrill drill`.
+    println!("cargo:rerun-if-changed=sandbox/drills");
+    let mut drills: Vec<String> = fs::read_dir(sandbox.join("drills"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    drills.sort();
+    sb.push_str("/// Files of sandbox/drills/: (path, contents).\npub static DRILL_FILES: &[(&str, &str)] = &[\n");
+    for name in &drills {
+        println!("cargo:rerun-if-changed=sandbox/drills/{name}");
+        sb.push_str(&format!(
+            "    (\"sandbox/drills/{name}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/drills/{name}\"))),\n"
+        ));
+    }
+    sb.push_str("];\n");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     fs::write(Path::new(&out_dir).join("embedded_decks.rs"), out).expect("write embedded_decks.rs");
     fs::write(Path::new(&out_dir).join("embedded_sandbox.rs"), sb)

@@ -155,11 +155,29 @@ impl App {
 
     /// The scheduler with this learner's FSRS parameters if `optimize` stored any.
     pub fn scheduler(&self, store: &Store) -> Result<Scheduler> {
+        self.scheduler_with(store, SchedConfig::default())
+    }
+
+    /// The scheduler for drills: the same memory model, no learning steps (an incident is
+    /// not repeated minutes later; a wrong one comes back the next day or so).
+    pub fn drill_scheduler(&self, store: &Store) -> Result<Scheduler> {
+        self.scheduler_with(
+            store,
+            SchedConfig {
+                learning_steps_secs: vec![],
+                relearning_steps_secs: vec![],
+                leech_threshold: 0,
+                ..SchedConfig::default()
+            },
+        )
+    }
+
+    fn scheduler_with(&self, store: &Store, cfg: SchedConfig) -> Result<Scheduler> {
         let params: Vec<f32> = store
             .setting(crate::commands::optimize::PARAMS_KEY)?
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
-        Ok(Scheduler::new(&params, SchedConfig::default())?)
+        Ok(Scheduler::new(&params, cfg)?)
     }
 
     /// The store with its catalog index in step with the decks. The decks are parsed only

@@ -53,6 +53,9 @@ pub enum Command {
     /// Hands-on labs with the real `aws` CLI, checked against the sandbox's live state
     #[command(subcommand)]
     Lab(LabCommand),
+    /// Incident drills: a fault in a healthy service, found and fixed with the `aws` CLI,
+    /// brought back by FSRS when the skill is due
+    Drill(DrillArgs),
     /// The local ECS sandbox the labs run against (moto plus ecsdrill's scheduler simulation)
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -207,6 +210,55 @@ pub enum LabCommand {
     /// Lint lab files; every problem is printed as file:line:column
     CheckFiles {
         /// Lab files or directories [default: the built-in labs]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DrillArgs {
+    #[command(subcommand)]
+    pub command: Option<DrillCommand>,
+    /// List the drills: state, due date, last result (not their causes)
+    #[arg(long)]
+    pub list: bool,
+    /// Practise a drill of this topic now, outside the schedule (logged as cram)
+    #[arg(long, value_name = "T")]
+    pub topic: Option<String>,
+    /// With --list: as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DrillCommand {
+    /// Practise this drill now, outside the schedule (logged as cram, no rescheduling)
+    Start {
+        id: String,
+        /// Draw the incident's names and values from this seed [default: a new one]
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Name the cause (asked if not given) and check the fix against the live state
+    Check {
+        /// The cause: its number or letter among the options, or its id
+        #[arg(long, value_name = "CAUSE")]
+        cause: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The next hint of the drill under way (a hint makes a fixed drill Hard)
+    Hint,
+    /// End the drill under way without a fix: rated Again, the answer and timeline shown
+    GiveUp,
+    /// Every attempt: when, the result, the time taken, the hints
+    History {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lint drill files; every problem is printed as file:line:column
+    CheckFiles {
+        /// Drill files or directories [default: the built-in drills]
         paths: Vec<PathBuf>,
     },
 }

@@ -33,6 +33,7 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Optimize { reset }) => commands::optimize::run(&app, *reset),
         Some(Command::Simulate(args)) => commands::simulate::run(args),
         Some(Command::Lab(cmd)) => commands::lab::run(&app, cmd),
+        Some(Command::Drill(args)) => commands::drill::run(&app, args),
         Some(Command::Sandbox(SandboxCommand::Use(t))) => commands::lab::use_target(&app, t),
         Some(Command::Sandbox(cmd)) => commands::sandbox::run(cmd),
         Some(Command::Doctor { restore }) => commands::doctor::run(&app, restore.as_ref()),

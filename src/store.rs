@@ -17,6 +17,9 @@ use crate::error::UserError;
 use crate::lab::resource::ResourceKind;
 use crate::sched::{CardState, Phase};
 
+mod drills;
+pub use drills::{DrillAttempt, NewDrillAttempt};
+
 /// Append-only: never edit a released migration, add a new one.
 const MIGRATIONS: &[&str] = &[
     // 1: card state, sessions, the review log, settings.
@@ -147,6 +150,39 @@ const MIGRATIONS: &[&str] = &[
     // before labs drew values.
     r#"
     ALTER TABLE lab_progress ADD COLUMN seed INTEGER;
+    "#,
+    // 7: incident drills: each drill's memory state (as a card's) and every attempt, with
+    // the causes the live state showed, the learner's answer, the hints and the result.
+    r#"
+    CREATE TABLE drill_state (
+        drill TEXT PRIMARY KEY,
+        phase TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        stability REAL,
+        difficulty REAL,
+        due_ms INTEGER NOT NULL,
+        last_review_ms INTEGER,
+        reps INTEGER NOT NULL,
+        lapses INTEGER NOT NULL,
+        scheduled_days INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE drill_attempt (
+        id INTEGER PRIMARY KEY,
+        drill TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        cram INTEGER NOT NULL,
+        started_ms INTEGER NOT NULL,
+        sandbox_start REAL NOT NULL,
+        causes_found TEXT NOT NULL,
+        cause_answer TEXT,
+        hints INTEGER NOT NULL DEFAULT 0,
+        checks_run INTEGER NOT NULL DEFAULT 0,
+        ended_ms INTEGER,
+        ending TEXT,
+        rating INTEGER,
+        detail TEXT
+    ) STRICT;
+    CREATE INDEX drill_attempt_drill ON drill_attempt(drill, started_ms);
     "#,
 ];
 

@@ -20,7 +20,7 @@ use crate::lab::eval::{
     read_missing,
 };
 use crate::lab::{Lab, LabSet, Vars, draw};
-use crate::sandbox::Sandbox;
+use crate::live::{Conn, connect, may_write};
 use crate::store::{LabCheckRun, Store};
 
 const TARGET_KEY: &str = "lab_target";
@@ -33,10 +33,6 @@ fn current_key(target: &Target) -> String {
 fn started_key(target: &Target, lab: &str) -> String {
     format!("lab_started_at:{}:{lab}", target.key())
 }
-
-/// Seconds this machine's clock may be ahead of AWS's: a lab's start in an account is taken
-/// this much earlier, so that nothing the learner starts right away counts as before it.
-const CLOCK_SKEW_S: f64 = 5.0;
 
 pub fn target(store: &Store) -> Result<Target> {
     Ok(store
@@ -62,120 +58,6 @@ fn find<'a>(set: &'a LabSet, id: &str) -> Result<&'a Lab> {
             .with_hint(format!("the labs are: {}", set.ids().join(", ")))
             .into()
     })
-}
-
-/// A connection to the target, with the values of `${account}` and `${region}`.
-struct Conn {
-    aws: Aws,
-    sandbox: Option<Sandbox>,
-    vars: Vars,
-}
-
-fn connect(target: &Target) -> Result<Conn> {
-    match target {
-        Target::Local => {
-            let sb = Sandbox::locate()?;
-            let endpoint = sb.endpoint()?;
-            Ok(Conn {
-                aws: Aws::for_sandbox(&endpoint)?,
-                sandbox: Some(sb),
-                vars: Vars {
-                    account: crate::sandbox::ACCOUNT.into(),
-                    region: crate::sandbox::REGION.into(),
-                    lab_started: 0.0,
-                    private_subnets: vec![],
-                    drawn: BTreeMap::new(),
-                },
-            })
-        }
-        Target::Aws { region, .. } => {
-            let aws = Aws::for_account(target)?;
-            let account = aws.caller_account().map_err(|f| aws.explain(f))?;
-            Ok(Conn {
-                aws,
-                sandbox: None,
-                vars: Vars {
-                    account,
-                    region: region.clone(),
-                    lab_started: 0.0,
-                    private_subnets: vec![],
-                    drawn: BTreeMap::new(),
-                },
-            })
-        }
-    }
-}
-
-impl Conn {
-    /// The subnets tasks belong in: the sandbox's private subnets (no route to the internet
-    /// gateway), or the subnets given with `sandbox use aws --subnet`.
-    fn private_subnets(&self, target: &Target) -> Result<Vec<String>> {
-        match (target, &self.sandbox) {
-            (Target::Local, Some(sb)) => {
-                let endpoint = sb.endpoint()?;
-                let (_, text) =
-                    crate::sandbox::request(&endpoint, "GET", "/_ecsdrill/network", None)?;
-                let v: serde_json::Value = serde_json::from_str(&text)?;
-                Ok(v["private_subnets"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|s| s.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default())
-            }
-            (Target::Aws { subnets, .. }, _) if !subnets.is_empty() => Ok(subnets.clone()),
-            (Target::Aws { .. }, _) => Err(UserError::env(
-                "this lab checks that tasks run in your private subnets, and ecsdrill does not know them",
-            )
-            .with_hint(
-                "give them once: `ecsdrill sandbox use aws ... --subnet subnet-aaa --subnet subnet-bbb`",
-            )
-            .into()),
-            _ => Ok(vec![]),
-        }
-    }
-
-    /// Now in the target's clock, in epoch seconds: the sandbox's simulated time (which ECS
-    /// timestamps there follow), or this machine's, a little early, for an AWS account.
-    fn now(&self) -> Result<f64> {
-        match &self.sandbox {
-            Some(sb) => {
-                let status = sb.status()?;
-                status["sim_time"]
-                    .as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| t.timestamp_millis() as f64 / 1000.0)
-                    .ok_or_else(|| {
-                        UserError::env("the sandbox did not say its time")
-                            .with_hint(
-                                "restart it: `ecsdrill sandbox down`, then `ecsdrill sandbox up`",
-                            )
-                            .into()
-                    })
-            }
-            None => Ok(std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0.0, |d| d.as_secs_f64())
-                - CLOCK_SKEW_S),
-        }
-    }
-}
-
-/// Setup and cleanup write only in the local sandbox or the allow-listed account.
-fn may_write(conn: &Conn, target: &Target) -> Result<()> {
-    if let Target::Aws { account, .. } = target
-        && &conn.vars.account != account
-    {
-        return Err(UserError::env(format!(
-                "refusing to write: these credentials are for account {}, not the allow-listed {account}",
-                conn.vars.account
-            ))
-            .with_hint("use the profile of your sandbox account, or `ecsdrill sandbox use aws ... --account ID` with its id")
-            .into());
-    }
-    Ok(())
 }
 
 pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
@@ -779,35 +661,20 @@ fn status(store: &Store, target: &Target) -> Result<ExitCode> {
 }
 
 fn cleanup(store: &Store, target: &Target, conn: &Conn, lab: Option<&str>) -> Result<ExitCode> {
-    let resources = store.lab_resources(&target.key(), lab)?;
-    if resources.is_empty() {
+    let done = crate::live::cleanup(store, target, conn, lab)?;
+    if done.is_empty() {
         println!("nothing to clean up in {}", target.describe());
         return Ok(ExitCode::SUCCESS);
     }
     let mut failed = 0;
-    for r in &resources {
-        let created = crate::aws::setup::Created {
-            kind: r.kind,
-            name: r.name.clone(),
-        };
-        let what = format!("{} {}", r.kind, r.name);
-        match conn.aws.delete(&r.lab, &created)? {
-            Deleted::Deleted => {
-                println!("deleted {what}");
-                store.forget_lab_resource(r.id)?;
-            }
-            Deleted::Gone => {
-                println!("already gone: {what}");
-                store.forget_lab_resource(r.id)?;
-            }
-            Deleted::NotTagged => {
-                println!(
-                    "left alone: {what} (it no longer carries the tag {}={})",
-                    crate::lab::TAG_KEY,
-                    r.lab
-                );
-                store.forget_lab_resource(r.id)?;
-            }
+    for (what, lab, result) in &done {
+        match result {
+            Deleted::Deleted => println!("deleted {what}"),
+            Deleted::Gone => println!("already gone: {what}"),
+            Deleted::NotTagged => println!(
+                "left alone: {what} (it no longer carries the tag {}={lab})",
+                crate::lab::TAG_KEY
+            ),
             Deleted::Failed(e) => {
                 failed += 1;
                 println!("could not delete {what}: {e}");

@@ -3,6 +3,7 @@
 pub mod assess;
 pub mod decks;
 pub mod doctor;
+pub mod drill;
 pub mod lab;
 pub mod optimize;
 pub mod review;

@@ -207,6 +207,7 @@ pub fn run(app: &App, args: &ReviewArgs) -> Result<ExitCode> {
             steps_left: session.steps_left(),
             offer_continue: end == EndReason::Done && session.steps_left() > 0 && !args.cram,
             finished: end == EndReason::Done,
+            drills_today: crate::drill::due_today(study.store, now)?,
             next_step: session.next_step_due().map(|due| {
                 let mut probe = crate::sched::CardState::new_card();
                 probe.phase = Phase::Learning;

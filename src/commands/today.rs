@@ -17,10 +17,20 @@ pub fn run(app: &App) -> Result<ExitCode> {
     let r = report(&catalog, &store, &sched, now, &labs)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "ecsdrill · {}", now.format("%A %-d %B %Y"))?;
+    let cards = r.due_now + r.new_available_today as usize;
     writeln!(
         out,
-        "Due now: {} · new cards available today: {}",
-        r.due_now, r.new_available_today
+        "Due now: {} · new cards available today: {}{}",
+        r.due_now,
+        r.new_available_today,
+        if cards > 0 {
+            format!(
+                " · about {} min",
+                card_minutes(cards, store.median_response_ms()?)
+            )
+        } else {
+            String::new()
+        }
     )?;
     writeln!(
         out,
@@ -42,6 +52,13 @@ pub fn run(app: &App) -> Result<ExitCode> {
             weak.title, weak.mastery.score, weak.mastery.id
         )?;
     }
+    let (drills, drill_minutes) = crate::drill::due_today(&store, now)?;
+    if drills > 0 {
+        writeln!(
+            out,
+            "Drills due: {drills} (about {drill_minutes} min): `ecsdrill drill`"
+        )?;
+    }
     if let Some(lab) = suggested_lab(&labs, &store.labs_passed()?) {
         writeln!(
             out,
@@ -51,8 +68,10 @@ pub fn run(app: &App) -> Result<ExitCode> {
             lab.id()
         )?;
     }
-    if r.due_now + r.new_available_today as usize > 0 {
+    if cards > 0 {
         writeln!(out, "Next: `ecsdrill review`")?;
+    } else if drills > 0 {
+        writeln!(out, "Next: `ecsdrill drill`")?;
     } else {
         writeln!(out, "All done for today. Next review: tomorrow.")?;
     }
@@ -68,4 +87,21 @@ fn suggested_lab<'a>(
         !passed.iter().any(|p| p == l.id())
             && l.prerequisites.iter().all(|q| passed.contains(&q.value))
     })
+}
+
+/// Minutes for `cards` answers at the learner's median pace (15 s an answer before any
+/// history), a card counted twice for the steps and re-asks a session brings; at least 1.
+fn card_minutes(cards: usize, median_ms: Option<i64>) -> u64 {
+    let per = median_ms.unwrap_or(15_000).clamp(3_000, 120_000) as u64;
+    ((cards as u64 * 2 * per).div_ceil(60_000)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn card_minutes_follow_the_learners_pace() {
+        assert_eq!(super::card_minutes(20, None), 10);
+        assert_eq!(super::card_minutes(20, Some(6_000)), 4);
+        assert_eq!(super::card_minutes(1, Some(1)), 1);
+    }
 }

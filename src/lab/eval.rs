@@ -146,7 +146,7 @@ fn missing_message(
 }
 
 /// `${account}`, `${region}` and `${ecr}` in an expectation's values.
-fn expand(expect: &Expect, vars: &Vars) -> Expect {
+pub(crate) fn expand(expect: &Expect, vars: &Vars) -> Expect {
     let x = |v: &Value| vars.expand_json(v);
     match expect {
         Expect::Equals(v) => Expect::Equals(x(v)),

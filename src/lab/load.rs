@@ -85,6 +85,16 @@ pub fn lint(files: &[(String, String)], known: Option<&Known>) -> Result<LabSet,
         };
         lint_one(&lab, path, known, &mut rep);
         lint_draws(&lab, text, &mut rep);
+        if lab.is_drill()
+            || !lab.distractors.is_empty()
+            || !lab.hints.is_empty()
+            || !lab.expert_path.is_empty()
+        {
+            rep.error(
+                lab.id.referenced,
+                "`cause`, `distractors`, `hints` and `expert_path` belong in drills (sandbox/drills/), not labs",
+            );
+        }
         labs.push((lab, path.clone()));
     }
     let ids: BTreeSet<String> = labs.iter().map(|(l, _)| l.id().to_string()).collect();
@@ -117,7 +127,7 @@ pub fn lint(files: &[(String, String)], known: Option<&Known>) -> Result<LabSet,
     })
 }
 
-fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
+pub(crate) fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
     if !crate::deck::raw::check_format_version_of(&lab.format_version, FORMAT_VERSION, rep) {
         return;
     }
@@ -254,7 +264,7 @@ fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut Reporter) {
 /// `draw`: names of lowercase letters and `_`, at least two candidates of one kind (text or
 /// whole numbers), every draw used and every `${draw.NAME}` declared (anywhere in the file:
 /// setup, text, reads, checks, questions); a drawn setup number draws only whole numbers.
-fn lint_draws(lab: &Lab, text: &str, rep: &mut Reporter) {
+pub(crate) fn lint_draws(lab: &Lab, text: &str, rep: &mut Reporter) {
     for (name, candidates) in &lab.draw {
         let c = &candidates.value;
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {

@@ -50,6 +50,8 @@ pub struct Lab {
     pub draw: BTreeMap<String, Spanned<Vec<serde_json::Value>>>,
     #[serde(default)]
     pub setup: Vec<Spanned<SetupAction>>,
+    /// Required in a lab; a drill has none (it gives `hints` only).
+    #[serde(default)]
     pub steps: Vec<Spanned<Step>>,
     #[serde(default)]
     pub reads: BTreeMap<String, Spanned<Read>>,
@@ -61,6 +63,45 @@ pub struct Lab {
     pub debrief: Option<String>,
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,
+    /// Drills only (docs/drill-format.md): the fault's cause, detected from the live state.
+    pub cause: Option<Spanned<Cause>>,
+    /// Drills only: other drills' cause ids, offered beside the right one.
+    #[serde(default)]
+    pub distractors: Vec<Spanned<String>>,
+    /// Drills only: hints in increasing detail (a lab's hints belong to its steps).
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// Drills only: the shortest investigation an expert makes, shown when the attempt ends.
+    #[serde(default)]
+    pub expert_path: Vec<ExpertStep>,
+}
+
+/// A drill's cause: what the learner names, and the check over a baseline read that passes
+/// when it is present (a read that finds nothing answers `null`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cause {
+    pub id: Spanned<String>,
+    /// Neutral wording, shown among the options.
+    pub text: String,
+    pub read: Spanned<String>,
+    pub query: Spanned<String>,
+    pub expect: Spanned<Expect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertStep {
+    /// Text shown, never run.
+    pub command: String,
+    pub why: String,
+}
+
+impl Lab {
+    /// Whether this file is a drill (it has a cause) rather than a lab.
+    pub fn is_drill(&self) -> bool {
+        self.cause.is_some()
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -126,6 +126,8 @@ pub struct Summary {
     pub offer_continue: bool,
     /// The session ran out of cards (rather than the learner quitting).
     pub finished: bool,
+    /// Incident drills to do today, and the minutes they should take.
+    pub drills_today: (usize, u32),
 }
 
 pub trait Ui {
@@ -186,6 +188,12 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
     ));
     if s.new_left_today > 0 && !s.cram {
         lines.push(format!("{} new cards left for today.", s.new_left_today));
+    }
+    if let (n @ 1.., minutes) = s.drills_today {
+        lines.push(format!(
+            "{n} drill{} due (about {minutes} min): `ecsdrill drill`",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     lines
 }

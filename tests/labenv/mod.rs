@@ -261,6 +261,18 @@ impl Env {
         store.lab_started(lab, target_key, 0, seed).unwrap();
     }
 
+    /// Scripts are filled with `drawn` (as `key`'s draw) from now on: a drill's values.
+    pub fn set_drawn(&self, key: &str, drawn: BTreeMap<String, serde_json::Value>) {
+        self.drawn.borrow_mut().insert(
+            key.to_string(),
+            drawn
+                .into_iter()
+                .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect(),
+        );
+        self.focus(key);
+    }
+
     /// Scripts are filled with what `lab` drew from now on.
     pub fn focus(&self, lab: &str) {
         *self.focus.borrow_mut() = lab.to_string();

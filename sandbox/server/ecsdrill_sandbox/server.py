@@ -25,7 +25,8 @@ import time
 import traceback
 from typing import Any, Callable
 
-from . import ACCOUNT_ID, DEFAULT_REGION, __version__, moto_adapter
+from . import ACCOUNT_ID, DEFAULT_REGION, __version__, calls, moto_adapter
+from .calls import CallLog
 from .clock import Clock
 from .ecs.autoscaling import AutoScaling
 from .ecs.model import EcsStore
@@ -76,6 +77,7 @@ class Sandbox:
         self.restored: dict | None = None  # what the snapshot gave back at start (status)
         self.started = time.time()
         self.default_network_checks = False  # what reset goes back to (the --network-checks flag)
+        self.calls = CallLog()
 
     # the simulation moves only here -------------------------------------------
     def catch_up(self) -> None:
@@ -94,6 +96,7 @@ class Sandbox:
         self.sim.reset()
         self.sim.network_checks = self.default_network_checks
         self.clock.reset_epoch()
+        self.calls.clear()
         self.setup()
 
     # state that survives down/up ------------------------------------------------
@@ -155,6 +158,8 @@ class Sandbox:
             return self.status()
         if route == "/network" and method == "GET":
             return self.network
+        if route == "/calls" and method == "GET":
+            return self._calls(body)
         if method != "POST":
             raise ControlError(f"unknown control endpoint {method} {path}", 404)
         if route == "/clock":
@@ -189,6 +194,18 @@ class Sandbox:
                 raise ControlError(f"advance must be between 0 and {MAX_ADVANCE_S} seconds")
             self.advance(seconds)
         return self.status()
+
+    def _calls(self, query: dict) -> dict:
+        """The calls served since sandbox time ``since`` (epoch seconds), optionally only
+        those of one ``caller`` (cli, ecsdrill, other)."""
+        try:
+            since = float(query.get("since", 0))
+        except (TypeError, ValueError):
+            raise ControlError("since must be a number of epoch seconds")
+        caller = query.get("caller")
+        if caller is not None and caller not in ("cli", "ecsdrill", "other"):
+            raise ControlError("caller must be cli, ecsdrill or other")
+        return {"now": self.clock.now().timestamp(), "calls": self.calls.since(since, caller)}
 
     def _images(self, body: dict) -> dict:
         repository = body.get("repository")
@@ -267,6 +284,7 @@ class SandboxApp:
             return self._json(start_response, 200, {"status": "ok"})
         raw = _buffer_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET") or ""
+        start_response = self._noting(environ, raw, target, start_response)
         if target.startswith(ECS_TARGET) and self.sandbox.provider.owns(target[len(ECS_TARGET):]):
             return self._ecs(environ, raw, target[len(ECS_TARGET):], start_response)
         with self.sandbox.lock:
@@ -294,6 +312,24 @@ class SandboxApp:
         headers.append(("Content-Length", str(len(body))))
         start_response(captured["status"], headers)
         return [body]
+
+    def _noting(self, environ: dict, raw: bytes, target: str, start_response: Callable) -> Callable:
+        """``start_response`` that also notes the call in the sandbox's call log."""
+        service = calls.service_of(environ.get("HTTP_AUTHORIZATION") or "")
+        operation = calls.operation_of(target, environ.get("CONTENT_TYPE") or "", raw)
+        if not service or not operation:
+            return start_response
+        caller = calls.who(environ.get("HTTP_USER_AGENT") or "")
+
+        def noting(status, headers, exc_info=None):
+            try:
+                code = int(str(status).split(" ", 1)[0])
+            except ValueError:
+                code = 0
+            self.sandbox.calls.note(self.sandbox.clock.now().timestamp(), service, operation, code, caller)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return noting
 
     def _ecs(self, environ: dict, raw: bytes, operation: str, start_response: Callable) -> list:
         account, region = request_scope(environ)
@@ -333,6 +369,8 @@ class SandboxApp:
                 raise ValueError
         except ValueError:
             return self._json(start_response, 400, {"error": "the body must be a JSON object"})
+        if method == "GET":
+            body = {k: v[-1] for k, v in urllib.parse.parse_qs(environ.get("QUERY_STRING") or "").items()}
         try:
             with self.sandbox.lock:
                 self.sandbox.catch_up()
