@@ -13,6 +13,9 @@
 //! - `application` needs `recall` and every lab of the topic passed (a lab counts for each
 //!   topic it lists); a topic no lab covers stays at `recall` at most.
 //! - `mastery` needs `application`, a score of at least 4.5 and 90% of the cards seen.
+//! - incident drills (`ecsdrill drill`) of the topic: `application` also needs none of them
+//!   overdue (due before today), and `mastery` needs a drill of the topic fixed with the
+//!   right cause in the last 90 days and no drill whose latest attempt then went wrong.
 
 use serde::Serialize;
 
@@ -53,7 +56,18 @@ pub const MASTERY_COVERAGE: f64 = 0.9;
 pub struct LabEvidence {
     pub labs: Vec<String>,
     pub passed: Vec<String>,
+    /// The drills that list the topic.
+    pub drills: Vec<String>,
+    /// Those due before today.
+    pub drills_overdue: Vec<String>,
+    /// Those whose latest attempt in the last [`DRILL_DAYS`] was fixed with the right cause.
+    pub drills_right: Vec<String>,
+    /// Those whose latest attempt in the last [`DRILL_DAYS`] was not.
+    pub drills_wrong: Vec<String>,
 }
+
+/// How far back a drill attempt counts for `mastery`.
+pub const DRILL_DAYS: i64 = 90;
 pub const RECALL_COVERAGE: f64 = 0.8;
 /// A card counts as "likely remembered" above this retrievability.
 pub const LIKELY_REMEMBERED: f64 = 0.8;
@@ -113,9 +127,14 @@ pub fn topic_mastery(
         .filter(|l| !labs.passed.contains(l))
         .map(String::as_str)
         .collect();
-    let applied = !labs.labs.is_empty() && missing_labs.is_empty();
+    let applied =
+        !labs.labs.is_empty() && missing_labs.is_empty() && labs.drills_overdue.is_empty();
+    let drilled =
+        labs.drills.is_empty() || (!labs.drills_right.is_empty() && labs.drills_wrong.is_empty());
     let level = match (recall, applied) {
-        (true, true) if score >= MASTERY_SCORE && coverage >= MASTERY_COVERAGE => Level::Mastery,
+        (true, true) if score >= MASTERY_SCORE && coverage >= MASTERY_COVERAGE && drilled => {
+            Level::Mastery
+        }
         (true, true) => Level::Application,
         (true, false) => Level::Recall,
         (false, _) => Level::Exposure,
@@ -153,6 +172,27 @@ pub fn topic_mastery(
             missing_labs[0]
         ));
     }
+    if !labs.drills_overdue.is_empty() {
+        why.push_str(&format!(
+            "; application needs the overdue drill{} {} done (`ecsdrill drill`)",
+            if labs.drills_overdue.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            labs.drills_overdue.join(", ")
+        ));
+    } else if level == Level::Application && !drilled {
+        why.push_str(&if labs.drills_wrong.is_empty() {
+            format!("; mastery needs an incident drill of the topic fixed in the last {DRILL_DAYS} days (`ecsdrill drill --topic {id}`)")
+        } else {
+            format!(
+                "; mastery needs the drill{} {} right again",
+                if labs.drills_wrong.len() == 1 { "" } else { "s" },
+                labs.drills_wrong.join(", ")
+            )
+        });
+    }
     TopicMastery {
         id: id.to_string(),
         cards,
@@ -169,6 +209,57 @@ pub fn topic_mastery(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drills_gate_application_and_mastery() {
+        let strong = vec![0.97; 10];
+        let base = LabEvidence {
+            labs: vec!["crash-loop".into()],
+            passed: vec!["crash-loop".into()],
+            drills: vec!["release-never-finishes".into()],
+            ..LabEvidence::default()
+        };
+        // never drilled: application, and the way to mastery is named
+        let m = topic_mastery("crash-loops", &strong, 10, None, &base);
+        assert_eq!(m.level, Level::Application);
+        assert!(
+            m.explanation.contains("ecsdrill drill --topic crash-loops"),
+            "{}",
+            m.explanation
+        );
+        // fixed recently: mastery
+        let right = LabEvidence {
+            drills_right: vec!["release-never-finishes".into()],
+            ..base.clone()
+        };
+        assert_eq!(
+            topic_mastery("t", &strong, 10, None, &right).level,
+            Level::Mastery
+        );
+        // its latest attempt went wrong: not mastery
+        let wrong = LabEvidence {
+            drills_right: vec!["other".into()],
+            drills_wrong: vec!["release-never-finishes".into()],
+            ..base.clone()
+        };
+        let m = topic_mastery("t", &strong, 10, None, &wrong);
+        assert_eq!(m.level, Level::Application);
+        assert!(m.explanation.contains("right again"), "{}", m.explanation);
+        // overdue: back to recall, and the drill is named
+        let overdue = LabEvidence {
+            drills_right: vec!["release-never-finishes".into()],
+            drills_overdue: vec!["release-never-finishes".into()],
+            ..base
+        };
+        let m = topic_mastery("t", &strong, 10, None, &overdue);
+        assert_eq!(m.level, Level::Recall);
+        assert!(
+            m.explanation
+                .contains("overdue drill release-never-finishes"),
+            "{}",
+            m.explanation
+        );
+    }
 
     #[test]
     fn levels_from_memory() {
@@ -226,6 +317,7 @@ mod tests {
         let labs = |passed: &[&str]| LabEvidence {
             labs: vec!["crash-loop".into(), "cannot-pull".into()],
             passed: passed.iter().map(|s| s.to_string()).collect(),
+            ..LabEvidence::default()
         };
         let strong = vec![0.95; 10];
         let fair = vec![0.8; 10];

@@ -212,6 +212,18 @@ pub fn topic_stats(
         }
     }
     let passed = store.labs_passed()?;
+    let drills = crate::drill::load_drills(None)
+        .map(|s| s.drills)
+        .unwrap_or_default();
+    let drill_states = store.drill_states()?;
+    let today_ms = to_ms(crate::clock::day_start(crate::clock::study_day(now), now));
+    let recent_ms = to_ms(now - Duration::days(crate::mastery::DRILL_DAYS));
+    let mut latest: HashMap<String, bool> = HashMap::new();
+    for a in store.drill_attempts()? {
+        if let (Some(ending), false) = (a.ending, a.started_ms < recent_ms) {
+            latest.insert(a.drill, ending == crate::drill::Ending::Fixed);
+        }
+    }
     let assessed =
         store.recent_topic_scores(to_ms(now - Duration::days(crate::mastery::ASSESSMENT_DAYS)))?;
     Ok(catalog
@@ -224,6 +236,14 @@ pub fn topic_stats(
                 .filter(|l| l.topics().any(|x| x == t.id))
                 .map(|l| l.id().to_string())
                 .collect();
+            let topic_drills: Vec<String> = drills
+                .iter()
+                .filter(|d| d.topics().any(|x| x == t.id))
+                .map(|d| d.id().to_string())
+                .collect();
+            let pick = |keep: &dyn Fn(&str) -> bool| -> Vec<String> {
+                topic_drills.iter().filter(|d| keep(d)).cloned().collect()
+            };
             let evidence = LabEvidence {
                 passed: passed
                     .iter()
@@ -231,6 +251,10 @@ pub fn topic_stats(
                     .cloned()
                     .collect(),
                 labs: covering,
+                drills_overdue: pick(&|d| drill_states.get(d).is_some_and(|s| s.due_ms < today_ms)),
+                drills_right: pick(&|d| latest.get(d) == Some(&true)),
+                drills_wrong: pick(&|d| latest.get(d) == Some(&false)),
+                drills: topic_drills.clone(),
             };
             TopicStats {
                 title: t.title.clone(),
