@@ -16,6 +16,10 @@ rows), then measures, with the two sides of every comparison interleaved in one 
   `aws` CLI (`aws ecs describe-services`), interleaved, on the same sandbox;
 - learning efficiency: `ecsdrill simulate` (FSRS-6 learners for a year under ecsdrill, SM-2
   and Leitner) over three seeds, and once with `ecsdrill optimize` simulated;
+- `ecsdrill drill start` building an incident (the baseline service behind an ALB and the
+  fault, on a reset sandbox and again over the previous incident, which it deletes first),
+  and `ecsdrill drill check` of that incident (every drill's cause detector and the fix
+  checks), whole process;
 - the local sandbox: first install into an empty directory, `ecsdrill sandbox up` until the
   server answers, describe-services latency (median of 50 calls from a client, after a
   lab-sized workload) and the server's memory after that workload.
@@ -212,6 +216,41 @@ def measure_lab_check(work, env, runs):
     return {"check": checks, "describe": describes, "n_checks": n_checks}
 
 
+def measure_drill(work, env, runs):
+    """`drill start` of the first drill (the incident built: baseline and fault, causes
+    detected) on a reset sandbox and over the previous incident, then `drill check` of an
+    unfixed incident with its cause named (the attempt stays open, so every run does the
+    same reads)."""
+    senv = dict(env, ECSDRILL_SANDBOX_HOME=os.path.join(work, "sandbox"), ECSDRILL_DB=os.path.join(work, "drill.db"))
+    subprocess.run([BIN, "sandbox", "up", "--clock", "manual"], env=senv, check=True, stdout=subprocess.DEVNULL)
+    try:
+        drills = json.loads(subprocess.run([BIN, "drill", "--list", "--json"], env=senv, capture_output=True,
+                                           text=True, check=True).stdout)
+        drill = drills[0]["id"]
+        fresh, over = [], []
+        for i in range(5):
+            subprocess.run([BIN, "sandbox", "reset"], env=senv, check=True, stdout=subprocess.DEVNULL)
+            fresh.append(wall_ms([BIN, "drill", "start", drill, "--seed", str(i)], senv) / 1000)
+            subprocess.run([BIN, "drill", "give-up"], env=senv, check=True, stdout=subprocess.DEVNULL)
+            over.append(wall_ms([BIN, "drill", "start", drill, "--seed", str(100 + i)], senv) / 1000)
+            subprocess.run([BIN, "drill", "give-up"], env=senv, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([BIN, "drill", "start", drill, "--seed", "7"], env=senv, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The right cause, from the record of what the build detected.
+        import sqlite3
+        db = sqlite3.connect(os.path.join(work, "drill.db"))
+        cause = json.loads(db.execute("SELECT causes_found FROM drill_attempt ORDER BY id DESC LIMIT 1").fetchone()[0])[0]
+        db.close()
+        check_cmd = [BIN, "drill", "check", "--cause", cause, "--json"]
+        r = subprocess.run(check_cmd, env=senv, capture_output=True, text=True)
+        verdict = json.loads(r.stdout)
+        assert r.returncode == 1 and verdict["ended"] is False, r.stdout + r.stderr
+        checks = [wall_ms(check_cmd, senv) for _ in range(runs)]
+    finally:
+        subprocess.run([BIN, "sandbox", "down"], env=senv, stdout=subprocess.DEVNULL)
+    return {"drill": drill, "fresh": fresh, "over": over, "check": checks, "n_checks": len(verdict["checks"])}
+
+
 def simulate(env, seed, *extra):
     """One `ecsdrill simulate --json` run with its wall time in seconds."""
     start = time.perf_counter()
@@ -352,6 +391,8 @@ def main():
         sandbox = None if a.no_sandbox else measure_sandbox(work, env)
         print(f"lab check against aws describe-services, {min(a.runs, 30)} interleaved runs each...", flush=True)
         lab = None if a.no_sandbox else measure_lab_check(work, env, min(a.runs, 30))
+        print("incident drills: build and check...", flush=True)
+        drill = None if a.no_sandbox else measure_drill(work, env, min(a.runs, 30))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -382,6 +423,13 @@ def main():
             (f"`ecsdrill lab check {LAB} --json` ({lab['n_checks']} checks and questions), whole process", "≤ 60 ms median", c, "ms", c[0] <= 60),
             ("One `aws ecs describe-services` of the aws CLI, same sandbox, interleaved", "(reference)", d, "ms", True),
             ("lab check / describe-services (medians)", "≤ 0.2", (c[0] / d[0],) * 3, "×", c[0] / d[0] <= 0.2),
+        ]
+    if drill:
+        f, o, c = summary(drill["fresh"]), summary(drill["over"]), summary(drill["check"])
+        rows += [
+            (f"`ecsdrill drill start {drill['drill']}` on a reset sandbox: the incident built and its cause detected", "≤ 2 s median", f, "s", f[0] <= 2),
+            (f"`ecsdrill drill start {drill['drill']}` over the previous incident (deleted first)", "≤ 2 s median", o, "s", o[0] <= 2),
+            (f"`ecsdrill drill check --json` ({drill['n_checks']} checks, every drill's cause detector), whole process", "≤ 60 ms median", c, "ms", c[0] <= 60),
         ]
     lines = [
         "# Performance",

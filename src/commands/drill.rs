@@ -123,11 +123,15 @@ fn next(app: &App, store: &Store, set: &DrillSet) -> Result<ExitCode> {
     let p = today_plan(app, store, set)?;
     match p.next() {
         Some(id) => begin(app, store, set, find(set, id)?, None, false),
+        None if set.drills.is_empty() => {
+            println!("This ecsdrill has no incident drills.");
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             let next = p
                 .next_due_ms
                 .map(|ms| format!("the next is due {}", when(app, ms)))
-                .unwrap_or_else(|| "every drill has been met".into());
+                .unwrap_or_else(|| "today's new drill has been met".into());
             println!(
                 "No drill is due today ({next}). Practise one anyway: `ecsdrill drill start ID` (`ecsdrill drill --list`)."
             );
@@ -553,25 +557,35 @@ fn learner_calls(conn: &Conn, a: &DrillAttempt) -> Result<Vec<Call>> {
         .unwrap_or_default())
 }
 
-/// The service's events, from the baseline's `service` read.
+/// What the service did, from the baseline's `service` read: its events, and each deployment
+/// started (with its task definition) since.
 fn happenings(results: &BTreeMap<String, ReadResult>) -> Vec<Happening> {
     let Some(ReadResult::Found(v)) = results.get("service") else {
         return vec![];
     };
-    v["services"][0]["events"]
-        .as_array()
-        .map(|events| {
-            events
-                .iter()
-                .filter_map(|e| {
-                    Some(Happening {
-                        time: e["createdAt"].as_f64()?,
-                        text: e["message"].as_str()?.to_string(),
-                    })
-                })
-                .collect()
+    let service = &v["services"][0];
+    let events = service["events"].as_array().into_iter().flatten().filter_map(|e| {
+        Some(Happening {
+            time: e["createdAt"].as_f64()?,
+            text: e["message"].as_str()?.to_string(),
         })
-        .unwrap_or_default()
+    });
+    let deployments = service["deployments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            let td = d["taskDefinition"].as_str()?;
+            Some(Happening {
+                time: d["createdAt"].as_f64()?,
+                text: format!(
+                    "deployment {} of {} created",
+                    d["id"].as_str().unwrap_or("?"),
+                    td.rsplit('/').next().unwrap_or(td)
+                ),
+            })
+        });
+    events.chain(deployments).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
