@@ -677,6 +677,11 @@ fn every_bad_lab_fixture_reports_its_location() {
 }
 
 #[test]
+fn every_bad_drill_fixture_reports_its_location() {
+    each_fixture_reports_its_location("bad-drills", 9, &["drill", "check-files"]);
+}
+
+#[test]
 fn a_user_deck_overrides_a_builtin_card_by_id() {
     let env = Env::new();
     let decks = env.path().join("mydecks");
@@ -1730,4 +1735,39 @@ fn pty_source_links_leave_the_screen_intact() {
     assert!(screen.contains("1 Again"), "{screen}");
     p.send("q");
     p.eof();
+}
+
+#[test]
+fn drills_say_what_to_do_without_a_sandbox_or_an_attempt() {
+    let env = Env::new();
+    let out = env.run(DAY0, &["drill", "check"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no drill is under way"));
+    assert!(text(&out.stderr).contains("`ecsdrill drill`"));
+    let out = env.run(DAY0, &["drill", "start", "no-such-drill"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("there is no drill `no-such-drill`"));
+    let out = env.run(DAY0, &["drill", "--topic", "no-such-topic"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("drills have these topics"));
+    // The list names drills by their symptom; the fault (the title) is not shown.
+    let out = env.run(DAY0, &["drill", "--list", "--json"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = list.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["state"] == "new" && r.get("title").is_none())
+    );
+    // Building an incident needs the sandbox: the fix is named, nothing is recorded.
+    let out = env.run(DAY0, &["drill"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("ecsdrill sandbox up"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = env.run(DAY0, &["drill", "history", "--json"], "");
+    assert_eq!(text(&out.stdout).trim(), "[]");
 }

@@ -564,12 +564,16 @@ fn happenings(results: &BTreeMap<String, ReadResult>) -> Vec<Happening> {
         return vec![];
     };
     let service = &v["services"][0];
-    let events = service["events"].as_array().into_iter().flatten().filter_map(|e| {
-        Some(Happening {
-            time: e["createdAt"].as_f64()?,
-            text: e["message"].as_str()?.to_string(),
-        })
-    });
+    let events = service["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some(Happening {
+                time: e["createdAt"].as_f64()?,
+                text: e["message"].as_str()?.to_string(),
+            })
+        });
     let deployments = service["deployments"]
         .as_array()
         .into_iter()
@@ -690,7 +694,7 @@ fn report(
         println!("  {l}");
     }
     println!("\nThe shortest path:");
-    for (n, s) in drill.expert_path.iter().enumerate() {
+    for (n, s) in drill.expert_path.iter().map(|s| &s.value).enumerate() {
         println!("  {}. {}", n + 1, vars.expand(&s.command));
         println!("     {}", vars.expand(&s.why));
     }

@@ -65,8 +65,8 @@ pub fn load_drills(known: Option<&Known>) -> Result<DrillSet, Vec<Diagnostic>> {
     lint(&embedded_drills(), known)
 }
 
-/// `drill check-files PATH...`: drill files or directories of them. Without a
-/// `baseline.yaml` among them, the built-in baseline is used.
+/// `drill check-files PATH...`: drill files or directories of them, checked beside the
+/// built-in drills and baseline (which a file of the same name replaces).
 pub fn check_drill_paths(
     paths: &[PathBuf],
     known: Option<&Known>,
@@ -77,13 +77,15 @@ pub fn check_drill_paths(
             files.push((f.display().to_string(), std::fs::read_to_string(&f)?));
         }
     }
-    if !files.iter().any(|(p, _)| is_baseline(p)) {
-        files.extend(
-            embedded_drills()
-                .into_iter()
-                .filter(|(p, _)| is_baseline(p)),
-        );
-    }
+    // The built-in drills stand beside the files given (a file of the same name replaces
+    // one), so the baseline and the causes they offer as distractors are known.
+    let name = |p: &str| Path::new(p).file_name().map(|n| n.to_os_string());
+    let given: BTreeSet<_> = files.iter().map(|(p, _)| name(p)).collect();
+    files.extend(
+        embedded_drills()
+            .into_iter()
+            .filter(|(p, _)| !given.contains(&name(p))),
+    );
     Ok(lint(&files, known))
 }
 
@@ -256,7 +258,7 @@ fn lint_drill_fields(
             );
         }
     }
-    let vars = Vars::sample();
+    let vars = Vars::sample_for(drill);
     if let Err(e) = jmespath::compile(&vars.expand(&c.query.value)) {
         rep.error(c.query.referenced, format!("invalid JMESPath: {e}"));
     }
@@ -282,6 +284,7 @@ fn lint_drill_fields(
         );
     }
     for s in &drill.expert_path {
+        let (at, s) = (s.referenced, &s.value);
         if !(s.command.starts_with("aws ") || s.command.starts_with("ecsdrill ")) {
             rep.error(
                 at,

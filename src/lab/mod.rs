@@ -73,7 +73,7 @@ pub struct Lab {
     pub hints: Vec<String>,
     /// Drills only: the shortest investigation an expert makes, shown when the attempt ends.
     #[serde(default)]
-    pub expert_path: Vec<ExpertStep>,
+    pub expert_path: Vec<Spanned<ExpertStep>>,
 }
 
 /// A drill's cause: what the learner names, and the check over a baseline read that passes

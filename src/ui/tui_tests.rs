@@ -481,7 +481,10 @@ fn help_and_summary_screens() {
     t.draw(|f| draw_summary(f, &s, COLOR)).unwrap();
     let screen = t.backend().to_string();
     assert!(screen.contains("2 learning cards come back in 18 min."));
-    assert!(screen.contains("1 drill due (about 8 min): ecsdrill drill"), "{screen}");
+    assert!(
+        screen.contains("1 drill due (about 8 min): ecsdrill drill"),
+        "{screen}"
+    );
     insta::assert_snapshot!("summary_80x24", screen);
     assert_eq!(summary_choice(&s, key('c')), Some(EndChoice::Continue));
     assert_eq!(summary_choice(&s, key('q')), Some(EndChoice::Quit));
