@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the cargo-fuzz targets one after another (all three, or those named in the second
+# Runs the cargo-fuzz targets one after another (all four, or those named in the second
 # argument), each for SECONDS (default 600),
 # seeded from the built-in decks and labs and the malformed fixtures under tests/.
 # Needs the nightly toolchain and cargo-fuzz:
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:-600}"
-mkdir -p fuzz/corpus/deck_parse fuzz/corpus/lab_parse fuzz/corpus/answer_normalize fuzz/logs
+mkdir -p fuzz/corpus/deck_parse fuzz/corpus/lab_parse fuzz/corpus/drill_parse fuzz/corpus/answer_normalize fuzz/logs
 
 # deck_parse: the first byte picks the file's role (0 topics, 1 misconceptions, 2 deck).
 for f in decks/*.yaml tests/fixtures/bad-decks/*.yaml tests/fixtures/decks/*.yaml; do
@@ -21,6 +21,7 @@ for f in decks/*.yaml tests/fixtures/bad-decks/*.yaml tests/fixtures/decks/*.yam
   { printf '%b' "$role"; cat "$f"; } > "fuzz/corpus/deck_parse/seed-$(basename "$f")"
 done
 cp sandbox/labs/*.yaml tests/fixtures/bad-labs/*.yaml fuzz/corpus/lab_parse/
+cp sandbox/drills/*.yaml tests/fixtures/bad-drills/*.yaml fuzz/corpus/drill_parse/
 i=0
 for pair in 'awsvpc\0AWSVPC' 'awsvpc\0the awsvpc' '137\0$137.00' '50 %\050' \
   'ECS_CONTAINER_STOP_TIMEOUT\0ecs container stop timeout' 'execution role\0exectuion role' \
@@ -30,7 +31,7 @@ for pair in 'awsvpc\0AWSVPC' 'awsvpc\0the awsvpc' '137\0$137.00' '50 %\050' \
   printf '%b' "$pair" > "fuzz/corpus/answer_normalize/seed-$i"; i=$((i + 1))
 done
 
-TARGETS="${2:-deck_parse answer_normalize lab_parse}"
+TARGETS="${2:-deck_parse answer_normalize lab_parse drill_parse}"
 for target in $TARGETS; do
   echo "== $target for ${SECONDS_EACH}s"
   (cd fuzz && cargo +nightly fuzz run -O "$target" -- \

@@ -157,7 +157,8 @@ pub fn lint(
         };
         let merged = merge(base, drill, &mut rep);
         lint_one(&merged, path, known, &mut rep);
-        lint_draws(&merged, &format!("{base_text}\n{text}"), &mut rep);
+        // The drill's text first, so a draw it uses undeclared is located in it.
+        lint_draws(&merged, &format!("{text}\n{base_text}"), &mut rep);
         drills.push((merged, path.clone()));
     }
     let causes: BTreeSet<&str> = drills
