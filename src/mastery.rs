@@ -84,6 +84,9 @@ pub struct TopicMastery {
     /// The labs that cover the topic, and those passed.
     pub labs: Vec<String>,
     pub labs_passed: Vec<String>,
+    /// The drills of the topic, and those whose latest recent attempt was fixed.
+    pub drills: Vec<String>,
+    pub drills_right: Vec<String>,
 }
 
 /// How far back an assessment counts as evidence.
@@ -203,6 +206,8 @@ pub fn topic_mastery(
         explanation: why,
         labs: labs.labs.clone(),
         labs_passed: labs.passed.clone(),
+        drills: labs.drills.clone(),
+        drills_right: labs.drills_right.clone(),
     }
 }
 

@@ -39,6 +39,17 @@ pub struct StatsReport {
     pub retention_by_month: Vec<MonthRetention>,
     /// Wrong beliefs an answer revealed and no right answer on that card has followed.
     pub misconceptions_held: Vec<HeldMisconception>,
+    pub drills: DrillStats,
+}
+
+/// Incident drills: how many there are, met on the schedule, due now, and attempted.
+#[derive(Serialize, Default)]
+pub struct DrillStats {
+    pub total: usize,
+    pub met: usize,
+    pub due_now: usize,
+    pub attempts: usize,
+    pub fixed: usize,
 }
 
 #[derive(Serialize)]
@@ -187,6 +198,7 @@ pub fn report(
         due_next_30_days,
         retention_by_month,
         misconceptions_held,
+        drills: drill_stats(store, now)?,
     })
 }
 
@@ -282,4 +294,20 @@ pub fn bar(score: f64, width: usize) -> String {
             ascii: false,
         },
     )
+}
+
+fn drill_stats(store: &Store, now: DateTime<FixedOffset>) -> Result<DrillStats> {
+    let total = crate::drill::load_drills(None).map_or(0, |s| s.drills.len());
+    let states = store.drill_states()?;
+    let attempts = store.drill_attempts()?;
+    Ok(DrillStats {
+        total,
+        met: states.len(),
+        due_now: states.values().filter(|s| s.due_ms <= to_ms(now)).count(),
+        attempts: attempts.len(),
+        fixed: attempts
+            .iter()
+            .filter(|a| a.ending == Some(crate::drill::Ending::Fixed))
+            .count(),
+    })
 }

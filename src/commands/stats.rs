@@ -48,6 +48,18 @@ pub fn run(app: &App, args: &StatsArgs) -> Result<ExitCode> {
         r.streak_days,
         if r.streak_days == 1 { "" } else { "s" }
     )?;
+    if r.drills.total > 0 {
+        writeln!(
+            out,
+            "Incident drills: {} of {} met · {} due now · {} fixed in {} attempt{}",
+            r.drills.met,
+            r.drills.total,
+            r.drills.due_now,
+            r.drills.fixed,
+            r.drills.attempts,
+            if r.drills.attempts == 1 { "" } else { "s" }
+        )?;
+    }
     writeln!(out)?;
     writeln!(out, "Topics (score out of 5, level):")?;
     let width = r
