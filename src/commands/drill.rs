@@ -189,58 +189,61 @@ fn begin(
     }
     let target = Target::Local;
     let mut conn = connect(&target)?;
-    let previous: Vec<String> = {
-        let mut labs: Vec<String> = store
-            .lab_resources(&target.key(), None)?
-            .into_iter()
-            .map(|r| r.lab)
-            .filter(|l| l.starts_with("drill:"))
-            .collect();
-        labs.dedup();
-        labs
-    };
-    for lab in &previous {
-        for (what, _, result) in crate::live::cleanup(store, &target, &conn, Some(lab))? {
-            if let crate::aws::setup::Deleted::Failed(e) = result {
-                eprintln!("drill: could not delete {what} of an earlier drill: {e}");
-            }
-        }
-    }
-    let seed = seed.unwrap_or_else(draw::fresh_seed);
-    conn.vars.drawn = draw::draw(drill, seed);
-    eprintln!("drill: building the incident in the local sandbox...");
-    let tag = owner(drill.id());
-    for action in &drill.setup {
-        if let Some(c) = conn
-            .aws
-            .apply(&tag, &action.value, &conn.vars, conn.sandbox.as_ref())?
-        {
-            store.record_lab_resource(
-                &tag,
-                &target.key(),
-                c.kind,
-                &c.name,
-                app.clock.now().timestamp_millis(),
-            )?;
-        }
-    }
-    let results = crate::lab::plan::read_all(drill, &conn.vars, &conn.aws)
-        .map_err(|f| conn.aws.explain(f))?;
-    let found = detect(set, &results, &conn.vars);
+    // Without a seed given, a build the learner's leftovers spoil (a log group they created
+    // in an earlier attempt with the same names, say) is tried once more with other names.
+    let tries = if seed.is_some() { 1 } else { 2 };
     let cause = cause_id(drill);
-    if found != [cause] {
-        return Err(UserError::env(format!(
-            "the incident `{}` did not build as intended: the live state shows {} instead of `{cause}` alone",
-            drill.id(),
-            if found.is_empty() {
-                "no cause".to_string()
-            } else {
-                found.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+    let mut built = None;
+    for attempt in 1..=tries {
+        remove_previous(store, &target, &conn)?;
+        let seed = seed.unwrap_or_else(draw::fresh_seed);
+        conn.vars.drawn = draw::draw(drill, seed);
+        eprintln!("drill: building the incident in the local sandbox...");
+        let tag = owner(drill.id());
+        for action in &drill.setup {
+            if let Some(c) =
+                conn.aws
+                    .apply(&tag, &action.value, &conn.vars, conn.sandbox.as_ref())?
+            {
+                store.record_lab_resource(
+                    &tag,
+                    &target.key(),
+                    c.kind,
+                    &c.name,
+                    app.clock.now().timestamp_millis(),
+                )?;
             }
+        }
+        let results = crate::lab::plan::read_all(drill, &conn.vars, &conn.aws)
+            .map_err(|f| conn.aws.explain(f))?;
+        let found = detect(set, &results, &conn.vars);
+        if found == [cause] {
+            built = Some((seed, found));
+            break;
+        }
+        let shown = if found.is_empty() {
+            "no cause".to_string()
+        } else {
+            found
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if attempt < tries {
+            eprintln!(
+                "drill: the live state shows {shown} instead of the incident's cause alone; building it again with other names"
+            );
+            continue;
+        }
+        return Err(UserError::env(format!(
+            "the incident `{}` did not build as intended: the live state shows {shown} instead of `{cause}` alone",
+            drill.id(),
         ))
-        .with_hint("this is a fault in the drill, not in your work: try another (`ecsdrill drill --list`), and report it")
+        .with_hint("this is a fault in the drill, or something left in the sandbox: `ecsdrill sandbox reset` empties it (and the labs' resources too); otherwise try another drill (`ecsdrill drill --list`), and report it")
         .into());
     }
+    let (seed, found) = built.expect("built or returned");
     let sandbox_start = conn.now()?;
     store.start_drill_attempt(&NewDrillAttempt {
         drill: drill.id(),
@@ -255,6 +258,26 @@ fn begin(
         println!("(practice: this attempt does not change when the drill is due)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes what earlier drills' setups made in the sandbox.
+fn remove_previous(store: &Store, target: &Target, conn: &Conn) -> Result<()> {
+    let mut labs: Vec<String> = store
+        .lab_resources(&target.key(), None)?
+        .into_iter()
+        .map(|r| r.lab)
+        .filter(|l| l.starts_with("drill:"))
+        .collect();
+    labs.sort();
+    labs.dedup();
+    for lab in &labs {
+        for (what, _, result) in crate::live::cleanup(store, target, conn, Some(lab))? {
+            if let crate::aws::setup::Deleted::Failed(e) = result {
+                eprintln!("drill: could not delete {what} of an earlier drill: {e}");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn cause_id(drill: &Lab) -> &str {
@@ -402,7 +425,7 @@ fn check(
         message: if still.iter().any(|c| c == own) {
             format!(
                 "The live state still shows the cause: {}",
-                cause_text(drill).to_lowercase()
+                cause_text(drill)
             )
         } else {
             "the cause is gone from the live state".into()
@@ -644,22 +667,19 @@ fn report(
     let md = |t: &str| crate::ui::markdown_text(&vars.expand(t), app.color);
     match done.ending {
         Ending::Fixed => println!(
-            "Fixed, and the cause was right: {}.",
-            text_of(cause_id(drill)).to_lowercase()
+            "Fixed, and the cause was right: {}",
+            text_of(cause_id(drill))
         ),
         Ending::WrongCause => {
             println!(
-                "Not this time. You named: {}.",
-                answered.map(text_of).unwrap_or_default().to_lowercase()
+                "Not this time. You named: {}",
+                answered.map(text_of).unwrap_or_default()
             );
-            println!(
-                "The live state showed: {}.",
-                text_of(cause_id(drill)).to_lowercase()
-            );
+            println!("The live state showed: {}", text_of(cause_id(drill)));
         }
         Ending::GaveUp => println!(
-            "Ended without a fix. The cause was: {}.",
-            text_of(cause_id(drill)).to_lowercase()
+            "Ended without a fix. The cause was: {}",
+            text_of(cause_id(drill))
         ),
     }
     println!("\n# {}\n", drill.title);

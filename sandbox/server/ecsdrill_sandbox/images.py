@@ -33,15 +33,16 @@ ECR_IMAGE_RE = re.compile(
 )
 
 
-# what the sandbox's sample app writes to its log (awslogs), by behaviour
+# what the sandbox's sample app writes to its log (awslogs), by behaviour; {port} is the
+# container's first mapped port (80 when it maps none)
 APP_LOG = {
-    "healthy": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:80"]},
+    "healthy": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:{port}"]},
     "crash": {"start": ["[info] starting app"],
               "exit": ["[fatal] required setting APP_MODE is not set", "[fatal] exiting with status {exit_code}"]},
     "oom": {"start": ["[info] starting app", "[info] loading the whole catalogue into memory..."]},
     "slow-start": {"start": ["[info] starting app", "[info] warming caches, this takes a while..."],
-                   "ready": ["[info] caches warm", "[info] listening on 0.0.0.0:80"]},
-    "no-health": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:80 (routes: /)"]},
+                   "ready": ["[info] caches warm", "[info] listening on 0.0.0.0:{port}"]},
+    "no-health": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:{port} (routes: /)"]},
 }
 
 

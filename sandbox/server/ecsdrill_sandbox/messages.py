@@ -41,6 +41,9 @@ ROLLOUT_BREAKER_ROLLBACK = "ECS deployment circuit breaker: rolling back to depl
 
 # --- task stop reasons and codes ------------------------------------------
 SCALING_ACTIVITY = "Scaling activity initiated by (deployment {dep})"
+# describe-target-health of a target group no listener forwards to (ELB target health reasons)
+TARGET_NOT_IN_USE = "Target.NotInUse"
+TARGET_NOT_IN_USE_DESC = "Target group is not configured to receive traffic from the load balancer"
 ELB_HEALTH = "Task failed ELB health checks in (target-group {tg})"
 CONTAINER_HEALTH = "Task failed container health checks"
 ESSENTIAL_EXITED = "Essential container in task exited"

@@ -120,6 +120,25 @@ class SteadyState(unittest.TestCase):
         self.assertEqual(task.health_status, "HEALTHY")
         self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
 
+    def test_behind_a_load_balancer_both_checks_must_pass(self):
+        # healthy targets do not make a task healthy while its container check fails
+        # ("How Amazon ECS determines task health": both, when both are defined)
+        k = Kit()
+        k.push("web", "v1")
+        k.push("web", "v2", "no-health")
+        tg = k.target_group(health_check_path="/")
+        svc = k.service("web", k.task_definition(), 2, tg=tg, grace=3600)
+        k.until(lambda: k.steady(svc), 900)
+        hc = {"command": ["CMD-SHELL", "curl -f http://localhost/health || exit 1"], "interval": 10, "retries": 3}
+        dep = k.deploy(svc, k.task_definition(image=k.uri("web", "v2"), health_check=hc))
+        k.advance(600)
+        new = [t for t in k.live(svc) if t._deployment_id == dep["id"]]
+        self.assertTrue(new)
+        self.assertTrue(all(t.health_status == "UNHEALTHY" for t in new))
+        self.assertTrue(all(tgt["state"] == "healthy" for t in new for tgt in t._targets))
+        self.assertEqual(dep["rolloutState"], "IN_PROGRESS")
+        self.assertEqual(len(svc.deployments), 2, "the old tasks keep serving")
+
 
 class RollingDeployment(unittest.TestCase):
     def _roll(self, desired, min_pct, max_pct):
@@ -177,6 +196,36 @@ class RollingDeployment(unittest.TestCase):
         # a deployment configuration that leaves room lets it go on
         svc.deployment_configuration["maximumPercent"] = 200
         k.until(lambda: dep["rolloutState"] == "COMPLETED", 900)
+
+    def test_targets_of_a_group_no_listener_uses_are_unused(self):
+        k = Kit()
+        k.push("web", "v1")
+        tg = k.target_group()
+        svc = k.service("web", k.task_definition(), 2, tg=tg)
+        k.until(lambda: k.steady(svc), 900)
+        states = lambda: {v[0] for (arn, _), v in k.world.health.items() if arn == tg.arn}
+        self.assertEqual(states(), {"healthy"})
+        tg.load_balancer_arns = []  # the listener now forwards elsewhere
+        k.advance(60)
+        self.assertEqual(states(), {"unused"})
+        self.assertEqual({v[1] for v in k.world.health.values()}, {M.TARGET_NOT_IN_USE})
+        self.assertEqual(len(k.live(svc)), 2, "ECS keeps the tasks")
+        tg.load_balancer_arns = ["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/lb/1"]
+        k.advance(60)
+        self.assertEqual(states(), {"healthy"})
+
+    def test_failing_tasks_that_shut_down_are_not_a_stuck_configuration(self):
+        # 100/200 leaves room: while a failed task shuts down, ECS waits; it does not say the
+        # deployment configuration blocks it
+        k = Kit()
+        k.push("web", "v1")
+        k.push("web", "v2", "crash")
+        svc = k.service("web", k.task_definition(), 2)
+        k.until(lambda: k.steady(svc), 600)
+        k.deploy(svc, k.task_definition(image=k.uri("web", "v2")))
+        k.advance(900)
+        self.assertGreater(sum("has started" in m for m in k.messages(svc)), 2)
+        self.assertNotIn(M.DEPLOYMENT_CONFIG_STUCK.format(svc="web"), k.messages(svc))
 
     def test_the_steady_state_event_comes_again_after_six_hours(self):
         k = Kit()
@@ -334,6 +383,17 @@ class StartChecks(unittest.TestCase):
         self.assertEqual(list(streams), [f"ecs/app/{task.id}"])
         self.assertEqual([e["message"] for e in streams[f"ecs/app/{task.id}"]],
                          ["[info] starting app", "[info] listening on 0.0.0.0:80"])
+
+    def test_the_app_log_names_the_port_the_container_maps(self):
+        k = Kit()
+        k.push("web", "v1")
+        td = k.task_definition(log_group="/ecs/web")
+        td.container_definitions[0]["portMappings"] = [{"containerPort": 8080, "protocol": "tcp"}]
+        svc = k.service("web", td, 1)
+        k.advance(10)
+        [task] = k.tasks(svc)
+        lines = [e["message"] for e in k.world.logs[(ACCOUNT, REGION, "/ecs/web")][f"ecs/app/{task.id}"]]
+        self.assertIn("[info] listening on 0.0.0.0:8080", lines)
 
 
 if __name__ == "__main__":

@@ -626,6 +626,9 @@ class Simulation:
         target = rt.get("log")
         if not target or not lines:
             return
+        ports = [pm.get("containerPort") for pm in rt["definition"].get("portMappings") or []]
+        port = next((p for p in ports if p), 80)
+        lines = [line.replace("{port}", str(port)) for line in lines]
         account, log_region, group, stream = target
         ms = int(when.timestamp() * 1000)
         try:
@@ -952,7 +955,12 @@ class Simulation:
                 tgt["reason"], tgt["desc"] = "Target.FailedHealthChecks", "Health checks failed"
             if tgt["state"] != "unhealthy" and tgt["fails"] >= unhealthy_n:
                 tgt["state"] = "unhealthy"
-        if tgt["state"] == "healthy":
+        if not getattr(tg, "load_balancer_arns", None):
+            # no listener routes to the group: ELB shows its targets as unused (ECS's own
+            # view of the task, tgt["state"], goes on from the checks)
+            self._set_health(region, tgt["tg"], tgt["ip"], "unused", M.TARGET_NOT_IN_USE,
+                             M.TARGET_NOT_IN_USE_DESC)
+        elif tgt["state"] == "healthy":
             self._set_health(region, tgt["tg"], tgt["ip"], "healthy")
         elif tgt["state"] == "unhealthy":
             self._set_health(region, tgt["tg"], tgt["ip"], "unhealthy", tgt["reason"], tgt["desc"])
@@ -1165,9 +1173,12 @@ class Simulation:
     def _is_healthy(self, svc, task: Task, now: datetime) -> bool:
         if task.last_status != "RUNNING" or task.desired_status != "RUNNING":
             return False
+        container_checked = any(rt["hc"] for rt in task._runtime if rt["essential"])
         if svc.load_balancers and task._targets:
-            return all(t["state"] == "healthy" for t in task._targets)
-        if any(rt["hc"] for rt in task._runtime if rt["essential"]):
+            # both checks when both are defined ("How Amazon ECS determines task health")
+            return all(t["state"] == "healthy" for t in task._targets) and (
+                not container_checked or task.health_status == "HEALTHY")
+        if container_checked:
             return task.health_status == "HEALTHY"
         return now >= now_plus(task.started_at, NO_HEALTH_CHECK_HEALTHY_S)
 
@@ -1234,7 +1245,9 @@ class Simulation:
                 started = self._launch_for_service(region, svc, primary, n, now)
                 mine.extend(started)
                 room -= len(started)
-            elif n <= 0 and not unhealthy and old and not st.stuck_announced:
+            elif (n <= 0 and not unhealthy and old and not st.stuck_announced
+                  and not any(t.desired_status == "STOPPED" for t in not_stopped)):
+                # (tasks still shutting down free room soon: not stuck)
                 st.stuck_announced = self._stuck(svc, live, old, min_healthy, now)
         # unhealthy tasks stop as their replacements become healthy; when
         # maximumPercent leaves no room for a replacement, one at a time
