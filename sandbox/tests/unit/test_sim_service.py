@@ -197,6 +197,17 @@ class RollingDeployment(unittest.TestCase):
         svc.deployment_configuration["maximumPercent"] = 200
         k.until(lambda: dep["rolloutState"] == "COMPLETED", 900)
 
+    def test_a_new_target_is_healthy_after_one_passing_check(self):
+        # HealthyThresholdCount (5 here) is for an unhealthy target coming back; a newly
+        # registered one needs one passing check
+        k = Kit()
+        k.push("web", "v1")
+        tg = k.target_group(healthy_threshold_count=5, health_check_interval_seconds=30)
+        svc = k.service("web", k.task_definition(), 1, tg=tg)
+        k.advance(7 + 5 + 1)  # RUNNING after 7 s, first check 5 s later
+        self.assertEqual({v[0] for (arn, _), v in k.world.health.items() if arn == tg.arn}, {"healthy"})
+        self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
+
     def test_targets_of_a_group_no_listener_uses_are_unused(self):
         k = Kit()
         k.push("web", "v1")

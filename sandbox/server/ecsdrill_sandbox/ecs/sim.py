@@ -943,7 +943,9 @@ class Simulation:
         if ok:
             tgt["passes"] += 1
             tgt["fails"] = 0
-            if tgt["state"] != "healthy" and tgt["passes"] >= healthy_n:
+            # a newly registered target needs one passing check; an unhealthy one
+            # HealthyThresholdCount in a row (ALB "Health checks for your target groups")
+            if tgt["state"] != "healthy" and (tgt["state"] == "initial" or tgt["passes"] >= healthy_n):
                 tgt["state"] = "healthy"
         else:
             tgt["fails"] += 1
