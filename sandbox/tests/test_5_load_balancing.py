@@ -39,9 +39,9 @@ class LoadBalancing(SandboxTest):
         self.assertEqual({h["TargetHealth"]["State"] for h in health}, {"initial"})
         self.assertEqual({h["TargetHealth"]["Reason"] for h in health}, {"Elb.RegistrationInProgress"})
         self.assertIn(f"(service web) registered 2 targets in (target-group {tg})", self.events("web"))
-        sb.advance(10)
+        sb.advance(8)  # registered at 7 s: the first check comes one interval (10 s) later
         self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg)}, {"initial"})
-        sb.advance(30)  # 3 checks 10 s apart
+        sb.advance(5)  # a newly registered target needs one passing check (not `healthy=3`)
         self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg, cli=True)}, {"healthy"})
         d = self.describe("web")
         self.assertEqual(d["deployments"][0]["rolloutState"], "COMPLETED")

@@ -204,9 +204,28 @@ class RollingDeployment(unittest.TestCase):
         k.push("web", "v1")
         tg = k.target_group(healthy_threshold_count=5, health_check_interval_seconds=30)
         svc = k.service("web", k.task_definition(), 1, tg=tg)
-        k.advance(7 + 5 + 1)  # RUNNING after 7 s, first check 5 s later
-        self.assertEqual({v[0] for (arn, _), v in k.world.health.items() if arn == tg.arn}, {"healthy"})
+        health = lambda: {v[0] for (arn, _), v in k.world.health.items() if arn == tg.arn}
+        k.advance(7 + 29)  # RUNNING after 7 s, the first check one interval after registering
+        self.assertEqual(health(), {"initial"})
+        k.advance(2)
+        self.assertEqual(health(), {"healthy"})
         self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
+
+    def test_an_app_killed_before_the_first_check_never_counts_as_healthy(self):
+        # an out-of-memory app dies 12 s after it starts: no passing check, so the release
+        # never completes and the old tasks keep serving
+        k = Kit()
+        k.push("web", "v1")
+        k.push("web", "v2", "oom")
+        tg = k.target_group(health_check_interval_seconds=30)
+        svc = k.service("web", k.task_definition(), 2, tg=tg)
+        k.until(lambda: k.steady(svc), 900)
+        dep = k.deploy(svc, k.task_definition(image=k.uri("web", "v2")))
+        k.advance(1200)
+        self.assertEqual(dep["rolloutState"], "IN_PROGRESS")
+        self.assertEqual(len(svc.deployments), 2)
+        old = [t for t in k.live(svc) if t._deployment_id != dep["id"]]
+        self.assertEqual(len(old), 2, "v1 still serves")
 
     def test_targets_of_a_group_no_listener_uses_are_unused(self):
         k = Kit()

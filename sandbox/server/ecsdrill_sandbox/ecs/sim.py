@@ -897,7 +897,7 @@ class Simulation:
             interval = int(tg.health_check_interval_seconds or 30)
             task._targets.append({"tg": arn, "ip": task._ip, "port": port, "container": lb.get("containerName"),
                                   "state": "initial", "passes": 0, "fails": 0, "desc": "",
-                                  "next_check": now_plus(now, min(interval, 5)), "drain_until": None})
+                                  "next_check": now_plus(now, interval), "drain_until": None})
             self._step_events.add(self._step_events.registered, svc, arn)
 
     def _target_check(self, task: Task, tgt: dict, tg, at: datetime) -> tuple[bool, int | None]:
