@@ -113,9 +113,11 @@ def tui_first_card_ms(args, env):
     return elapsed
 
 
-def wall_ms(cmd, env):
+def wall_ms(cmd, env, expect=0):
     t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env, check=True)
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
+    if r.returncode != expect:
+        sys.exit(f"{' '.join(cmd)}: exit {r.returncode}, expected {expect}")
     return (time.perf_counter() - t) * 1000
 
 
@@ -245,7 +247,8 @@ def measure_drill(work, env, runs):
         r = subprocess.run(check_cmd, env=senv, capture_output=True, text=True)
         verdict = json.loads(r.stdout)
         assert r.returncode == 1 and verdict["ended"] is False, r.stdout + r.stderr
-        checks = [wall_ms(check_cmd, senv) for _ in range(runs)]
+        # an unfixed incident: exit 1, the attempt stays open
+        checks = [wall_ms(check_cmd, senv, expect=1) for _ in range(runs)]
     finally:
         subprocess.run([BIN, "sandbox", "down"], env=senv, stdout=subprocess.DEVNULL)
     return {"drill": drill, "fresh": fresh, "over": over, "check": checks, "n_checks": len(verdict["checks"])}

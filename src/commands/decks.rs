@@ -174,15 +174,7 @@ fn check(app: &App, paths: &[PathBuf]) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(diags) => {
-            print_diagnostics(&diags);
-            let errors = diags.iter().filter(|d| !d.warning).count();
-            eprintln!(
-                "{errors} error{} found; fix them at the locations shown",
-                if errors == 1 { "" } else { "s" }
-            );
-            Ok(ExitCode::from(1))
-        }
+        Err(diags) => Ok(crate::deck::report_diagnostics(&diags)),
     }
 }
 

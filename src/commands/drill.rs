@@ -85,14 +85,7 @@ fn check_files(app: &App, paths: &[std::path::PathBuf]) -> Result<ExitCode> {
             println!("{} drills and their baseline: ok", set.drills.len());
             Ok(ExitCode::SUCCESS)
         }
-        Err(diags) => {
-            for d in &diags {
-                eprintln!("{d}");
-            }
-            let n = diags.iter().filter(|d| !d.warning).count();
-            eprintln!("{n} error{}", if n == 1 { "" } else { "s" });
-            Ok(ExitCode::from(1))
-        }
+        Err(diags) => Ok(crate::deck::report_diagnostics(&diags)),
     }
 }
 
@@ -111,8 +104,7 @@ fn today_plan(app: &App, store: &Store, set: &DrillSet) -> Result<crate::drill::
 fn next(app: &App, store: &Store, set: &DrillSet) -> Result<ExitCode> {
     if let Some(a) = store.open_drill_attempt()? {
         let drill = find(set, &a.drill)?;
-        let mut vars = crate::lab::Vars::sample();
-        vars.drawn = draw::draw(drill, a.seed);
+        let vars = shown_vars(drill, a.seed);
         println!(
             "A drill is under way (started {}).",
             when(app, a.started_ms)
@@ -280,6 +272,13 @@ fn remove_previous(store: &Store, target: &Target, conn: &Conn) -> Result<()> {
     Ok(())
 }
 
+/// The variables of an attempt, to show its texts (`${draw.NAME}` filled).
+fn shown_vars(drill: &Lab, seed: u64) -> crate::lab::Vars {
+    let mut vars = crate::lab::Vars::sample();
+    vars.drawn = draw::draw(drill, seed);
+    vars
+}
+
 fn cause_id(drill: &Lab) -> &str {
     drill
         .cause
@@ -412,7 +411,7 @@ fn check(
     let right = a.causes_found.contains(&answered);
     if !right {
         let ending = Ending::WrongCause;
-        let done = finish(app, store, set, drill, &a, ending, &results, &conn, &[])?;
+        let done = finish(app, store, drill, &a, ending, &results, &conn, &[])?;
         report(app, drill, &a, Some(&answered), &[], &done, json, set)?;
         return Ok(ExitCode::from(1));
     }
@@ -438,7 +437,6 @@ fn check(
         let done = finish(
             app,
             store,
-            set,
             drill,
             &a,
             Ending::Fixed,
@@ -495,7 +493,6 @@ struct Done {
 fn finish(
     app: &App,
     store: &mut Store,
-    set: &DrillSet,
     drill: &Lab,
     a: &DrillAttempt,
     ending: Ending,
@@ -503,7 +500,6 @@ fn finish(
     conn: &Conn,
     outcomes: &[Outcome],
 ) -> Result<Done> {
-    let _ = set;
     let now = app.clock.now();
     let elapsed = (now.timestamp_millis() - a.started_ms) / 1000;
     let r = rating(ending, a.hints, elapsed, drill.minutes);
@@ -626,11 +622,7 @@ fn report(
     json: bool,
     set: &DrillSet,
 ) -> Result<()> {
-    let vars = {
-        let mut v = crate::lab::Vars::sample();
-        v.drawn = draw::draw(drill, a.seed);
-        v
-    };
+    let vars = shown_vars(drill, a.seed);
     let causes = set.causes();
     let text_of = |id: &str| {
         causes
@@ -731,8 +723,7 @@ fn hint(store: &Store, set: &DrillSet) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let n = store.drill_hint_shown(a.id)?;
-    let mut vars = crate::lab::Vars::sample();
-    vars.drawn = draw::draw(drill, a.seed);
+    let vars = shown_vars(drill, a.seed);
     println!(
         "Hint {n} of {}: {}",
         drill.hints.len(),
@@ -746,17 +737,7 @@ fn give_up(app: &App, store: &mut Store, set: &DrillSet) -> Result<ExitCode> {
     let conn = attempt_conn(drill, &a)?;
     let results = crate::lab::plan::read_all(drill, &conn.vars, &conn.aws)
         .map_err(|f| conn.aws.explain(f))?;
-    let done = finish(
-        app,
-        store,
-        set,
-        drill,
-        &a,
-        Ending::GaveUp,
-        &results,
-        &conn,
-        &[],
-    )?;
+    let done = finish(app, store, drill, &a, Ending::GaveUp, &results, &conn, &[])?;
     report(
         app,
         drill,

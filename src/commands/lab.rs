@@ -128,14 +128,7 @@ fn check_files(app: &App, paths: &[std::path::PathBuf]) -> Result<ExitCode> {
             println!("{} labs, {checks} checks and questions: ok", set.labs.len());
             Ok(ExitCode::SUCCESS)
         }
-        Err(diags) => {
-            for d in &diags {
-                eprintln!("{d}");
-            }
-            let n = diags.iter().filter(|d| !d.warning).count();
-            eprintln!("{n} error{}", if n == 1 { "" } else { "s" });
-            Ok(ExitCode::from(1))
-        }
+        Err(diags) => Ok(crate::deck::report_diagnostics(&diags)),
     }
 }
 

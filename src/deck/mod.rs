@@ -217,6 +217,23 @@ pub struct Diagnostic {
     pub warning: bool,
 }
 
+/// Prints located problems on stderr and a count of the errors; the exit code of a linter
+/// that found them (`decks check`, `lab check-files`, `drill check-files`).
+pub fn report_diagnostics(diags: &[Diagnostic]) -> std::process::ExitCode {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{d}");
+    }
+    let n = diags.iter().filter(|d| !d.warning).count();
+    let _ = writeln!(
+        err,
+        "{n} error{} found; fix them at the locations shown",
+        if n == 1 { "" } else { "s" }
+    );
+    std::process::ExitCode::from(1)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = if self.warning { "warning" } else { "error" };
