@@ -61,8 +61,44 @@ pub fn embedded_drills() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The built-in drills. With `known` (the decks' topics and cards) every file is linted, as
+/// `drill check-files` and the tests do; without, they are only parsed and merged: the
+/// built-in files are linted by the test suite, and a command should not pay for it on every
+/// start.
 pub fn load_drills(known: Option<&Known>) -> Result<DrillSet, Vec<Diagnostic>> {
-    lint(&embedded_drills(), known)
+    match known {
+        Some(k) => lint(&embedded_drills(), Some(k)),
+        None => merge_only(&embedded_drills()),
+    }
+}
+
+/// Parses and merges drill files without linting them (see [`load_drills`]).
+fn merge_only(files: &[(String, String)]) -> Result<DrillSet, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let Some((base_path, base_text)) = files.iter().find(|(p, _)| is_baseline(p)) else {
+        return lint(files, None);
+    };
+    let mut rep = Reporter {
+        file: base_path,
+        out: &mut out,
+    };
+    let Some(base) = parse::<Lab>(base_text, &mut rep) else {
+        return Err(out);
+    };
+    let mut drills = Vec::new();
+    for (path, text) in files.iter().filter(|(p, _)| !is_baseline(p)) {
+        let mut rep = Reporter {
+            file: path,
+            out: &mut out,
+        };
+        if let Some(drill) = parse::<Lab>(text, &mut rep) {
+            drills.push(merge(base.clone(), drill, &mut rep));
+        }
+    }
+    if out.iter().any(|d| !d.warning) {
+        return Err(out);
+    }
+    Ok(DrillSet { drills })
 }
 
 /// `drill check-files PATH...`: drill files or directories of them, checked beside the
@@ -110,9 +146,7 @@ pub fn lint(
         });
         return Err(out);
     };
-    let base_reads: BTreeSet<String>;
-    let base_draws: BTreeSet<String>;
-    {
+    let base = {
         let mut rep = Reporter {
             file: base_path,
             out: &mut out,
@@ -122,15 +156,16 @@ pub fn lint(
         };
         lint_one(&base, base_path, known, &mut rep);
         lint_draws(&base, base_text, &mut rep);
-        if base.is_drill() || !base.setup.iter().any(|_| true) {
+        if base.is_drill() || base.setup.is_empty() {
             rep.error(
                 base.id.referenced,
                 "the baseline builds the healthy service: a setup and no cause",
             );
         }
-        base_reads = base.reads.keys().cloned().collect();
-        base_draws = base.draw.keys().cloned().collect();
-    }
+        base
+    };
+    let base_reads: BTreeSet<String> = base.reads.keys().cloned().collect();
+    let base_draws: BTreeSet<String> = base.draw.keys().cloned().collect();
     if out.iter().any(|d| !d.warning) {
         return Err(out);
     }
@@ -144,18 +179,7 @@ pub fn lint(
             continue;
         };
         lint_drill_fields(&drill, &base_reads, &base_draws, &mut rep);
-        let mut base_rep = Reporter {
-            file: base_path,
-            out: rep.out,
-        };
-        let Some(base) = parse::<Lab>(base_text, &mut base_rep) else {
-            continue;
-        };
-        let mut rep = Reporter {
-            file: path,
-            out: base_rep.out,
-        };
-        let merged = merge(base, drill, &mut rep);
+        let merged = merge(base.clone(), drill, &mut rep);
         lint_one(&merged, path, known, &mut rep);
         // The drill's text first, so a draw it uses undeclared is located in it.
         lint_draws(&merged, &format!("{text}\n{base_text}"), &mut rep);

@@ -25,7 +25,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The tag every resource ecsdrill creates carries; its value is the lab id.
 pub const TAG_KEY: &str = "ecsdrill:lab";
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lab {
     pub format_version: Option<Spanned<u32>>,
@@ -78,7 +78,7 @@ pub struct Lab {
 
 /// A drill's cause: what the learner names, and the check over a baseline read that passes
 /// when it is present (a read that finds nothing answers `null`).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cause {
     pub id: Spanned<String>,
@@ -89,7 +89,7 @@ pub struct Cause {
     pub expect: Spanned<Expect>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpertStep {
     /// Text shown, never run.
@@ -104,7 +104,7 @@ impl Lab {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub title: String,
@@ -118,7 +118,7 @@ pub struct Step {
 
 /// One API read. `params` are the API's own parameter names, as in `--cli-input-json`;
 /// `with` fills parameters from earlier reads: name → "read | JMESPath".
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Read {
     pub action: Spanned<ops::ReadAction>,
@@ -146,7 +146,7 @@ impl Read {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     pub id: Spanned<String>,
@@ -177,7 +177,7 @@ pub enum Expect {
     Exists(bool),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     pub id: Spanned<String>,
