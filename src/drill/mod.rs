@@ -376,7 +376,8 @@ pub fn detect(set: &DrillSet, results: &BTreeMap<String, ReadResult>, vars: &Var
         .collect()
 }
 
-fn present(cause: &Cause, results: &BTreeMap<String, ReadResult>, vars: &Vars) -> bool {
+/// Whether this cause's detector passes on these reads.
+pub fn present(cause: &Cause, results: &BTreeMap<String, ReadResult>, vars: &Vars) -> bool {
     let found = match results.get(&cause.read.value) {
         Some(ReadResult::Found(v)) => {
             query(&vars.expand(&cause.query.value), v).unwrap_or(Value::Null)

@@ -33,11 +33,26 @@ pub fn read_all(
     vars: &Vars,
     reader: &dyn Reader,
 ) -> Result<BTreeMap<String, ReadResult>, Failure> {
+    read_some(lab, vars, reader, None)
+}
+
+/// The reads named in `wanted` and those they take parameters from (`with`); every read
+/// when `None`. A drill's check needs a few of the many reads its baseline has.
+pub fn read_some(
+    lab: &Lab,
+    vars: &Vars,
+    reader: &dyn Reader,
+    wanted: Option<&[&str]>,
+) -> Result<BTreeMap<String, ReadResult>, Failure> {
+    let needed = wanted.map(|w| with_sources(lab, w));
     let mut done: BTreeMap<String, ReadResult> = BTreeMap::new();
     for wave in read_waves(lab) {
         let mut names = Vec::new();
         let mut calls = Vec::new();
         for name in wave {
+            if needed.as_ref().is_some_and(|n| !n.contains(name)) {
+                continue;
+            }
             match read_params(lab, name, vars, &done) {
                 Ok(params) => {
                     names.push(name);
@@ -67,6 +82,21 @@ pub fn read_all(
         }
     }
     Ok(done)
+}
+
+/// `names` and, transitively, the reads they take parameters from.
+fn with_sources<'a>(lab: &'a Lab, names: &[&str]) -> std::collections::BTreeSet<&'a str> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut todo: Vec<&str> = names.to_vec();
+    while let Some(n) = todo.pop() {
+        let Some((name, read)) = lab.reads.get_key_value(n) else {
+            continue;
+        };
+        if out.insert(name.as_str()) {
+            todo.extend(read.value.sources().map(|(_, from, _)| from));
+        }
+    }
+    out
 }
 
 /// Whether the read's `missing_when` says this answer means "not there".
@@ -249,6 +279,32 @@ checks:
         );
         let first = &reader.waves.borrow()[0][0];
         assert_eq!(first.params["clusters"], json!(["drill-us-east-1"]));
+    }
+
+    #[test]
+    fn some_reads_bring_only_their_sources() {
+        let reader = fake(vec![
+            (ReadAction::EcsDescribeClusters, active),
+            (ReadAction::EcsListServices, two_services),
+            (ReadAction::EcsDescribeServices, web),
+            (ReadAction::EcsListTasks, tasks),
+        ]);
+        let results = read_some(&lab(), &Vars::sample(), &reader, Some(&["services"])).unwrap();
+        assert!(found(&results, "services") && found(&results, "names"));
+        assert!(!results.contains_key("cluster") && !results.contains_key("tasks"));
+        let waves: Vec<Vec<ReadAction>> = reader
+            .waves
+            .borrow()
+            .iter()
+            .map(|w| w.iter().map(|c| c.action).collect())
+            .collect();
+        assert_eq!(
+            waves,
+            vec![
+                vec![ReadAction::EcsListServices],
+                vec![ReadAction::EcsDescribeServices]
+            ]
+        );
     }
 
     #[test]
