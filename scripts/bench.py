@@ -18,8 +18,8 @@ rows), then measures, with the two sides of every comparison interleaved in one 
   and Leitner) over three seeds, and once with `ecsdrill optimize` simulated;
 - `ecsdrill drill start` building an incident (the baseline service behind an ALB and the
   fault, on a reset sandbox and again over the previous incident, which it deletes first),
-  and `ecsdrill drill check` of that incident (every drill's cause detector and the fix
-  checks), whole process;
+  and `ecsdrill drill check` of that incident, unfixed (the fix checks and the drill's own
+  cause detector; every drill's detector runs at the build), whole process;
 - the local sandbox: first install into an empty directory, `ecsdrill sandbox up` until the
   server answers, describe-services latency (median of 50 calls from a client, after a
   lab-sized workload) and the server's memory after that workload.
