@@ -75,47 +75,35 @@ fn main() {
         ));
     }
     sb.push_str("];\n/// Pinned, hashed Python requirements of the sandbox.\npub static SANDBOX_REQUIREMENTS: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/requirements.txt\"));\n");
-    // The labs, read by `ecsdrill lab` wherever the binary is installed.
-    println!("cargo:rerun-if-changed=sandbox/labs");
-    let labs_dir = sandbox.join("labs");
-    let mut labs: Vec<String> = fs::read_dir(&labs_dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".yaml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    labs.sort();
-    sb.push_str("/// Files of sandbox/labs/: (path, contents).\npub static LAB_FILES: &[(&str, &str)] = &[\n");
-    for name in &labs {
-        println!("cargo:rerun-if-changed=sandbox/labs/{name}");
-        sb.push_str(&format!(
-            "    (\"sandbox/labs/{name}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/labs/{name}\"))),\n"
-        ));
-    }
-    sb.push_str("];\n");
-    // The incident drills and their baseline, read by `ecsdrill drill`.
-    println!("cargo:rerun-if-changed=sandbox/drills");
-    let mut drills: Vec<String> = fs::read_dir(sandbox.join("drills"))
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".yaml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    drills.sort();
-    sb.push_str("/// Files of sandbox/drills/: (path, contents).\npub static DRILL_FILES: &[(&str, &str)] = &[\n");
-    for name in &drills {
-        println!("cargo:rerun-if-changed=sandbox/drills/{name}");
-        sb.push_str(&format!(
-            "    (\"sandbox/drills/{name}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/drills/{name}\"))),\n"
-        ));
-    }
-    sb.push_str("];\n");
+    // The labs, and the incident drills with their baseline, read wherever the binary is installed.
+    embed_yaml_dir(&mut sb, &sandbox, "labs", "LAB_FILES");
+    embed_yaml_dir(&mut sb, &sandbox, "drills", "DRILL_FILES");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     fs::write(Path::new(&out_dir).join("embedded_decks.rs"), out).expect("write embedded_decks.rs");
     fs::write(Path::new(&out_dir).join("embedded_sandbox.rs"), sb)
         .expect("write embedded_sandbox.rs");
+}
+
+/// `pub static NAME: &[(&str, &str)]` with every YAML file of `sandbox/DIR`, sorted by name.
+fn embed_yaml_dir(sb: &mut String, sandbox: &Path, dir: &str, name: &str) {
+    println!("cargo:rerun-if-changed=sandbox/{dir}");
+    let mut files: Vec<String> = fs::read_dir(sandbox.join(dir))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    sb.push_str(&format!(
+        "/// Files of sandbox/{dir}/: (path, contents).\npub static {name}: &[(&str, &str)] = &[\n"
+    ));
+    for file in &files {
+        println!("cargo:rerun-if-changed=sandbox/{dir}/{file}");
+        sb.push_str(&format!(
+            "    (\"sandbox/{dir}/{file}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/sandbox/{dir}/{file}\"))),\n"
+        ));
+    }
+    sb.push_str("];\n");
 }

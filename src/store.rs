@@ -164,7 +164,8 @@ const MIGRATIONS: &[&str] = &[
         last_review_ms INTEGER,
         reps INTEGER NOT NULL,
         lapses INTEGER NOT NULL,
-        scheduled_days INTEGER NOT NULL
+        scheduled_days INTEGER NOT NULL,
+        leech INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     CREATE TABLE drill_attempt (
         id INTEGER PRIMARY KEY,
@@ -395,17 +396,28 @@ fn write_answer(tx: &rusqlite::Transaction, a: &AnswerRecord) -> rusqlite::Resul
 
 /// Writes a card's state, inside the caller's transaction.
 fn put_state(tx: &rusqlite::Transaction, card_id: &str, s: &CardState) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO card_state (card_id, phase, step, stability, difficulty, due_ms, last_review_ms, reps,
+    upsert_state(tx, "card_state", "card_id", card_id, s)
+}
+
+/// Writes one memory state into `table` (`card_state` or `drill_state`), keyed by `key`.
+fn upsert_state(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    id: &str,
+    s: &CardState,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO {table} ({key}, phase, step, stability, difficulty, due_ms, last_review_ms, reps,
             lapses, scheduled_days, leech)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT(card_id) DO UPDATE SET phase = excluded.phase, step = excluded.step,
+         ON CONFLICT({key}) DO UPDATE SET phase = excluded.phase, step = excluded.step,
             stability = excluded.stability, difficulty = excluded.difficulty, due_ms = excluded.due_ms,
             last_review_ms = excluded.last_review_ms, reps = excluded.reps, lapses = excluded.lapses,
-            scheduled_days = excluded.scheduled_days, leech = excluded.leech",
-    )?
+            scheduled_days = excluded.scheduled_days, leech = excluded.leech"
+    ))?
     .execute(params![
-        card_id,
+        id,
         s.phase.as_str(),
         s.step,
         s.stability,

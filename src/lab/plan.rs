@@ -157,6 +157,17 @@ mod tests {
         waves: RefCell<Vec<Vec<ReadCall>>>,
     }
 
+    impl Fake {
+        /// The operations asked, wave by wave.
+        fn actions(&self) -> Vec<Vec<ReadAction>> {
+            self.waves
+                .borrow()
+                .iter()
+                .map(|w| w.iter().map(|c| c.action).collect())
+                .collect()
+        }
+    }
+
     impl Reader for Fake {
         fn read_wave(&self, calls: &[ReadCall]) -> Vec<Result<Value, Failure>> {
             self.waves.borrow_mut().push(calls.to_vec());
@@ -263,12 +274,7 @@ checks:
                 .iter()
                 .all(|n| found(&results, n))
         );
-        let waves: Vec<Vec<ReadAction>> = reader
-            .waves
-            .borrow()
-            .iter()
-            .map(|w| w.iter().map(|c| c.action).collect())
-            .collect();
+        let waves = reader.actions();
         assert_eq!(
             waves,
             vec![
@@ -292,12 +298,7 @@ checks:
         let results = read_some(&lab(), &Vars::sample(), &reader, Some(&["services"])).unwrap();
         assert!(found(&results, "services") && found(&results, "names"));
         assert!(!results.contains_key("cluster") && !results.contains_key("tasks"));
-        let waves: Vec<Vec<ReadAction>> = reader
-            .waves
-            .borrow()
-            .iter()
-            .map(|w| w.iter().map(|c| c.action).collect())
-            .collect();
+        let waves = reader.actions();
         assert_eq!(
             waves,
             vec![

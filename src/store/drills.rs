@@ -6,7 +6,7 @@ use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
-use super::{Store, explain, state_from_row};
+use super::{STATE_COLUMNS, Store, explain, state_from_row, upsert_state};
 use crate::drill::Ending;
 use crate::sched::CardState;
 use crate::session::Rating;
@@ -72,10 +72,7 @@ impl Store {
     pub fn drill_states(&self) -> Result<HashMap<String, CardState>> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT drill, s.phase, s.step, s.stability, s.difficulty, s.due_ms, s.last_review_ms,
-                    s.reps, s.lapses, s.scheduled_days, 0 FROM drill_state s",
-            )
+            .prepare(&format!("SELECT drill, {STATE_COLUMNS} FROM drill_state s"))
             .map_err(|e| explain(&self.path, e))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, state_from_row(r, 1)?)))
@@ -184,29 +181,8 @@ impl Store {
         )
         .map_err(|e| explain(&self.path, e))?;
         if let Some(s) = state {
-            tx.execute(
-                "INSERT INTO drill_state (drill, phase, step, stability, difficulty, due_ms, last_review_ms,
-                    reps, lapses, scheduled_days)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT(drill) DO UPDATE SET phase = excluded.phase, step = excluded.step,
-                    stability = excluded.stability, difficulty = excluded.difficulty,
-                    due_ms = excluded.due_ms, last_review_ms = excluded.last_review_ms,
-                    reps = excluded.reps, lapses = excluded.lapses,
-                    scheduled_days = excluded.scheduled_days",
-                params![
-                    attempt.drill,
-                    s.phase.as_str(),
-                    s.step,
-                    s.stability,
-                    s.difficulty,
-                    s.due_ms,
-                    s.last_review_ms,
-                    s.reps,
-                    s.lapses,
-                    s.scheduled_days,
-                ],
-            )
-            .map_err(|e| explain(&self.path, e))?;
+            upsert_state(&tx, "drill_state", "drill", &attempt.drill, s)
+                .map_err(|e| explain(&self.path, e))?;
         }
         tx.commit().map_err(|e| explain(&self.path, e))
     }
