@@ -321,6 +321,10 @@ pub enum SandboxCommand {
         /// The exit status of a `crash` image [default: 1]
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
         exit_code: Option<u8>,
+        /// The setting (environment variable) a `crash` image requires: it exits without it
+        /// and runs healthy when its container sets it [default: APP_MODE]
+        #[arg(long, value_name = "NAME")]
+        requires: Option<String>,
     },
     /// Simulate load on a service (drives target-tracking auto scaling)
     Load {
@@ -340,6 +344,18 @@ pub enum SandboxCommand {
     },
     /// Move the sandbox's clock forward by this many simulated seconds
     Advance { seconds: f64 },
+    /// Whether a service's tasks can reach DNS_NAME:PORT through Service Connect, and why
+    /// not (judged from the configuration); exit 0 when they can, 1 when they cannot
+    Reach {
+        #[arg(long, default_value = "default")]
+        cluster: String,
+        /// The calling service
+        #[arg(long, value_name = "SERVICE")]
+        from: String,
+        /// What it calls: a client alias, e.g. orders:8080
+        #[arg(value_name = "DNS_NAME:PORT")]
+        to: String,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

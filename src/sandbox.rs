@@ -33,7 +33,12 @@ pub struct RunInfo {
 
 #[derive(Serialize, Deserialize)]
 struct InstallMarker {
+    /// The pinned packages and the server code together: `is_installed` compares it.
     requirements: String,
+    /// The pinned packages alone: when only the server code changed, `install` keeps the
+    /// virtual environment and rewrites the server.
+    #[serde(default)]
+    packages: String,
     python: String,
     installed_at: String,
 }
@@ -77,6 +82,10 @@ impl Sandbox {
         self.dir.join("install.json")
     }
 
+    fn packages_key() -> String {
+        format!("{:016x}", hash_str(SANDBOX_REQUIREMENTS))
+    }
+
     fn requirements_key() -> String {
         let mut all = String::from(SANDBOX_REQUIREMENTS);
         for (path, text) in SANDBOX_FILES {
@@ -103,11 +112,35 @@ impl Sandbox {
         let version = python_version(&python)?;
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| UserError::env(format!("cannot create {}: {e}", self.dir.display())))?;
+        let previous: Option<InstallMarker> = std::fs::read(self.marker())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
         let _ = std::fs::remove_file(self.marker());
         let progress = Progress::new();
+        let packages_current = previous
+            .is_some_and(|m| m.packages == Self::packages_key() && m.python == version)
+            && self.bin("python").exists()
+            && self.bin("aws").exists();
+        if !packages_current {
+            self.install_packages(&python, &progress)?;
+        }
+        self.write_server(&progress)?;
+        let marker = InstallMarker {
+            requirements: Self::requirements_key(),
+            packages: Self::packages_key(),
+            python: version,
+            installed_at: chrono::Utc::now().to_rfc3339(),
+        };
+        std::fs::write(self.marker(), serde_json::to_vec_pretty(&marker)?)?;
+        progress.finish("sandbox installed");
+        Ok(())
+    }
+
+    /// A fresh virtual environment with the pinned, hash-checked packages.
+    fn install_packages(&self, python: &str, progress: &Progress) -> Result<()> {
         progress.step("creating the virtual environment");
         let venv = run_quiet(
-            Command::new(&python)
+            Command::new(python)
                 .arg("-m")
                 .arg("venv")
                 .arg("--clear")
@@ -164,6 +197,10 @@ impl Sandbox {
                 .with_hint("check the network can reach PyPI, then run `ecsdrill sandbox install` again (it resumes)")
                 .into());
         }
+        Ok(())
+    }
+
+    fn write_server(&self, progress: &Progress) -> Result<()> {
         progress.step("writing the sandbox server");
         // a module an earlier version had and this one has not must not linger
         match std::fs::remove_dir_all(self.dir.join("server")) {
@@ -177,13 +214,6 @@ impl Sandbox {
             }
             std::fs::write(dest, text)?;
         }
-        let marker = InstallMarker {
-            requirements: Self::requirements_key(),
-            python: version,
-            installed_at: chrono::Utc::now().to_rfc3339(),
-        };
-        std::fs::write(self.marker(), serde_json::to_vec_pretty(&marker)?)?;
-        progress.finish("sandbox installed");
         Ok(())
     }
 
@@ -449,6 +479,28 @@ impl Sandbox {
         }
         Ok(value)
     }
+
+    /// A control API read: `GET path?query` (the query's values URL-encoded here).
+    pub fn control_get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value> {
+        let endpoint = self.endpoint()?;
+        let query: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
+            .collect();
+        let (code, text) = request(
+            &endpoint,
+            "GET",
+            &format!("{path}?{}", query.join("&")),
+            None,
+        )?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        if code >= 400 {
+            let msg = value["error"].as_str().unwrap_or(text.as_str()).to_string();
+            return Err(UserError::env(format!("the sandbox refused the request: {msg}")).into());
+        }
+        Ok(value)
+    }
 }
 
 /// How long `up` or `down` waits for another one working on the same home.
@@ -640,9 +692,28 @@ pub fn parse_image(spec: &str) -> Result<(String, String)> {
     Ok((repo.to_string(), tag.to_string()))
 }
 
+/// A setting's name as a crash image may require it (`--requires`, a lab's `requires`): an
+/// environment variable name of capital letters, digits and `_`, starting with a letter.
+pub fn is_setting_name(s: &str) -> bool {
+    s.len() <= 128
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setting_names() {
+        for ok in ["APP_MODE", "ORDERS_DB_URL", "A", "S3_BUCKET"] {
+            assert!(is_setting_name(ok), "{ok}");
+        }
+        for bad in ["", "app_mode", "_MODE", "3D", "APP-MODE", "APP MODE", "ÄPP"] {
+            assert!(!is_setting_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn image_specs() {

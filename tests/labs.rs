@@ -280,6 +280,10 @@ lab_tests! {
     lab_08_crash_loop => "crash-loop",
     lab_09_cannot_pull => "cannot-pull",
     lab_10_auto_scaling => "auto-scaling",
+    lab_11_logs => "logs",
+    lab_12_blue_green => "blue-green",
+    lab_13_canary_pause => "canary-pause",
+    lab_14_service_connect => "service-connect",
 }
 
 fn stderr_has(out: &Output, code: i32, want: &str) {

@@ -32,6 +32,10 @@ AWS = os.path.join(VENV, "bin", "aws")
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+# a task's start is drawn per task (sim.py: PROVISIONING_S, PULL_S, ACTIVATING_S): the
+# simulated seconds by which every task is RUNNING, without and with a load balancer
+RUNNING_BY = 48
+RUNNING_BY_LB = 58
 
 EXEC_ROLE = "ecsTaskExecutionRole"
 EXEC_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{EXEC_ROLE}"
@@ -158,6 +162,17 @@ class Sandbox:
 
     def advance(self, seconds: float) -> dict:
         return self.post("/_ecsdrill/clock", {"advance": seconds})
+
+    def until(self, predicate, limit: float, step: float = 1) -> float:
+        """Move the clock on ``step`` seconds at a time until predicate() holds, for a state
+        that lasts only a while (a task RUNNING before it is killed); the seconds it took."""
+        waited = 0.0
+        while not predicate():
+            if waited >= limit:
+                raise AssertionError(f"not reached within {limit} simulated seconds")
+            self.advance(step)
+            waited += step
+        return waited
 
     def reset(self) -> dict:
         return self.post("/_ecsdrill/reset")

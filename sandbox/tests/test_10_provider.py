@@ -36,7 +36,7 @@ class ServiceDeployments(SandboxTest):
         sb.service("web", self.td1, 2)
         first = self.deployments()
         self.assertEqual([d["status"] for d in first], ["IN_PROGRESS"])
-        sb.advance(60)
+        sb.advance(90)  # RUNNING within 48 s, healthy 40 s later
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)
         now = self.deployments()
         self.assertEqual([d["status"] for d in now], ["IN_PROGRESS", "SUCCESSFUL"])
@@ -63,7 +63,7 @@ class ServiceDeployments(SandboxTest):
     def test_a_rolled_back_deployment_says_so_and_names_the_revision_it_returned_to(self):
         sb = self.sb
         sb.service("web", self.td1, 2, deploymentConfiguration=BREAKER)
-        sb.advance(60)
+        sb.advance(90)
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td3)
         sb.advance(240)
         bad, good = self.deployments()
@@ -94,7 +94,7 @@ class TaskDefinitions(SandboxTest):
         sb = self.sb
         td = sb.task_definition("web", f"{REGISTRY}/web:v1")
         sb.service("web", td, 1)
-        sb.advance(60)
+        sb.advance(90)
         sb.aws("ecs", "deregister-task-definition", "--task-definition", "web:1")
         out = sb.aws("ecs", "delete-task-definitions", "--task-definitions", "web:1")
         self.assertEqual(out["taskDefinitions"][0]["status"], "DELETE_IN_PROGRESS")

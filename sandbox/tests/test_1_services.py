@@ -27,9 +27,9 @@ class ServiceHoldsDesiredCount(SandboxTest):
         self.assertTrue(started.startswith("(service web) has started 2 tasks: (task "), started)
         self.assertEqual(sorted(started[started.index(":") + 2:-1].replace("(task ", "").replace(")", "").split()), ids)
 
-        sb.advance(3)
+        sb.advance(20)  # ENI attached within 20 s, the image pulled 12 s or more later
         self.assertEqual({t["lastStatus"] for t in sb.tasks(service="web")}, {"PENDING"})
-        sb.advance(4)
+        sb.advance(28)  # RUNNING within 48 s without a load balancer
         tasks = sb.tasks(service="web")
         self.assertEqual({t["lastStatus"] for t in tasks}, {"RUNNING"})
         digest = sb.api("ecr", "describe_images", repositoryName="web")["imageDetails"][0]["imageDigest"]
@@ -65,7 +65,7 @@ class ServiceHoldsDesiredCount(SandboxTest):
         self.assertNotIn(victim, sb.task_arns())
         events = self.events("web")
         self.assertTrue(any(e.startswith("(service web) has started 1 tasks: (task ") for e in events[:3]), events[:3])
-        sb.advance(50)
+        sb.advance(80)  # the replacement RUNNING within 48 s, healthy 40 s later
         d = self.describe("web")
         self.assertEqual((d["runningCount"], d["pendingCount"]), (2, 0))
         self.assertEqual(d["events"][0]["message"], "(service web) has reached a steady state.")
@@ -88,7 +88,7 @@ class ServiceHoldsDesiredCount(SandboxTest):
         sb.cluster()
         td = sb.task_definition("web", f"{REGISTRY}/web:v1")
         sb.service("web", td, 3)
-        sb.advance(10)
+        sb.advance(48)
         c = sb.aws("ecs", "describe-clusters", "--clusters", "lab")["clusters"][0]
         self.assertEqual((c["runningTasksCount"], c["activeServicesCount"]), (3, 1))
         missing = "arn:aws:ecs:us-east-1:123456789012:task/lab/0123456789abcdef0123456789abcdef"
@@ -115,7 +115,7 @@ class RollingDeployment(SandboxTest):
         desired, min_pct, max_pct = 3, 50, 150
         sb.service("web", td1, desired, extra=[
             "--deployment-configuration", f"minimumHealthyPercent={min_pct},maximumPercent={max_pct}"])
-        sb.advance(60)
+        sb.advance(90)  # RUNNING within 48 s, healthy 40 s later
         d = self.describe("web")
         self.assertEqual(d["deploymentConfiguration"]["minimumHealthyPercent"], 50)
         self.assertEqual(d["deploymentConfiguration"]["maximumPercent"], 150)
@@ -131,7 +131,7 @@ class RollingDeployment(SandboxTest):
         most = math.floor(desired * max_pct / 100)  # 4: maximum rounds down
         least = math.ceil(desired * min_pct / 100)  # 2: minimum rounds up
         seen_two_deployments = False
-        for _ in range(60):
+        for _ in range(120):
             d = self.describe("web")
             self.assertLessEqual(d["runningCount"] + d["pendingCount"], most, d["deployments"])
             self.assertGreaterEqual(d["runningCount"], least, d["deployments"])

@@ -21,7 +21,7 @@ class CircuitBreaker(SandboxTest):
     def test_crash_loop_without_breaker_goes_on(self):
         sb = self.sb
         sb.service("web", self.td2, 1)
-        sb.advance(600)
+        sb.advance(1100)  # a crash every 25 to 51 s: RUNNING within 48 s, the app exits 3 s later
         d = self.describe("web")
         dep = d["deployments"][0]
         self.assertEqual(dep["rolloutState"], "IN_PROGRESS")
@@ -45,7 +45,7 @@ class CircuitBreaker(SandboxTest):
         sb = self.sb
         sb.service("web", self.td1, 2, extra=[
             "--deployment-configuration", "deploymentCircuitBreaker={enable=true,rollback=true}"])
-        sb.advance(60)
+        sb.advance(90)  # RUNNING within 48 s, healthy 40 s later
         good = self.describe("web")["deployments"][0]
         self.assertEqual(good["rolloutState"], "COMPLETED")
         d = sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)["service"]
@@ -68,10 +68,14 @@ class CircuitBreaker(SandboxTest):
         self.assertEqual(d["events"][0]["message"], STEADY)
         self.assertEqual(d["runningCount"], 2)
         self.assertEqual({t["taskDefinitionArn"] for t in sb.tasks(service="web")}, {self.td1})
-        # the failed deployment stopped its crashing tasks with their reason
-        crashed = [t for t in sb.tasks(service="web", desired="STOPPED") if t["taskDefinitionArn"] == self.td2]
+        # the failed deployment's tasks stopped with their reason: those that ran crashed, and one
+        # still starting when the breaker tripped was stopped by the rollback
+        failed = [t for t in sb.tasks(service="web", desired="STOPPED") if t["taskDefinitionArn"] == self.td2]
+        crashed = [t for t in failed if t["stoppedReason"] == "Essential container in task exited"]
         self.assertGreaterEqual(len(crashed), 3)
-        self.assertEqual({t["stoppedReason"] for t in crashed}, {"Essential container in task exited"})
+        self.assertEqual({t["containers"][0]["exitCode"] for t in crashed}, {1})
+        self.assertLessEqual({t["stoppedReason"] for t in failed if t not in crashed},
+                             {f"Scaling activity initiated by (deployment {primary['id']})"})
 
     def _completed_then_crashing_tag(self, desired: int, container: dict | None = None) -> tuple:
         """web:v1 deployed and COMPLETED, then web:v1 pushed again as a crashing image."""
@@ -80,7 +84,7 @@ class CircuitBreaker(SandboxTest):
         td = sb.task_definition("web", f"{REGISTRY}/web:v1", container=container)
         sb.service("web", td, desired, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
                                                                                            "rollback": True}})
-        sb.advance(60)
+        sb.advance(90)
         self.assertEqual(self.describe("web")["deployments"][0]["rolloutState"], "COMPLETED")
         tasks = {t["taskArn"] for t in sb.tasks(service="web")}
         self.assertNotEqual(sb.push("web", "v1", "crash")["imageDigest"], good_digest)
@@ -107,10 +111,10 @@ class CircuitBreaker(SandboxTest):
         sb = self.sb
         sb.service("web", self.td1, 1, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
                                                                                            "rollback": True}})
-        sb.advance(60)
+        sb.advance(90)
         good = self.describe("web")["deployments"][0]["id"]
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)
-        for _ in range(30):
+        for _ in range(60):  # 3 crashes in a row, each 25 to 51 s after its launch
             sb.advance(5)
             d = self.describe("web")
             if len(d["deployments"]) == 3:
@@ -127,7 +131,7 @@ class CircuitBreaker(SandboxTest):
         sb = self.sb
         sb.service("web", self.td1, 2, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
                                                                                            "rollback": False}})
-        sb.advance(60)
+        sb.advance(90)
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", self.td2)
         sb.advance(120)
         d = self.describe("web")
@@ -150,7 +154,7 @@ class CircuitBreaker(SandboxTest):
         td = sb.task_definition("missing", f"{REGISTRY}/web:v404")
         sb.service("web", td, 1, deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True,
                                                                                       "rollback": False}})
-        sb.advance(120)
+        sb.advance(150)  # 3 failed pulls in a row, each within 48 s of its launch
         d = self.describe("web")
         self.assertEqual(d["deployments"][0]["rolloutState"], "FAILED")
         self.assertEqual(d["deployments"][0]["failedTasks"], 3)

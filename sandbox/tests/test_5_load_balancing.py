@@ -1,6 +1,6 @@
 """5. Target group registration by IP, health and draining (with 3: no-health, slow-start)."""
 
-from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
+from harness import REGISTRY, RUNNING_BY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
 
 def lb_args(tg: str, extra=()):
@@ -31,18 +31,26 @@ class LoadBalancing(SandboxTest):
         td = sb.task_definition("web", f"{REGISTRY}/web:v1")
         sb.service("web", td, 2, extra=lb_args(tg))
         self.assertEqual(sb.target_health(tg), [])
-        sb.advance(8)
-        ips = self.task_ips()
+        # a task's target registers as its containers start, while the task is ACTIVATING
+        sb.until(lambda: sb.target_health(tg), RUNNING_BY)
         health = sb.target_health(tg)
-        self.assertEqual({h["Target"]["Id"] for h in health}, set(ips))
+        activating = {ip for ip, t in self.task_ips().items() if t["lastStatus"] == "ACTIVATING"}
+        first = {h["Target"]["Id"] for h in health}
+        self.assertEqual(first, activating)
         self.assertEqual({h["Target"]["Port"] for h in health}, {80})
         self.assertEqual({h["TargetHealth"]["State"] for h in health}, {"initial"})
         self.assertEqual({h["TargetHealth"]["Reason"] for h in health}, {"Elb.RegistrationInProgress"})
-        self.assertIn(f"(service web) registered 2 targets in (target-group {tg})", self.events("web"))
-        sb.advance(8)  # registered at 7 s: the first check comes one interval (10 s) later
-        self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg)}, {"initial"})
-        sb.advance(5)  # a newly registered target needs one passing check (not `healthy=3`)
-        self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg, cli=True)}, {"healthy"})
+        self.assertIn(f"(service web) registered {len(first)} targets in (target-group {tg})", self.events("web"))
+
+        def states(ids, cli=False):
+            return {h["TargetHealth"]["State"] for h in sb.target_health(tg, cli=cli) if h["Target"]["Id"] in ids}
+        sb.advance(9)  # the first check comes one interval (10 s) after registering
+        self.assertEqual(states(first), {"initial"})
+        sb.advance(1)  # a newly registered target needs one passing check (not `healthy=3`)
+        self.assertEqual(states(first, cli=True), {"healthy"})
+        sb.advance(30)  # every task RUNNING and healthy
+        self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg)}, {"healthy"})
+        self.assertEqual({t["lastStatus"] for t in self.task_ips().values()}, {"RUNNING"})
         d = self.describe("web")
         self.assertEqual(d["deployments"][0]["rolloutState"], "COMPLETED")
         self.assertEqual(d["events"][0]["message"], "(service web) has reached a steady state.")
@@ -73,11 +81,12 @@ class LoadBalancing(SandboxTest):
         tg = sb.load_balancer(health_path="/health", interval=10, healthy=2, unhealthy=2, dereg_delay=0)
         td = sb.task_definition("web", f"{REGISTRY}/web:nohealth")
         sb.service("web", td, 1, loadBalancers=lb_params(tg))
-        sb.advance(20)
+        sb.until(lambda: sb.target_health(tg), RUNNING_BY)
+        sb.advance(19)  # one failed check so far (checks 10 s apart)
         health = sb.target_health(tg)
         self.assertEqual(health[0]["TargetHealth"]["State"], "initial")
         first = list(self.task_ips())[0]
-        sb.advance(10)
+        sb.advance(1)  # the second: unhealthy
         events = self.events("web")
         unhealthy = [e for e in events if "is unhealthy in" in e]
         self.assertEqual(len(unhealthy), 1, events)
@@ -89,8 +98,9 @@ class LoadBalancing(SandboxTest):
         self.assertTrue(started[0].endswith("Amazon ECS replaced 1 tasks due to an unhealthy status."), started)
         self.assertEqual(sb.tasks(service="web", desired="STOPPED"), [])
         self.assertIn(first, self.task_ips())
-        # the replacement fails too; with no room for another (200 % of 1) the older task goes
-        sb.advance(40)
+        # the replacement fails too (registered within 48 s, unhealthy 20 s later); with no room for
+        # another (200 % of 1) the older task goes
+        sb.advance(70)
         stopped = sb.tasks(service="web", desired="STOPPED")
         self.assertGreaterEqual(len(stopped), 1)
         self.assertEqual({t["stoppedReason"] for t in stopped}, {f"Task failed ELB health checks in (target-group {tg})"})
@@ -109,7 +119,8 @@ class LoadBalancing(SandboxTest):
         tg = sb.load_balancer(health_path="/", interval=10, healthy=2, unhealthy=2, dereg_delay=0)
         td = sb.task_definition("web", f"{REGISTRY}/web:slow")
         sb.service("web", td, 1, loadBalancers=lb_params(tg))
-        sb.advance(60)
+        # unhealthy 20 s after it registers, then its replacement too: the older one goes
+        sb.advance(140)
         stopped = sb.tasks(service="web", desired="STOPPED")
         self.assertGreaterEqual(len(stopped), 1)
         self.assertEqual(stopped[0]["stoppedReason"], f"Task failed ELB health checks in (target-group {tg})")
@@ -118,7 +129,7 @@ class LoadBalancing(SandboxTest):
         sb.advance(30)
         # with a grace period longer than the start-up, the task survives and becomes healthy
         sb.service("web2", td, 1, extra=lb_args(tg, ["--health-check-grace-period-seconds", "120"]))
-        sb.advance(100)
+        sb.advance(120)  # registered within 48 s, answering 60 s later, two passing checks
         self.assertEqual(sb.tasks(service="web2", desired="STOPPED"), [])
         self.assertEqual({h["TargetHealth"]["State"] for h in sb.target_health(tg)}, {"healthy"})
         self.assertEqual(self.describe("web2")["healthCheckGracePeriodSeconds"], 120)
@@ -131,12 +142,12 @@ class LoadBalancing(SandboxTest):
                  "retries": 2, "startPeriod": 0, "timeout": 5}
         td = sb.task_definition("web", f"{REGISTRY}/web:nohealth", container={"healthCheck": check})
         sb.service("web", td, 1)
-        sb.advance(35)
+        sb.advance(70)  # RUNNING within 48 s, two failed checks 10 s apart
         events = self.events("web")
         self.assertTrue(any(e.startswith("(service web) (task ") and e.endswith("failed container health checks.")
                             for e in events), events)
         self.assertEqual(sb.tasks(service="web", desired="STOPPED"), [])  # its replacement comes first
-        sb.advance(25)
+        sb.advance(70)  # the replacement fails too: with no room for another, the older task goes
         stopped = sb.tasks(service="web", desired="STOPPED")
         self.assertEqual(stopped[0]["stoppedReason"], "Task failed container health checks")
         self.assertEqual(stopped[0]["healthStatus"], "UNHEALTHY")
@@ -144,7 +155,7 @@ class LoadBalancing(SandboxTest):
         sb.push("web", "ok", "healthy")
         td2 = sb.task_definition("web", f"{REGISTRY}/web:ok", container={"healthCheck": check})
         sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--task-definition", td2)
-        sb.advance(40)
+        sb.advance(70)
         running = sb.tasks(service="web")
         self.assertEqual([t["healthStatus"] for t in running], ["HEALTHY"])
         self.assertEqual(running[0]["containers"][0]["healthStatus"], "HEALTHY")

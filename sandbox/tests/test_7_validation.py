@@ -2,7 +2,7 @@
 
 import json
 
-from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
+from harness import REGISTRY, RUNNING_BY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
 
 class Validation(SandboxTest):
@@ -93,7 +93,7 @@ class Validation(SandboxTest):
                       "--desired-count", "1", "--network-configuration", sb.netconf())["service"]
         self.assertNotIn("launchType", spot)
         self.assertEqual(spot["capacityProviderStrategy"][0]["capacityProvider"], "FARGATE_SPOT")
-        sb.advance(10)
+        sb.advance(RUNNING_BY)
         task = sb.tasks(service="spot")[0]
         self.assertEqual((task["capacityProviderName"], task["launchType"], task["lastStatus"]),
                          ("FARGATE_SPOT", "FARGATE", "RUNNING"))

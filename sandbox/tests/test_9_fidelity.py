@@ -6,7 +6,6 @@ import tempfile
 
 from harness import REGISTRY, SandboxTest, setUpModule, tearDownModule  # noqa: F401
 
-DEP_ARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/lab/web/x"
 
 
 class NotServed(SandboxTest):
@@ -23,9 +22,9 @@ class NotServed(SandboxTest):
     def test_ecs_operations_the_sandbox_does_not_serve_fail_at_once_and_name_themselves(self):
         self.sb.cluster()
         cases = {
-            "CreateTaskSet": ["create-task-set", "--cluster", "lab", "--service", "web", "--task-definition",
-                              "web:1"],
-            "StopServiceDeployment": ["stop-service-deployment", "--service-deployment-arn", DEP_ARN],
+            "ListServicesByNamespace": ["list-services-by-namespace", "--namespace", "shop"],
+            "DescribeExpressGatewayService": ["describe-express-gateway-service", "--service-arn",
+                                             "arn:aws:ecs:us-east-1:123456789012:service/lab/web"],
             "UpdateTaskProtection": ["update-task-protection", "--cluster", "lab", "--tasks", "abc",
                                      "--protection-enabled"],
             "GetTaskProtection": ["get-task-protection", "--cluster", "lab"],

@@ -224,6 +224,24 @@ pub async fn read(
         A::ElbDescribeTargetGroups => elbv2_describe_target_groups(c, &p).await,
         A::ElbDescribeTargetHealth => elbv2_describe_target_health(c, &p).await,
         A::ElbDescribeListeners => elbv2_describe_listeners(c, &p).await,
+        A::ElbDescribeRules => elbv2_describe_rules(c, &p).await,
+        A::EcsListServiceDeployments => raw_json!(
+            action,
+            c.ecs
+                .list_service_deployments()
+                .set_cluster(p.s("cluster"))
+                .set_service(p.s("service"))
+                .set_status(
+                    p.l("status")
+                        .map(|l| { l.iter().map(|s| s.as_str().into()).collect() })
+                )
+        ),
+        A::EcsDescribeServiceDeployments => raw_json!(
+            action,
+            c.ecs
+                .describe_service_deployments()
+                .set_service_deployment_arns(p.l("serviceDeploymentArns"))
+        ),
     }
 }
 
@@ -552,25 +570,74 @@ async fn elbv2_describe_listeners(c: &Clients, p: &P<'_>) -> Result<Value, Failu
                 ("LoadBalancerArn", s(l.load_balancer_arn())),
                 ("Port", json!(l.port())),
                 ("Protocol", s(l.protocol().map(|x| x.as_str()))),
-                (
-                    "DefaultActions",
-                    Value::Array(
-                        l.default_actions()
-                            .iter()
-                            .map(|a| {
-                                obj([
-                                    ("Type", s(a.r#type().map(|x| x.as_str()))),
-                                    ("TargetGroupArn", s(a.target_group_arn())),
-                                    ("Order", json!(a.order())),
-                                ])
-                            })
-                            .collect(),
-                    ),
-                ),
+                ("DefaultActions", elb_actions(l.default_actions())),
             ])
         })
         .collect();
     Ok(json!({"Listeners": list}))
+}
+
+/// Listener actions as the CLI shows them, forward weights included.
+fn elb_actions(actions: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Value {
+    let s = |v: Option<&str>| json!(v);
+    Value::Array(
+        actions
+            .iter()
+            .map(|a| {
+                let forward = a.forward_config().map_or(Value::Null, |f| {
+                    let groups: Vec<Value> = f
+                        .target_groups()
+                        .iter()
+                        .map(|g| {
+                            obj([
+                                ("TargetGroupArn", s(g.target_group_arn())),
+                                ("Weight", json!(g.weight())),
+                            ])
+                        })
+                        .collect();
+                    obj([("TargetGroups", Value::Array(groups))])
+                });
+                obj([
+                    ("Type", s(a.r#type().map(|x| x.as_str()))),
+                    ("TargetGroupArn", s(a.target_group_arn())),
+                    ("ForwardConfig", forward),
+                    ("Order", json!(a.order())),
+                ])
+            })
+            .collect(),
+    )
+}
+
+async fn elbv2_describe_rules(c: &Clients, p: &P<'_>) -> Result<Value, Failure> {
+    let action = A::ElbDescribeRules.iam_action();
+    let s = |v: Option<&str>| json!(v);
+    let out = c
+        .elbv2
+        .describe_rules()
+        .set_listener_arn(p.s("ListenerArn"))
+        .set_rule_arns(p.l("RuleArns"))
+        .send()
+        .await
+        .map_err(|e| Failure::from_sdk(action, e))?;
+    let list: Vec<Value> = out
+        .rules()
+        .iter()
+        .map(|r| {
+            let conditions: Vec<Value> = r
+                .conditions()
+                .iter()
+                .map(|c| obj([("Field", s(c.field())), ("Values", json!(c.values()))]))
+                .collect();
+            obj([
+                ("RuleArn", s(r.rule_arn())),
+                ("Priority", s(r.priority())),
+                ("IsDefault", json!(r.is_default())),
+                ("Conditions", Value::Array(conditions)),
+                ("Actions", elb_actions(r.actions())),
+            ])
+        })
+        .collect();
+    Ok(json!({"Rules": list}))
 }
 
 #[cfg(test)]

@@ -86,7 +86,14 @@ fn forward(tg_arn: &str) -> aws_sdk_elasticloadbalancingv2::types::Action {
 
 /// Whether a listener's default actions send traffic to the target group.
 fn forwards_to(l: &aws_sdk_elasticloadbalancingv2::types::Listener, tg_arn: &str) -> bool {
-    l.default_actions().iter().any(|a| {
+    actions_forward_to(l.default_actions(), tg_arn)
+}
+
+fn actions_forward_to(
+    actions: &[aws_sdk_elasticloadbalancingv2::types::Action],
+    tg_arn: &str,
+) -> bool {
+    actions.iter().any(|a| {
         a.target_group_arn() == Some(tg_arn)
             || a.forward_config().is_some_and(|f| {
                 f.target_groups()
@@ -230,7 +237,7 @@ impl Aws {
                             |o| !o.image_details().is_empty(),
                         ),
                     ),
-                    SetupAction::CreateCluster { name } => (
+                    SetupAction::CreateCluster { name, .. } => (
                         format!("cluster {name}"),
                         probe(
                             "ecs:DescribeClusters",
@@ -361,6 +368,7 @@ impl Aws {
                 tag,
                 behavior,
                 exit_code,
+                requires,
                 build,
             } => {
                 let existed = c
@@ -376,6 +384,9 @@ impl Aws {
                                 "exit_code": exit_code.as_ref().and_then(|n| n.resolve(vars))});
                         if let Some(build) = build {
                             body["build"] = json!(build);
+                        }
+                        if let Some(requires) = requires {
+                            body["requires"] = json!(x(requires));
                         }
                         sb.control("/_ecsdrill/images", &body)?;
                     }
@@ -424,7 +435,16 @@ impl Aws {
                     .map_err(self.fail("ecr:TagResource"))?;
                 Ok(created(ResourceKind::Repository, repository.clone()))
             }
-            SetupAction::CreateCluster { name } => {
+            SetupAction::CreateCluster {
+                name,
+                service_connect_namespace,
+            } => {
+                // ECS uses a namespace of that name, or creates an HTTP namespace for it.
+                let defaults = service_connect_namespace.as_ref().map(|ns| {
+                    aws_sdk_ecs::types::ClusterServiceConnectDefaultsRequest::builder()
+                        .namespace(ns)
+                        .build()
+                });
                 let out = c
                     .ecs
                     .describe_clusters()
@@ -437,11 +457,21 @@ impl Aws {
                     .iter()
                     .any(|cl| cl.status() == Some("ACTIVE"))
                 {
+                    if let Some(defaults) = defaults.transpose()? {
+                        c.ecs
+                            .update_cluster()
+                            .cluster(name)
+                            .service_connect_defaults(defaults)
+                            .send()
+                            .await
+                            .map_err(self.fail("ecs:UpdateCluster"))?;
+                    }
                     return Ok(None);
                 }
                 c.ecs
                     .create_cluster()
                     .cluster_name(name)
+                    .set_service_connect_defaults(defaults.transpose()?)
                     .tags(ecs_tag)
                     .send()
                     .await
@@ -618,7 +648,12 @@ impl Aws {
                     .image(x(&container.image))
                     .essential(true);
                 if let Some(port) = container.port {
-                    def = def.port_mappings(PortMapping::builder().container_port(port).build());
+                    def = def.port_mappings(
+                        PortMapping::builder()
+                            .container_port(port)
+                            .set_name(container.port_name.clone())
+                            .build(),
+                    );
                 }
                 if let Some(mib) = opt_number(&container.memory, vars, "the container's memory")? {
                     def = def.memory(mib);
@@ -714,11 +749,13 @@ impl Aws {
                 health_check_grace,
                 min_healthy,
                 max_percent,
+                service_connect,
             } => {
                 use aws_sdk_ecs::types::{
                     AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker,
                     DeploymentConfiguration, LaunchType, LoadBalancer, NetworkConfiguration,
-                    PropagateTags,
+                    PropagateTags, ServiceConnectClientAlias, ServiceConnectConfiguration,
+                    ServiceConnectService,
                 };
                 let out = c
                     .ecs
@@ -748,6 +785,33 @@ impl Aws {
                             .container_port(number(&lb.port, vars, "load_balancer.port")?)
                             .build(),
                     ),
+                    None => None,
+                };
+                let connect = match service_connect {
+                    Some(sc) => {
+                        let mut conf = ServiceConnectConfiguration::builder()
+                            .enabled(true)
+                            .set_namespace(sc.namespace.clone());
+                        if let Some(port_name) = &sc.port_name {
+                            let mut service = ServiceConnectService::builder()
+                                .port_name(port_name)
+                                .set_discovery_name(sc.discovery_name.clone());
+                            if let Some(alias) = &sc.alias {
+                                service = service.client_aliases(
+                                    ServiceConnectClientAlias::builder()
+                                        .port(number(
+                                            &alias.port,
+                                            vars,
+                                            "service_connect.alias.port",
+                                        )?)
+                                        .set_dns_name(alias.dns_name.clone())
+                                        .build()?,
+                                );
+                            }
+                            conf = conf.services(service.build()?);
+                        }
+                        Some(conf.build())
+                    }
                     None => None,
                 };
                 c.ecs
@@ -785,6 +849,7 @@ impl Aws {
                         "health_check_grace",
                     )?)
                     .propagate_tags(PropagateTags::Service)
+                    .set_service_connect_configuration(connect)
                     .tags(ecs_tag)
                     .send()
                     .await
@@ -1183,8 +1248,9 @@ impl Aws {
             .is_some_and(|t| t.iter().any(|(k, v)| k == TAG_KEY && v == lab_id)))
     }
 
-    /// Deletes the listeners of the lab's load balancers that forward to a target group,
-    /// so that the target group can go (its load balancer's own record deletes the rest).
+    /// Deletes the listeners of the lab's load balancers that forward to a target group, and
+    /// the rules of their other listeners that do (a learner's blue/green rules), so that the
+    /// target group can go (its load balancer's own record deletes the rest).
     async fn free_target_group(&self, lab_id: &str, tg_arn: &str) -> Result<()> {
         let c = &self.clients;
         let mut lbs = Vec::new();
@@ -1230,6 +1296,24 @@ impl Aws {
                         .send()
                         .await
                         .map_err(self.fail("elasticloadbalancing:DeleteListener"))?;
+                    continue;
+                }
+                let rules = c
+                    .elbv2
+                    .describe_rules()
+                    .set_listener_arn(l.listener_arn().map(str::to_string))
+                    .send()
+                    .await
+                    .map_err(self.fail("elasticloadbalancing:DescribeRules"))?;
+                for r in rules.rules() {
+                    if r.is_default() != Some(true) && actions_forward_to(r.actions(), tg_arn) {
+                        c.elbv2
+                            .delete_rule()
+                            .set_rule_arn(r.rule_arn().map(str::to_string))
+                            .send()
+                            .await
+                            .map_err(self.fail("elasticloadbalancing:DeleteRule"))?;
+                    }
                 }
             }
         }

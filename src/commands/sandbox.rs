@@ -151,6 +151,7 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
             image,
             behavior,
             exit_code,
+            requires,
         } => {
             if exit_code.is_some() && behavior != "crash" {
                 return Err(
@@ -159,11 +160,27 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                         .into(),
                 );
             }
+            if let Some(name) = requires {
+                if behavior != "crash" {
+                    return Err(UserError::env(
+                        "--requires is the setting a crashing app needs to start",
+                    )
+                    .with_hint("use it with --behavior crash")
+                    .into());
+                }
+                if !crate::sandbox::is_setting_name(name) {
+                    return Err(UserError::env(format!(
+                        "`{name}` is not a setting name like ORDERS_DB_URL"
+                    ))
+                    .with_hint("use capital letters, digits and _, starting with a letter")
+                    .into());
+                }
+            }
             let (repository, tag) = parse_image(image)?;
             let v = sb.control(
                 "/_ecsdrill/images",
                 &json!({"repository": repository, "tag": tag, "behavior": behavior,
-                        "exit_code": exit_code}),
+                        "exit_code": exit_code, "requires": requires}),
             )?;
             let digest = v["imageDigest"].as_str().unwrap_or_default();
             if v["pushed"] == false {
@@ -212,6 +229,25 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                 "sandbox time is now {}",
                 v["sim_time"].as_str().unwrap_or_default()
             );
+        }
+        SandboxCommand::Reach { cluster, from, to } => {
+            let v = sb.control_get(
+                "/_ecsdrill/service-connect/reach",
+                &[("cluster", cluster), ("from", from), ("to", to)],
+            )?;
+            let reachable = v["reachable"] == true;
+            println!(
+                "{from} -> {to}: {}",
+                if reachable {
+                    "reachable"
+                } else {
+                    "NOT reachable"
+                }
+            );
+            println!("{}", v["reason"].as_str().unwrap_or_default());
+            if !reachable {
+                return Ok(ExitCode::from(1));
+            }
         }
         SandboxCommand::Use(_) => unreachable!("`sandbox use` is dispatched to commands::lab"),
     }

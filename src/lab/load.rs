@@ -258,6 +258,34 @@ pub(crate) fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut R
                     format!("unknown image behaviour `{behavior}`: healthy, crash, oom, slow-start or no-health"),
                 );
         }
+        if let SetupAction::PushImage {
+            behavior,
+            requires: Some(name),
+            ..
+        } = &a.value
+        {
+            // a setting name, or one `${draw.NAME}` whose candidates are setting names
+            let names: Vec<&str> = match name
+                .strip_prefix("${draw.")
+                .and_then(|r| r.strip_suffix('}'))
+            {
+                Some(d) => lab.draw.get(d).map_or(vec![], |c| {
+                    c.value.iter().map(|v| v.as_str().unwrap_or("")).collect()
+                }),
+                None => vec![name.as_str()],
+            };
+            if behavior != "crash" {
+                rep.error(
+                    a.referenced,
+                    "`requires` is the setting a crash image needs: use it with `behavior: crash`",
+                );
+            } else if names.iter().any(|n| !crate::sandbox::is_setting_name(n)) {
+                rep.error(
+                    a.referenced,
+                    format!("requires `{name}`: a setting name like ORDERS_DB_URL (capital letters, digits and _), or one `${{draw.NAME}}` whose candidates are such names"),
+                );
+            }
+        }
     }
 }
 
@@ -703,6 +731,14 @@ checks:
             (
                 drawn().replace("steps:\n", "setup:\n  - create_service: {cluster: drill, name: s, task_definition: s, desired_count: \"${draw.name}\"}\nsteps:\n"),
                 "a setup number is a whole number",
+            ),
+            (
+                drawn().replace("steps:\n", "setup:\n  - push_image: {repository: r, tag: t, behavior: crash, requires: \"${draw.name}\"}\nsteps:\n"),
+                "requires `${draw.name}`: a setting name like ORDERS_DB_URL",
+            ),
+            (
+                drawn().replace("steps:\n", "setup:\n  - push_image: {repository: \"${draw.name}\", tag: t, requires: API_KEY}\nsteps:\n"),
+                "use it with `behavior: crash`",
             ),
         ];
         for (text, want) in cases {

@@ -220,12 +220,18 @@ pub enum SetupAction {
         behavior: String,
         /// The exit code of a `crash` image (1 unless given).
         exit_code: Option<Count>,
+        /// The setting a `crash` image requires (APP_MODE unless given): it exits without it
+        /// and runs healthy when its container sets it. May be drawn (`${draw.NAME}`).
+        requires: Option<String>,
         /// A label for a distinct build of the same behaviour: another image digest for the
         /// same tag (so `:latest` can be pushed again). None: the one build of the behaviour.
         build: Option<String>,
     },
     CreateCluster {
         name: String,
+        /// The cluster's default Service Connect namespace (`serviceConnectDefaults`): a Cloud
+        /// Map namespace name; ECS creates an HTTP namespace of that name when there is none.
+        service_connect_namespace: Option<String>,
     },
     CreateLogGroup {
         name: String,
@@ -296,6 +302,8 @@ pub enum SetupAction {
         min_healthy: Option<Count>,
         /// deploymentConfiguration.maximumPercent (200 unless given).
         max_percent: Option<Count>,
+        /// A Service Connect configuration (`serviceConnectConfiguration`).
+        service_connect: Option<SetupServiceConnect>,
     },
     /// Changes a service the setup created: another task definition, count, deployment
     /// configuration, or a new deployment of the same one. What is not given is kept.
@@ -364,6 +372,27 @@ pub struct SetupServiceLoadBalancer {
     pub port: Count,
 }
 
+/// `create_service`'s `service_connect`: the namespace (the cluster's default unless given)
+/// and, for a client-server service, the named port it publishes under a client alias.
+/// Without `port_name` the service is a client only.
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SetupServiceConnect {
+    pub namespace: Option<String>,
+    pub port_name: Option<String>,
+    pub discovery_name: Option<String>,
+    pub alias: Option<SetupClientAlias>,
+}
+
+/// A Service Connect client alias: the port and DNS name clients call (the DNS name is
+/// `discoveryName.namespace` unless given).
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SetupClientAlias {
+    pub port: Count,
+    pub dns_name: Option<String>,
+}
+
 /// A whole number in a setup action: written out, or `${draw.NAME}` (a number drawn per start).
 #[derive(Debug, Deserialize, Serialize, Clone, PartialEq)]
 #[serde(untagged)]
@@ -399,6 +428,8 @@ pub struct SetupContainer {
     pub name: String,
     pub image: String,
     pub port: Option<i32>,
+    /// The port mapping's name: what a Service Connect `portName` refers to.
+    pub port_name: Option<String>,
     pub log_group: Option<String>,
     /// The container's hard memory limit in MiB.
     pub memory: Option<Count>,

@@ -83,6 +83,13 @@ read_actions! {
         required: ["cluster"];
     EcsDescribeTasks = "ecs:DescribeTasks",
         params: [("cluster", Str), ("tasks", StrList)], required: ["cluster", "tasks"];
+    /// A service's deployments, newest first (the 2024 API): their ARNs and status.
+    EcsListServiceDeployments = "ecs:ListServiceDeployments",
+        params: [("cluster", Str), ("service", Str), ("status", StrList)],
+        required: ["service"];
+    /// Deployments in full: lifecycle stage, hooks, traffic weights, rollback.
+    EcsDescribeServiceDeployments = "ecs:DescribeServiceDeployments",
+        params: [("serviceDeploymentArns", StrList)], required: ["serviceDeploymentArns"];
     EcrDescribeRepositories = "ecr:DescribeRepositories",
         params: [("repositoryNames", StrList)], required: [];
     EcrDescribeImages = "ecr:DescribeImages",
@@ -117,6 +124,9 @@ read_actions! {
         params: [("TargetGroupArn", Str)], required: ["TargetGroupArn"];
     ElbDescribeListeners = "elasticloadbalancing:DescribeListeners",
         params: [("LoadBalancerArn", Str)], required: ["LoadBalancerArn"];
+    /// A listener's rules (or the rules named), with their forward weights.
+    ElbDescribeRules = "elasticloadbalancing:DescribeRules",
+        params: [("ListenerArn", Str), ("RuleArns", StrList)], required: [];
     AutoScalingDescribeScalableTargets = "application-autoscaling:DescribeScalableTargets",
         params: [
             ("ServiceNamespace", Str),

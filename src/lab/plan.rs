@@ -132,6 +132,13 @@ fn read_params(
             return Err(ReadResult::Skipped);
         };
         let v = query(&vars.expand(expr.unwrap_or("@")), data).map_err(|_| nothing())?;
+        // a list parameter holds what is there: `[null]` (a field not set) asks about nothing
+        let v = match v {
+            Value::Array(items) => {
+                Value::Array(items.into_iter().filter(|x| !x.is_null()).collect())
+            }
+            other => other,
+        };
         if v.is_null() || v.as_array().is_some_and(Vec::is_empty) {
             return Err(nothing());
         }
@@ -341,6 +348,17 @@ checks:
         };
         assert_eq!(results["services"], nothing);
         assert_eq!(results["tasks"], ReadResult::Skipped);
+
+        // a list of fields that are not set (`[null]`) asks about nothing either
+        fn unset(_: &Map<String, Value>) -> Result<Value, Failure> {
+            Ok(json!({"serviceArns": [null]}))
+        }
+        let reader = fake(vec![
+            (ReadAction::EcsDescribeClusters, active),
+            (ReadAction::EcsListServices, unset),
+        ]);
+        let results = read_all(&lab(), &Vars::sample(), &reader).unwrap();
+        assert_eq!(results["services"], nothing);
     }
 
     #[test]

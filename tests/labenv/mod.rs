@@ -325,17 +325,24 @@ impl Env {
             out.push_str(&rest[..i]);
             let after = &rest[i + 7..];
             let end = after.find('}').expect("`${draw.` is closed");
-            let (name, add) = match after[..end].split_once('+') {
-                Some((n, k)) => (n, k.parse::<i64>().expect("`+K` is a number")),
-                None => (&after[..end], 0),
+            // `${draw.NAME}`, `${draw.NAME+K}` or `${draw.NAME*K}`
+            let spec = &after[..end];
+            let (name, op) = match spec.find(['+', '*']) {
+                Some(i) => {
+                    let k = spec[i + 1..].parse::<i64>().expect("`+K`/`*K` is a number");
+                    (&spec[..i], Some((spec.as_bytes()[i], k)))
+                }
+                None => (spec, None),
             };
             let v = drawn
                 .get(name)
                 .unwrap_or_else(|| panic!("the lab drew no `{name}`: {drawn:?}"));
-            if add == 0 {
-                out.push_str(v);
-            } else {
-                out.push_str(&(v.parse::<i64>().expect("a drawn number") + add).to_string());
+            match op {
+                None => out.push_str(v),
+                Some((op, k)) => {
+                    let n = v.parse::<i64>().expect("a drawn number");
+                    out.push_str(&if op == b'+' { n + k } else { n * k }.to_string());
+                }
             }
             rest = &after[end + 1..];
         }

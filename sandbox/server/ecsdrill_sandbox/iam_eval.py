@@ -97,6 +97,11 @@ def denied_because(role, action: str, resource: str) -> str | None:
 
 
 def trusts_ecs_tasks(role) -> bool:
+    return trusts_service(role, "ecs-tasks.amazonaws.com")
+
+
+def trusts_service(role, service: str) -> bool:
+    """The role's trust policy lets this AWS service principal assume it."""
     doc = _load(role.trust_policy)
     for st in _as_list(doc.get("Statement")):
         if not isinstance(st, dict) or st.get("Effect") != "Allow":
@@ -108,7 +113,7 @@ def trusts_ecs_tasks(role) -> bool:
             return True
         if isinstance(principal, dict):
             services = _as_list(principal.get("Service"))
-            if "ecs-tasks.amazonaws.com" in services or "*" in _as_list(principal.get("AWS")):
+            if service in services or "*" in _as_list(principal.get("AWS")):
                 return True
     return False
 

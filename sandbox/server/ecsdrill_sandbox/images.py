@@ -25,6 +25,9 @@ DEFAULT_MEMORY_MIB = 64  # what the app needs; a smaller hard limit gets it OOM-
 DEFAULT_SLOW_START = 90  # seconds before a slow-start app answers
 CRASH_AFTER = 3  # seconds a crashing app runs before it exits
 CRASH_EXIT_CODE = 1  # a crashing app's exit status unless the push says otherwise
+CRASH_REQUIRES = "APP_MODE"  # the setting a crashing app requires unless the push says otherwise
+# the name of a setting (an environment variable) a crashing app may require
+SETTING_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 OOM_AFTER = 12  # seconds an oom app runs before the kernel kills it
 
 ECR_IMAGE_RE = re.compile(
@@ -34,11 +37,14 @@ ECR_IMAGE_RE = re.compile(
 
 
 # what the sandbox's sample app writes to its log (awslogs), by behaviour; {port} is the
-# container's first mapped port (80 when it maps none)
+# container's first mapped port (80 when it maps none), {requires} the setting a crash image
+# requires; "configured" is a crash image whose container sets that setting: it runs healthy
 APP_LOG = {
     "healthy": {"start": ["[info] starting app", "[info] listening on 0.0.0.0:{port}"]},
     "crash": {"start": ["[info] starting app"],
-              "exit": ["[fatal] required setting APP_MODE is not set", "[fatal] exiting with status {exit_code}"]},
+              "exit": ["[fatal] required setting {requires} is not set", "[fatal] exiting with status {exit_code}"]},
+    "configured": {"start": ["[info] starting app", "[info] required setting {requires} is set",
+                             "[info] listening on 0.0.0.0:{port}"]},
     "oom": {"start": ["[info] starting app", "[info] loading the whole catalogue into memory..."]},
     "slow-start": {"start": ["[info] starting app", "[info] warming caches, this takes a while..."],
                    "ready": ["[info] caches warm", "[info] listening on 0.0.0.0:{port}"]},
@@ -52,6 +58,9 @@ class Behavior:
     memory_mib: int = DEFAULT_MEMORY_MIB
     start_delay: int = DEFAULT_SLOW_START
     exit_code: int = CRASH_EXIT_CODE
+    # the setting (environment variable) a crash image needs: without it in the container's
+    # environment or secrets it exits; with it, it runs as a healthy app
+    requires: str = CRASH_REQUIRES
     extra: dict = field(default_factory=dict)
     # a label for a distinct build of the same behaviour: another digest for the same tag
     # (a re-pushed ``:latest``); empty: the one build, whose digest never changes
@@ -62,6 +71,9 @@ class Behavior:
         if self.exit_code != CRASH_EXIT_CODE:
             # part of the image: another exit code is another build (another digest)
             out["exit_code"] = self.exit_code
+        if self.requires != CRASH_REQUIRES:
+            # part of the image too: an app that requires another setting is another build
+            out["requires"] = self.requires
         if self.build:
             out["build"] = self.build
         return out

@@ -39,6 +39,33 @@ ROLLOUT_COMPLETED = "ECS deployment {dep} completed."
 ROLLOUT_BREAKER_FAILED = "ECS deployment circuit breaker: tasks failed to start."
 ROLLOUT_BREAKER_ROLLBACK = "ECS deployment circuit breaker: rolling back to deploymentId {dep}."
 
+# --- blue/green, linear and canary deployments (strategies.py) ----------------
+# ECS's own wording for these events is not documented; these follow the style of
+# the events above and name the lifecycle stage as the API does.
+STAGE_ENTERED = "(service {svc}) (deployment {dep}) entered lifecycle stage {stage}."
+HOOK_PAUSED = ("(service {svc}) (deployment {dep}) is paused at {stage}: lifecycle hook {hook} awaits "
+               "ContinueServiceDeployment (times out at {expires}, then {action}).")
+HOOK_TIMED_OUT = "(service {svc}) (deployment {dep}) lifecycle hook {hook} timed out at {stage}: {action}."
+LAMBDA_NOT_RUN = ("(service {svc}) (deployment {dep}) lifecycle hook {hook} at {stage} would invoke {fn}; "
+                  "Lambda functions do not run in the ecsdrill sandbox, so its declared outcome {outcome} "
+                  "(hookDetails.ecsdrillOutcome) is used.")
+HOOK_FAILED = "(service {svc}) (deployment {dep}) lifecycle hook {hook} returned FAILED at {stage}."
+TRAFFIC_SHIFTED = ("(service {svc}) (deployment {dep}) shifted {kind} traffic: {pct}% to (target-group {green}), "
+                   "{rest}% to (target-group {blue}).")
+TRAFFIC_SHIFT_DENIED = ("(service {svc}) (deployment {dep}) could not shift traffic: the infrastructure role {role} "
+                        "is not authorized to perform {action} on {rule}.")
+BG_ROLLING_BACK = "(service {svc}) (deployment {dep}) rolling back to deployment {target}: {reason}."
+ALARM_FAILED = "(service {svc}) (deployment {dep}) deployment failed: alarm {alarm} is in ALARM."
+ROLLOUT_ALARM_FAILED = "ECS deployment alarm: {alarm} is in ALARM."
+ROLLOUT_ALARM_ROLLBACK = "ECS deployment alarm {alarm} is in ALARM: rolling back to deploymentId {dep}."
+ROLLOUT_STOP_ROLLBACK = "Service deployment rolled back by a StopServiceDeployment request: rolling back to deploymentId {dep}."
+ROLLOUT_HOOK_ROLLBACK = "Lifecycle hook {hook} at {stage}: rolling back to deploymentId {dep}."
+# statusReason ECS gives (quoted in the migration guide's troubleshooting)
+ROLLOUT_INVALID_NETWORKING = ("Service deployment rolled back because of invalid networking configuration. Both "
+                              "targetGroup and alternateTargetGroup must be associated with the "
+                              "productionListenerRule or testListenerRule.")
+ROLLOUT_SHIFT_FAILED = "ECS could not shift traffic with the infrastructure role: rolling back to deploymentId {dep}."
+
 # --- task stop reasons and codes ------------------------------------------
 SCALING_ACTIVITY = "Scaling activity initiated by (deployment {dep})"
 # describe-target-health of a target group no listener forwards to (ELB target health reasons)
@@ -71,20 +98,29 @@ PULL_FORBIDDEN = (
     "failed to resolve ref {image}: pulling from host {host} failed with status code "
     "[manifests {ref}]: 403 Forbidden"
 )
+# no network path (2024 wording: the cause first, "There is a connection issue between the
+# task and ...", then the SDK's error; the earlier texts ended "Please check your task network
+# configuration."): as quoted from stopped tasks and service events, 2025-2026
+_NO_PATH = "ResourceInitializationError: unable to pull secrets or registry auth: "
 ECR_AUTH_TIMEOUT = (
-    _INIT + "unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: "
-    "send request failed caused by: Post \"https://api.ecr.{region}.amazonaws.com/\": dial tcp {ip}:443: "
-    "i/o timeout. Please check your task network configuration."
+    _NO_PATH + "The task cannot pull registry auth from Amazon ECR: There is a connection issue between the "
+    "task and Amazon ECR. Check your task network configuration. operation error ECR: GetAuthorizationToken, "
+    "exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , request send "
+    "failed, Post \"https://api.ecr.{region}.amazonaws.com/\": dial tcp {ip}:443: i/o timeout"
 )
 SSM_TIMEOUT = (
-    _INIT + "unable to retrieve secrets from ssm: service call has been retried 5 time(s): RequestCanceled: "
-    "request context canceled caused by: context deadline exceeded. Please check your task network configuration."
+    _NO_PATH + "unable to retrieve secrets from ssm: The task cannot pull secrets from AWS Systems Manager. "
+    "There is a connection issue between the task and AWS Systems Manager Parameter Store. Check your task "
+    "network configuration. operation error SSM: GetParameters, https response error StatusCode: 0, "
+    "RequestID: , canceled, context deadline exceeded"
 )
 ASM_TIMEOUT = (
-    _INIT + "unable to retrieve secret from asm: service call has been retried 5 time(s): failed to fetch secret "
-    "{secret} from secrets manager: RequestCanceled: request context canceled caused by: context deadline "
-    "exceeded. Please check your task network configuration."
+    _NO_PATH + "unable to retrieve secret from asm: There is a connection issue between the task and AWS "
+    "Secrets Manager. Check your task network configuration. failed to fetch secret {secret} from secrets "
+    "manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 0, "
+    "RequestID: , canceled, context deadline exceeded"
 )
+# a registry other than ECR (Docker Hub) out of reach: containerd's text, as still quoted in 2025-2026
 PULL_TIMEOUT = (
     "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: "
     "failed to do request: Head \"https://{host}/v2/{path}/manifests/{ref}\": dial tcp {ip}:443: i/o timeout"

@@ -41,10 +41,11 @@ from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
 from moto.moto_api._internal import mock_random
 from moto.secretsmanager.models import secretsmanager_backends
+from moto.servicediscovery.models import servicediscovery_backends
 from moto.ssm.models import ssm_backends
 
 from . import iam_eval, iam_sim
-from .ecs.world import Role, ScalableTarget, ScalingPolicy, Secret, Subnet, TargetGroup
+from .ecs.world import IngressRule, Namespace, Role, ScalableTarget, ScalingPolicy, Secret, Subnet, TargetGroup
 from .images import Behavior, ImageRegistry, build_manifest
 from .network import AZS, PRIVATE_CIDRS, TIER_TAG, Endpoint, Route, egress_allowed
 
@@ -228,6 +229,93 @@ class MotoWorld:
             _health(tg).pop(ip, None)
         else:
             _health(tg)[ip] = (state, reason, description)
+
+    # ---- listener rules and alarms (ECS blue/green, linear and canary deployments)
+    def _forward_action(self, account: str, region: str, rule_arn: str):
+        """(the actions list, the index of its forward action) of a rule or a listener."""
+        try:
+            backend = elbv2_backends[account][region]
+        except KeyError:
+            return None
+        for lb in backend.load_balancers.values():
+            for listener in lb.listeners.values():
+                if listener.arn == rule_arn:
+                    actions = listener.default_actions
+                else:
+                    rule = listener._non_default_rules.get(rule_arn)
+                    if rule is None:
+                        continue
+                    actions = rule.actions
+                for i, action in enumerate(actions):
+                    if action.type == "forward":
+                        return backend, actions, i
+                return None
+        return None
+
+    def forward_weights(self, account: str, region: str, rule_arn: str) -> dict[str, int] | None:
+        found = self._forward_action(account, region, rule_arn)
+        if found is None:
+            return None
+        backend, actions, i = found
+        data = actions[i].data
+        if "ForwardConfig" in data:
+            return {tg["TargetGroupArn"]: int(tg.get("Weight", 1)) for tg in data["ForwardConfig"].get("TargetGroups", [])}
+        return {data["TargetGroupArn"]: 1} if data.get("TargetGroupArn") else None
+
+    def set_forward_weights(self, account: str, region: str, rule_arn: str, weights: dict[str, int]) -> None:
+        found = self._forward_action(account, region, rule_arn)
+        if found is None:
+            return
+        backend, actions, i = found
+        current = self.forward_weights(account, region, rule_arn) or {}
+        merged = {**current, **{arn: int(w) for arn, w in weights.items() if arn}}
+        data = {k: v for k, v in actions[i].data.items() if k not in ("TargetGroupArn", "ForwardConfig")}
+        data["ForwardConfig"] = {"TargetGroups": [{"TargetGroupArn": arn, "Weight": w} for arn, w in merged.items()],
+                                 "TargetGroupStickinessConfig": (actions[i].data.get("ForwardConfig") or {}).get(
+                                     "TargetGroupStickinessConfig", {"Enabled": False})}
+        actions[i] = elbv2_models.FakeAction(data)
+        sync_associations(backend)
+
+    def alarm_state(self, account: str, region: str, name: str) -> str | None:
+        try:
+            alarm = cw_models.cloudwatch_backends[account][region].alarms.get(name)
+        except KeyError:
+            return None
+        return getattr(alarm, "state_value", None) if alarm is not None else None
+
+    # ---- Cloud Map (Service Connect)
+    def namespace(self, account: str, region: str, name_or_arn: str) -> Namespace | None:
+        """A namespace by name or ARN, as ECS accepts it in serviceConnectConfiguration."""
+        if not name_or_arn:
+            return None
+        try:
+            backend = servicediscovery_backends[account][region]
+        except KeyError:
+            return None
+        for ns in list(backend.namespaces.values()):
+            if name_or_arn in (ns.arn, ns.name):
+                return Namespace(id=ns.id, arn=ns.arn, name=ns.name, type=ns.type)
+        return None
+
+    def create_http_namespace(self, account: str, region: str, name: str) -> Namespace:
+        servicediscovery_backends[account][region].create_http_namespace(
+            name=name, creator_request_id=None, description=None, tags=None)
+        return self.namespace(account, region, name)
+
+    # ---- EC2 security groups (Service Connect's call path, with network checks)
+    def security_group_ingress(self, account: str, region: str, group_id: str) -> list[IngressRule] | None:
+        """A group's inbound rules. A VPC's default group admits traffic from itself in EC2;
+        moto's has no rule for it, so that rule is added here."""
+        sg = ec2_backends[account][region].get_security_group_from_id(group_id)
+        if sg is None:
+            return None
+        rules = [IngressRule(protocol=r.ip_protocol or "-1", from_port=r.from_port, to_port=r.to_port,
+                             cidrs=[r.ip_range["CidrIp"]] if (r.ip_range or {}).get("CidrIp") else [],
+                             groups=[r.source_group["GroupId"]] if (r.source_group or {}).get("GroupId") else [])
+                 for r in sg.ingress_rules]
+        if sg.name == "default" and not any(group_id in r.groups for r in rules):
+            rules.append(IngressRule("-1", None, None, [], [group_id]))
+        return rules
 
     # ---- Application Auto Scaling and CloudWatch
     def scalable_targets(self) -> list[ScalableTarget]:

@@ -30,9 +30,10 @@ from .calls import CallLog
 from .clock import Clock
 from .ecs.autoscaling import AutoScaling
 from .ecs.model import EcsStore
+from .ecs import service_connect
 from .ecs.provider import EcsError, Provider
 from .ecs.sim import Simulation
-from .images import BEHAVIORS, Behavior, ImageRegistry
+from .images import BEHAVIORS, SETTING_NAME_RE, Behavior, ImageRegistry
 
 MAX_ADVANCE_S = 7 * 24 * 3600
 SNAPSHOT_FORMAT = 1
@@ -160,6 +161,8 @@ class Sandbox:
             return self.network
         if route == "/calls" and method == "GET":
             return self._calls(body)
+        if route == "/service-connect/reach" and method == "GET":
+            return self._reach(body)
         if method != "POST":
             raise ControlError(f"unknown control endpoint {method} {path}", 404)
         if route == "/clock":
@@ -207,6 +210,22 @@ class Sandbox:
             raise ControlError("caller must be cli, ecsdrill or other")
         return {"now": self.clock.now().timestamp(), "calls": self.calls.since(since, caller)}
 
+    def _reach(self, query: dict) -> dict:
+        """Can the tasks of service ``from`` (in ``cluster``) reach ``to`` (DNS:PORT) through
+        Service Connect? Judged from the configuration (ecs/service_connect.py)."""
+        cluster, client, target = query.get("cluster") or "default", query.get("from"), query.get("to")
+        if not client:
+            raise ControlError("from (the calling service) is required")
+        parsed = service_connect.split_target(target or "")
+        if parsed is None:
+            raise ControlError("to must be DNS_NAME:PORT, e.g. orders:8080")
+        region = self.store.region(query.get("account") or ACCOUNT_ID, query.get("region") or DEFAULT_REGION)
+        answer = service_connect.reach(
+            region, self.world, cluster.split("/")[-1], client.split("/")[-1], parsed[0], parsed[1],
+            is_healthy=lambda svc, task: self.sim._is_healthy(svc, task, self.clock.now()),
+            network_checks=self.sim.network_checks)
+        return {"cluster": cluster, "from": client, "to": target, **answer.to_json()}
+
     def _images(self, body: dict) -> dict:
         repository = body.get("repository")
         tag = body.get("tag") or "latest"
@@ -227,6 +246,14 @@ class Sandbox:
             if not isinstance(code, int) or isinstance(code, bool) or not 1 <= code <= 255:
                 raise ControlError("exit_code must be a whole number from 1 to 255")
             behavior.exit_code = code
+        if body.get("requires") is not None:
+            name = body["requires"]
+            if kind != "crash":
+                raise ControlError("requires applies to the behavior crash only")
+            if not isinstance(name, str) or not SETTING_NAME_RE.match(name) or len(name) > 128:
+                raise ControlError("requires must be a setting name such as ORDERS_DB_URL: "
+                                   "capital letters, digits and _, starting with a letter")
+            behavior.requires = name
         if body.get("build") is not None:
             build = body["build"]
             if not isinstance(build, str) or len(build) > 64:

@@ -26,6 +26,7 @@ from ecsdrill_sandbox.ecs.model import Cluster, EcsStore, Service, TaskDefinitio
 from ecsdrill_sandbox.ecs.sim import Simulation  # noqa: E402
 from ecsdrill_sandbox.ecs.world import (Role, ScalableTarget, ScalingPolicy, Secret, Subnet,  # noqa: E402
                                         TargetGroup)
+from ecsdrill_sandbox.ecs.world import IngressRule, Namespace  # noqa: E402
 from ecsdrill_sandbox.images import Behavior, ImageRegistry  # noqa: E402
 
 ACCOUNT = "123456789012"
@@ -56,6 +57,9 @@ class FakeWorld:
         self.scalable: list[ScalableTarget] = []
         self.policies: dict[tuple[str, str], list[ScalingPolicy]] = {}
         self.alarm_states: dict[str, str] = {}
+        self.rules: dict[str, dict[str, int]] = {}  # listener rule ARN -> target group ARN -> weight
+        self.namespaces: dict[str, Namespace] = {}  # Cloud Map namespace ARN -> namespace
+        self.ingress: dict[str, list[IngressRule]] = {}  # security group -> inbound rules (unset: below)
 
     # randomness
     def uuid4(self) -> str:
@@ -156,6 +160,38 @@ class FakeWorld:
         else:
             self.health[(tg_arn, ip)] = (state, reason, description)
 
+    # listener rules and alarms
+    def forward_weights(self, account, region, rule_arn):
+        weights = self.rules.get(rule_arn)
+        return dict(weights) if weights is not None else None
+
+    def set_forward_weights(self, account, region, rule_arn, weights):
+        if rule_arn in self.rules:
+            self.rules[rule_arn].update({arn: int(w) for arn, w in weights.items() if arn})
+
+    def alarm_state(self, account, region, name):
+        return self.alarm_states.get(name)
+
+    # Cloud Map and security groups (Service Connect)
+    def namespace(self, account, region, name_or_arn):
+        return next((n for n in self.namespaces.values() if name_or_arn in (n.arn, n.name)), None)
+
+    def create_http_namespace(self, account, region, name):
+        ns_id = f"ns-{self.random.getrandbits(64):016x}"
+        ns = Namespace(id=ns_id, arn=f"arn:aws:servicediscovery:{region}:{account}:namespace/{ns_id}", name=name,
+                       type="HTTP")
+        self.namespaces[ns.arn] = ns
+        return ns
+
+    def security_group_ingress(self, account, region, group_id):
+        """A group's rules as set in ``ingress``; a VPC's default group not set there admits
+        itself (all traffic), as in EC2; any other group is unknown."""
+        if group_id in self.ingress:
+            return list(self.ingress[group_id])
+        if group_id in self.security_groups.values():
+            return [IngressRule("-1", None, None, [], [group_id])]
+        return None
+
     # Application Auto Scaling / CloudWatch
     def scalable_targets(self):
         return list(self.scalable)
@@ -196,6 +232,11 @@ class Kit:
 
     def elapsed(self) -> float:
         return self.clock.elapsed
+
+    def at(self, when) -> float:
+        """A simulated time (a task's startedAt, an event's createdAt) as the elapsed
+        seconds it was: task start times are drawn per task, so tests measure them."""
+        return (when - self.clock.epoch).total_seconds()
 
     def until(self, predicate, limit: float = 3600, step: float = 1.0) -> float:
         """Advance second by second until predicate() is true; the elapsed time."""

@@ -190,6 +190,7 @@ class ServiceDeployments(unittest.TestCase):
     def test_deployments_and_revisions(self):
         api = Api()
         td1 = api.register()
+        shop = api.k.world.create_http_namespace(ACCOUNT, REGION, "shop").arn  # kept as the namespace's ARN
         api.service(td1, serviceConnectConfiguration={"enabled": True, "namespace": "shop"})
         api.k.advance(120)
         td2 = api.register("v2")
@@ -206,9 +207,9 @@ class ServiceDeployments(unittest.TestCase):
         revisions = api("DescribeServiceRevisions",
                         serviceRevisionArns=[d["targetServiceRevisionArn"] for d in listed])["serviceRevisions"]
         self.assertEqual([r["taskDefinition"] for r in revisions], [td2, td1])
-        self.assertEqual(revisions[1]["serviceConnectConfiguration"], {"enabled": True, "namespace": "shop"})
+        self.assertEqual(revisions[1]["serviceConnectConfiguration"], {"enabled": True, "namespace": shop})
         svc = api("DescribeServices", cluster="default", services=["web"])["services"][0]
-        self.assertEqual(svc["deployments"][0]["serviceConnectConfiguration"]["namespace"], "shop")
+        self.assertEqual(svc["deployments"][0]["serviceConnectConfiguration"]["namespace"], shop)
 
     def test_a_deployment_replaced_before_it_finished_is_stopped(self):
         api = Api()

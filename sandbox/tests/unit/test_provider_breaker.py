@@ -54,21 +54,32 @@ class BreakerApi(unittest.TestCase):
         k.push("web", "v3", "crash")
         td = self.register("v3", {"versionConsistency": "disabled"})
         self.service(td, 2, breaker)
-        k.advance(11)  # both crashed once; their replacements pull at 17 s
-        self.assertEqual(self.describe()["deployments"][0]["failedTasks"], 2)
+        first = set(k.region.tasks["default"])
+        k.until(lambda: all(k.region.tasks["default"][a].desired_status == "STOPPED" for a in first), 120)
+        d = self.describe()  # both crashed once; their replacements have not pulled yet
+        self.assertEqual((d["deployments"][0]["failedTasks"], d["pendingCount"]), (2, 2))
         k.push("web", "v3", "healthy")
-        k.advance(41)  # replacements RUNNING, not yet healthy (40 s)
-        d = self.describe()
+        k.until(lambda: self.describe()["runningCount"] == 2, 120)
+        d = self.describe()  # replacements RUNNING, not yet healthy (40 s)
         self.assertEqual((d["runningCount"], d["deployments"][0]["failedTasks"]), (2, 2))
+        running = min(k.at(t.started_at) for t in k.tasks() if t.last_status == "RUNNING")
+        k.advance(running + 35 - k.elapsed())
         k.push("web", "v3", "crash")
         self.api("UpdateService", cluster="default", service="web", desiredCount=4)
-        k.advance(14)  # healthy at 57 s, the two new tasks crash at 62 s
+        # a replacement is healthy 5 s later; the two new tasks crash 25 s or more after their launch
+        new = set(k.region.tasks["default"]) - first - {t.task_arn for t in k.tasks() if t.last_status == "RUNNING"}
+        self.assertEqual(len(new), 2)
+        k.until(lambda: all(k.region.tasks["default"][a].desired_status == "STOPPED" for a in new), 120)
         return self.describe()["deployments"][0]
 
     def test_healthy_task_resets_the_failure_count(self):
         dep = self.failures_healthy_failures({"enable": True, "rollback": False})
         self.assertEqual((dep["rolloutState"], dep["failedTasks"], dep["runningCount"]), ("IN_PROGRESS", 2, 2))
-        self.k.advance(10)  # two more in a row: threshold 3 for 4 tasks
+        replacements = {t.task_arn for t in self.k.tasks() if t.last_status in ("PROVISIONING", "PENDING")}
+        self.assertEqual(len(replacements), 2)
+        # two more in a row: threshold 3 for 4 tasks
+        self.k.until(lambda: all(self.k.region.tasks["default"][a].desired_status == "STOPPED"
+                                 for a in replacements), 120)
         dep = self.describe()["deployments"][0]
         self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 4))
 
@@ -83,10 +94,11 @@ class BreakerApi(unittest.TestCase):
         self.k.push("web", "v2", "crash")
         self.service(self.register("v2"), 1, {"enable": True, "rollback": False,
                                               "thresholdConfiguration": {"type": "COUNT", "value": 5}})
-        self.k.advance(45)
+        failed = lambda: self.describe()["deployments"][0]["failedTasks"]
+        self.k.until(lambda: failed() == 4, 300)
         dep = self.describe()["deployments"][0]
         self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("IN_PROGRESS", 4))
-        self.k.advance(30)
+        self.k.until(lambda: failed() == 5, 120)
         dep = self.describe()["deployments"][0]
         self.assertEqual((dep["rolloutState"], dep["failedTasks"]), ("FAILED", 5))
 
@@ -97,7 +109,7 @@ class BreakerApi(unittest.TestCase):
         k = self.k
         good = k.push("web", "v1", "healthy")
         self.service(self.register("v1", {"versionConsistency": "disabled"}), 2, {"enable": True, "rollback": True})
-        k.advance(60)
+        k.advance(100)  # RUNNING within 48 s, healthy 40 s later
         self.assertEqual(self.describe()["deployments"][0]["rolloutState"], "COMPLETED")
         before = self.running()
         self.assertNotEqual(k.push("web", "v1", "crash"), good)

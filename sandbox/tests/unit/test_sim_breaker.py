@@ -199,9 +199,13 @@ class Throttle(unittest.TestCase):
         launches.append(0.0)
         k.until(started, 3600)
         gaps = [b - a for a, b in zip(launches, launches[1:])]
-        # a failed task stops at pull time (7 s); from the third failure in a row ECS waits
-        self.assertEqual(gaps[:2], [7.0, 7.0])
-        self.assertEqual(gaps[2:], [7.0 + 30, 7.0 + 60, 7.0 + 120, 7.0 + 240])
+        # a failed task stops at the end of its pull (PROVISIONING + PENDING, drawn per task)...
+        failed = sorted(k.tasks(svc), key=lambda t: t.created_at)[:6]
+        to_fail = [k.at(t.stopping_at) - k.at(t.created_at) for t in failed]
+        lo, hi = S.PROVISIONING_S[0] + S.PULL_S[0], S.PROVISIONING_S[1] + S.PULL_S[1]
+        self.assertTrue(all(lo <= s <= hi for s in to_fail), to_fail)
+        # ... and from the third failure in a row ECS waits before it launches the next
+        self.assertEqual(gaps, [s + wait for s, wait in zip(to_fail, [0, 0, 30, 60, 120, 240])])
         self.assertEqual(sum(m == M.THROTTLED.format(svc="web") for m in k.messages(svc)), 1)
 
     def test_back_off_is_capped_at_27_minutes(self):

@@ -55,7 +55,7 @@ class Case(unittest.TestCase):
         task = k.run_task(td, public_ip=True)
         return task
 
-    def outcome(self, td, limit: float = 30):
+    def outcome(self, td, limit: float = 60):
         """Run one task until it is RUNNING or told to stop; the task."""
         task = self.run_task(td)
         self.k.until(lambda: task.last_status == "RUNNING" or task.desired_status == "STOPPED", limit)
@@ -175,6 +175,37 @@ class Secrets(Case):
         self.assertFailedToStart(t, M.ASM_DENIED.format(
             rid=RID, principal=self.principal(t), action="secretsmanager:GetSecretValue", resource=SECRET,
             secret=SECRET, why=IMPLICIT.format("secretsmanager:GetSecretValue")))
+
+
+class NoNetworkPath(Case):
+    """Network checks on: a task with no route to what it needs stops with the texts ECS has
+    written since 2024, the cause first ("There is a connection issue between the task and
+    ...") and the SDK's error after it."""
+
+    def setUp(self):
+        super().setUp()
+        self.policies(allow("*"))
+        self.k.sim.network_checks = True
+
+    def test_systems_manager_and_secrets_manager_out_of_reach(self):
+        k = self.k
+        k.world.no_egress = {("subnet-a", "ssm")}
+        t = self.outcome(self.td(secrets=[{"name": "X", "valueFrom": PARAM}]))
+        self.assertFailedToStart(t, M.SSM_TIMEOUT)
+        self.assertIn("There is a connection issue between the task and AWS Systems Manager Parameter Store. "
+                      "Check your task network configuration.", t.stopped_reason)
+        k.world.no_egress = {("subnet-a", "secretsmanager")}
+        t = self.outcome(self.td(secrets=[{"name": "G", "valueFrom": SECRET + ":password::"}]))
+        self.assertFailedToStart(t, M.ASM_TIMEOUT.format(secret=SECRET))
+        self.assertIn("There is a connection issue between the task and AWS Secrets Manager. Check your task "
+                      f"network configuration. failed to fetch secret {SECRET} from secrets manager", t.stopped_reason)
+
+    def test_docker_hub_out_of_reach(self):
+        self.k.world.no_egress = {("subnet-a", "docker")}
+        t = self.outcome(self.td("nginx:1.27"))
+        reason = M.PULL_TIMEOUT.format(image="docker.io/library/nginx:1.27", host="registry-1.docker.io",
+                                       path="library/nginx", ref="1.27", ip="54.236.113.205")
+        self.assertFailedToStart(t, reason, reason)
 
 
 class ExplicitDeny(Case):

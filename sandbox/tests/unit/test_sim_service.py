@@ -20,13 +20,22 @@ class TaskLife(unittest.TestCase):
         self.assertEqual(len(task.id), 32)
         self.assertEqual(task.last_status, "PROVISIONING")
         self.assertIsNone(task.started_by)
-        k.advance(S.PROVISIONING_S)
+        self.assertEqual(task.containers[0]["lastStatus"], "PENDING")
+        k.until(lambda: task.last_status != "PROVISIONING", 60)
         self.assertEqual(task.last_status, "PENDING")
         self.assertEqual(task.attachments[0]["status"], "ATTACHED")
-        k.advance(S.PULL_S - 1)
-        self.assertEqual(task.last_status, "PENDING")
-        k.advance(1)
-        self.assertEqual(task.last_status, "RUNNING")
+        lo, hi = S.PROVISIONING_S
+        self.assertTrue(lo <= k.elapsed() <= hi, k.elapsed())
+        self.assertEqual((task.connectivity, k.at(task.connectivity_at)), ("CONNECTED", k.elapsed()))
+        self.assertEqual(task.pull_started_at, task.connectivity_at)
+        self.assertIsNone(task.pull_stopped_at)
+        self.assertEqual(task.containers[0]["lastStatus"], "PENDING")
+        k.until(lambda: task.last_status != "PENDING", 60)
+        self.assertEqual(task.last_status, "RUNNING")  # no load balancer: no ACTIVATING
+        lo, hi = S.PULL_S
+        self.assertTrue(lo <= k.at(task.pull_stopped_at) - k.at(task.pull_started_at) <= hi)
+        self.assertEqual(task.started_at, task.pull_stopped_at)
+        self.assertEqual(task.containers[0]["lastStatus"], "RUNNING")
         self.assertEqual(task.containers[0]["imageDigest"], k.world.image_digest(ACCOUNT, REGION, "web", "v1"))
         details = {d["name"]: d["value"] for d in task.attachments[0]["details"]}
         self.assertEqual(details["subnetId"], "subnet-a")
@@ -38,7 +47,7 @@ class TaskLife(unittest.TestCase):
         k.push("web", "v1")
         td = k.task_definition()
         task = k.run_task(td, started_by="me", security_groups=())
-        k.advance(10)
+        k.until(lambda: task.last_status == "RUNNING", 60)
         eni = task._eni_id
         k.sim.stop_by_user(k.region, task, None)
         self.assertEqual((task.desired_status, task.last_status), ("STOPPED", "STOPPING"))
@@ -54,7 +63,7 @@ class TaskLife(unittest.TestCase):
         k.push("web", "v1")
         td = k.task_definition()
         task = k.run_task(td, security_groups=())
-        k.advance(10)
+        k.until(lambda: task.last_status == "RUNNING", 60)
         k.sim.stop_by_user(k.region, task, "done")
         k.until(lambda: task.last_status == "STOPPED")
         stopped = k.elapsed()
@@ -84,11 +93,15 @@ class SteadyState(unittest.TestCase):
         k.until(lambda: k.steady(svc), 600)
         dep = svc.deployments[0]["id"]
         msgs = k.messages(svc)
-        self.assertEqual(len(msgs), 4, msgs)
+        # each task registers its target once its containers start (ACTIVATING), at its own time
+        tasks = k.tasks(svc)
+        registered = [M.REGISTERED_TARGETS.format(svc="web", n=sum(t.pull_stopped_at == at for t in tasks), tg=tg.arn)
+                      for at in sorted({t.pull_stopped_at for t in tasks})]
+        self.assertEqual(len(msgs), 3 + len(registered), msgs)
         self.assertTrue(msgs[0].startswith("(service web) has started 2 tasks: (task "))
-        self.assertEqual(msgs[1], M.REGISTERED_TARGETS.format(svc="web", n=2, tg=tg.arn))
-        self.assertEqual(msgs[2], M.DEPLOYMENT_COMPLETED.format(svc="web", dep=dep))
-        self.assertEqual(msgs[3], M.STEADY.format(svc="web"))
+        self.assertEqual(msgs[1:-2], registered)
+        self.assertEqual(msgs[-2], M.DEPLOYMENT_COMPLETED.format(svc="web", dep=dep))
+        self.assertEqual(msgs[-1], M.STEADY.format(svc="web"))
         self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
         self.assertEqual((svc.running_count, svc.pending_count), (2, 0))
         self.assertEqual(k.cluster.running_tasks_count, 2)
@@ -103,8 +116,9 @@ class SteadyState(unittest.TestCase):
         k = Kit()
         k.push("web", "v1")
         svc = k.service("web", k.task_definition(), 1)
-        running_at = 3 + 4
-        k.advance(running_at + S.NO_HEALTH_CHECK_HEALTHY_S - 1)
+        [task] = k.tasks(svc)
+        k.until(lambda: task.last_status == "RUNNING", 60)
+        k.advance(S.NO_HEALTH_CHECK_HEALTHY_S - 1)
         self.assertEqual(svc.deployments[0]["rolloutState"], "IN_PROGRESS")
         k.advance(1)
         self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
@@ -115,8 +129,9 @@ class SteadyState(unittest.TestCase):
         k.push("web", "v1")
         hc = {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 10, "retries": 3}
         svc = k.service("web", k.task_definition(health_check=hc), 1)
-        k.advance(7 + 10)
         [task] = k.tasks(svc)
+        k.until(lambda: task.last_status == "RUNNING", 60)
+        k.advance(10)
         self.assertEqual(task.health_status, "HEALTHY")
         self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
 
@@ -177,8 +192,12 @@ class RollingDeployment(unittest.TestCase):
         peak, low, k, svc = self._roll(4, 100, 150)
         self.assertEqual(peak, 6)
         self.assertGreaterEqual(low, 4)
-        starts = [m for m in k.messages(svc) if "has started" in m]
-        self.assertEqual([m.split(" tasks")[0][-1] for m in starts], ["4", "2", "2"])
+        starts = [int(m.split(" tasks")[0].split()[-1]) for m in k.messages(svc) if "has started" in m]
+        # 4 at first, then at most 2 at a time as old tasks stop (tasks start at their own pace,
+        # so a batch of two may come as two of one)
+        self.assertEqual(starts[0], 4)
+        self.assertEqual(sum(starts[1:]), 4)
+        self.assertTrue(all(n <= 2 for n in starts[1:]), starts)
 
     def test_a_configuration_that_can_neither_start_nor_stop_says_so_once(self):
         # 3 tasks, min 100 % (3 healthy) and max 125 % (floor 3): no room either way
@@ -205,9 +224,12 @@ class RollingDeployment(unittest.TestCase):
         tg = k.target_group(healthy_threshold_count=5, health_check_interval_seconds=30)
         svc = k.service("web", k.task_definition(), 1, tg=tg)
         health = lambda: {v[0] for (arn, _), v in k.world.health.items() if arn == tg.arn}
-        k.advance(7 + 29)  # RUNNING after 7 s, the first check one interval after registering
+        [task] = k.tasks(svc)
+        k.until(lambda: task._targets, 60)  # registered as its containers start (ACTIVATING)
+        self.assertEqual(task.last_status, "ACTIVATING")
+        k.advance(29)  # the first check one interval after registering
         self.assertEqual(health(), {"initial"})
-        k.advance(2)
+        k.advance(1)
         self.assertEqual(health(), {"healthy"})
         self.assertEqual(svc.deployments[0]["rolloutState"], "COMPLETED")
 
@@ -282,12 +304,13 @@ class LoadBalancerHealth(unittest.TestCase):
         svc = k.service("web", k.task_definition(), 1, tg=tg, grace=60)
         [task] = k.tasks(svc)
         k.until(lambda: task._targets and task._targets[0]["state"] == "unhealthy", 300)
-        self.assertLess(k.elapsed(), 7 + 60)
+        running = k.at(task.started_at)
+        self.assertLess(k.elapsed(), running + 60)
         state, reason, desc = k.world.health[(tg.arn, task._ip)]
         self.assertEqual((state, reason), ("unhealthy", "Target.ResponseCodeMismatch"))
         self.assertEqual(desc, "Health checks failed with these codes: [404]")
         k.until(lambda: len(k.tasks(svc)) == 2, 300)
-        self.assertEqual(k.elapsed(), 7 + 60)  # the grace period is over: a replacement first...
+        self.assertEqual(k.elapsed(), running + 60)  # the grace period is over: a replacement first...
         self.assertEqual(task.desired_status, "RUNNING")  # ... while the unhealthy task keeps running
         msgs = k.messages(svc)
         self.assertIn(M.UNHEALTHY_TARGET.format(svc="web", task=task.id, port=80, tg=tg.arn,
@@ -296,8 +319,9 @@ class LoadBalancerHealth(unittest.TestCase):
         self.assertEqual(len(started), 2)
         self.assertTrue(started[1].endswith(M.REPLACED_UNHEALTHY.format(n=1)))
         # the replacement fails too; with no room left (200 % of 1) the older one goes first
+        [replacement] = [t for t in k.tasks(svc) if t is not task]
         k.until(lambda: task.desired_status == "STOPPED", 300)
-        self.assertEqual(k.elapsed(), 7 + 60 + 7 + 60)
+        self.assertEqual(k.elapsed(), k.at(replacement.started_at) + 60)
         self.assertEqual(task.stopped_reason, M.ELB_HEALTH.format(tg=tg.arn))
         self.assertEqual(len([t for t in k.live(svc) if t.desired_status == "RUNNING"]), 1)
 
@@ -313,9 +337,13 @@ class LoadBalancerHealth(unittest.TestCase):
         k.until(lambda: len(k.tasks(svc)) == 4, 60)
         replacements = [t for t in k.tasks(svc) if t not in first]
         self.assertTrue(all(t.desired_status == "RUNNING" for t in first))
-        k.until(lambda: any(t.desired_status == "STOPPED" for t in first), 600)
-        # not before the replacements are healthy
-        self.assertTrue(all(k.sim._is_healthy(svc, t, k.clock.now()) for t in replacements))
+        # each unhealthy task stops only once a replacement is healthy: never more of them
+        # stopped than replacements healthy (tasks start at their own pace)
+        def all_replaced():
+            stopped = sum(t.desired_status == "STOPPED" for t in first)
+            self.assertLessEqual(stopped, sum(k.sim._is_healthy(svc, t, k.clock.now()) for t in replacements))
+            return stopped == len(first)
+        k.until(all_replaced, 600)
         k.until(lambda: k.steady(svc), 900)
         self.assertEqual({t.task_arn for t in k.live(svc)}, {t.task_arn for t in replacements})
 
@@ -407,8 +435,8 @@ class StartChecks(unittest.TestCase):
         k = Kit()
         k.push("web", "v1")
         svc = k.service("web", k.task_definition(log_group="/ecs/web"), 1)
-        k.advance(10)
         [task] = k.tasks(svc)
+        k.until(lambda: task.last_status == "RUNNING", 60)
         streams = k.world.logs[(ACCOUNT, REGION, "/ecs/web")]
         self.assertEqual(list(streams), [f"ecs/app/{task.id}"])
         self.assertEqual([e["message"] for e in streams[f"ecs/app/{task.id}"]],
@@ -420,8 +448,8 @@ class StartChecks(unittest.TestCase):
         td = k.task_definition(log_group="/ecs/web")
         td.container_definitions[0]["portMappings"] = [{"containerPort": 8080, "protocol": "tcp"}]
         svc = k.service("web", td, 1)
-        k.advance(10)
         [task] = k.tasks(svc)
+        k.until(lambda: task.last_status == "RUNNING", 60)
         lines = [e["message"] for e in k.world.logs[(ACCOUNT, REGION, "/ecs/web")][f"ecs/app/{task.id}"]]
         self.assertIn("[info] listening on 0.0.0.0:8080", lines)
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from .. import iam_eval, validation
 from .. import messages as M
-from . import shapes
+from . import service_connect, shapes, strategies, task_sets
 from .model import Cluster, EcsRegion, EcsStore, Service, Task, TaskDefinition
 
 DEFAULT_DEPLOYMENT_CONFIGURATION = {
@@ -142,10 +142,11 @@ class Provider:
         providers = p.get("capacityProviders") or []
         strategy = p.get("defaultCapacityProviderStrategy") or []
         self._check_providers_exist(providers)
+        defaults = self._check_service_connect_defaults(region, p.get("serviceConnectDefaults"))
         cluster = Cluster(name=name, arn=region.arn("cluster", name), tags=_copy(p.get("tags") or []),
                           configuration=p.get("configuration"), capacity_providers=list(providers),
                           default_capacity_provider_strategy=_copy(strategy),
-                          service_connect_defaults=p.get("serviceConnectDefaults"))
+                          service_connect_defaults=defaults or None)
         if p.get("settings"):
             cluster.settings = _copy(p["settings"])
         _check_strategy_associated(cluster, strategy)
@@ -191,7 +192,8 @@ class Provider:
         if p.get("configuration") is not None:
             cluster.configuration = _copy(p["configuration"])
         if p.get("serviceConnectDefaults") is not None:
-            cluster.service_connect_defaults = _copy(p["serviceConnectDefaults"])
+            cluster.service_connect_defaults = self._check_service_connect_defaults(
+                region, p["serviceConnectDefaults"]) or None
         return {"cluster": cluster}
 
     def update_cluster_settings(self, region: EcsRegion, p: dict) -> dict:
@@ -390,6 +392,10 @@ class Provider:
         if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
             raise invalid(M.NOT_IDEMPOTENT)
         controller = p.get("deploymentController") or {"type": "ECS"}
+        if controller.get("type") == "EXTERNAL":  # no deployments of its own: task sets (task_sets.py)
+            return self._create_external_service(region, cluster, name, p, controller)
+        if controller.get("type") == "CODE_DEPLOY":
+            raise EcsError("NotImplemented", task_sets.CODE_DEPLOY_REFUSED)
         if controller.get("type", "ECS") != "ECS":
             raise not_served(f"CreateService with deploymentController {controller.get('type')}")
         if not p.get("taskDefinition"):
@@ -399,11 +405,13 @@ class Provider:
         _check_compat(td, launch_type, strategy)
         netconf = self._network(region, td, p.get("networkConfiguration"))
         self._check_load_balancers(region, td, p.get("loadBalancers"))
+        sc_conf = self._check_service_connect(region, cluster, td, p.get("serviceConnectConfiguration"))
         desired = int(p.get("desiredCount") or 0)
         scheduling = p.get("schedulingStrategy") or "REPLICA"
         fargate = _is_fargate(launch_type, strategy)
         conf = _copy(DEFAULT_DEPLOYMENT_CONFIGURATION)
         _merge_deployment_configuration(conf, p.get("deploymentConfiguration"))
+        self._check_strategy(region, conf, p.get("loadBalancers") or [])
         svc = Service(
             name=name, arn=region.arn("service", f"{cluster.name}/{name}"), cluster_name=cluster.name,
             cluster_arn=cluster.arn, task_definition=td.arn, desired_count=desired,
@@ -412,7 +420,7 @@ class Provider:
             platform_family="Linux" if fargate else None, deployment_configuration=conf,
             load_balancers=_copy(p.get("loadBalancers") or []),
             service_registries=_copy(p.get("serviceRegistries") or []),
-            service_connect_configuration=_copy(p.get("serviceConnectConfiguration")),
+            service_connect_configuration=sc_conf,
             role_arn=p.get("role"), created_at=self.now, created_by=f"arn:aws:iam::{region.account_id}:root",
             placement_constraints=_copy(p.get("placementConstraints") or []),
             placement_strategy=_copy(p.get("placementStrategy") or []), network_configuration=netconf,
@@ -438,6 +446,8 @@ class Provider:
         svc = self.service(region, cluster, p.get("service"))
         if svc.status != "ACTIVE":
             raise EcsError("ServiceNotActiveException", M.SERVICE_NOT_ACTIVE)
+        if task_sets.drives(svc):  # EXTERNAL controller: task sets deploy (task_sets.py)
+            return self._update_external_service(region, svc, p)
         redeploy = bool(p.get("forceNewDeployment"))
         td = self.task_definition(region, svc.task_definition, missing=client_error("TaskDefinition not found."))
         if p.get("taskDefinition"):
@@ -458,9 +468,20 @@ class Provider:
             self._check_load_balancers(region, td, svc.load_balancers)
         if p.get("capacityProviderStrategy") is not None:
             _check_strategy_associated(cluster, p["capacityProviderStrategy"])
+        sc_conf = svc.service_connect_configuration
+        if p.get("serviceConnectConfiguration") is not None or td.arn != svc.task_definition:
+            # a new configuration, or the kept one against another task definition's port names
+            given = p.get("serviceConnectConfiguration")
+            sc_conf = self._check_service_connect(region, cluster, td,
+                                                  given if given is not None else svc.service_connect_configuration)
         for key in self._REDEPLOY_KEYS:
             if p.get(key) is not None:
                 redeploy = True
+        if p.get("deploymentConfiguration") is not None or p.get("loadBalancers") is not None:
+            trial = _copy(svc.deployment_configuration or DEFAULT_DEPLOYMENT_CONFIGURATION)
+            _merge_deployment_configuration(trial, p.get("deploymentConfiguration"))
+            self._check_strategy(region, trial, p["loadBalancers"] if p.get("loadBalancers") is not None
+                                 else svc.load_balancers)
         # every check passed: apply
         if p.get("loadBalancers") is not None:
             svc.load_balancers = _copy(p["loadBalancers"])
@@ -474,7 +495,7 @@ class Provider:
         if p.get("serviceRegistries") is not None:
             svc.service_registries = _copy(p["serviceRegistries"])
         if p.get("serviceConnectConfiguration") is not None:
-            svc.service_connect_configuration = _copy(p["serviceConnectConfiguration"])
+            svc.service_connect_configuration = sc_conf
         svc.network_configuration = netconf or None
         if p.get("desiredCount") is not None:
             svc.desired_count = int(p["desiredCount"])
@@ -551,7 +572,9 @@ class Provider:
             "createdAt": dep["createdAt"],
             "startedAt": dep["createdAt"],
             "status": status,
-            "statusReason": (rollback or dep).get("rolloutStateReason"),
+            # a rollback keeps saying why it happened once it is over
+            "statusReason": (rollback.get("_reason") or rollback.get("rolloutStateReason")) if rollback
+            else dep.get("rolloutStateReason"),
             "targetServiceRevisionArn": self._revision_arn(region, svc, dep),
         }
         last = rollback or dep
@@ -578,6 +601,15 @@ class Provider:
                                                        breaker.get("thresholdConfiguration"))}
         else:
             out["deploymentCircuitBreaker"] = {"status": "DISABLED", "failureCount": 0, "threshold": 0}
+        out.update(strategies.view(dep))
+        shares = strategies.weights(dep)
+        if shares is not None:
+            prod, test = shares
+            for summary in out["sourceServiceRevisions"]:
+                summary["requestedProductionTrafficWeight"] = 100.0 - prod
+                summary["requestedTestTrafficWeight"] = 100.0 - test
+            out["targetServiceRevision"]["requestedProductionTrafficWeight"] = prod
+            out["targetServiceRevision"]["requestedTestTrafficWeight"] = test
         if rollback is not None:
             out["rollback"] = {"reason": rollback.get("_reason") or rollback.get("rolloutStateReason"),
                                "startedAt": rollback["createdAt"],
@@ -677,8 +709,156 @@ class Provider:
             # kept and shown as ECS shows it; no Service Connect proxy runs in the sandbox
             dep["serviceConnectConfiguration"] = _copy(svc.service_connect_configuration)
 
+    def _deployment_named(self, region: EcsRegion, arn: str | None) -> tuple[Service, dict]:
+        hit = self._find(region, arn or "", "service-deployment")
+        if hit is None:
+            raise EcsError("ServiceDeploymentNotFoundException",
+                           f"The service deployment {arn} does not exist. Use ListServiceDeployments to find "
+                           "the service's deployments.")
+        return hit
+
     def stop_service_deployment(self, region: EcsRegion, p: dict) -> dict:
-        raise not_served("StopServiceDeployment")
+        """StopServiceDeployment with ROLLBACK: back to the last completed deployment,
+        whether or not the service was configured to roll back."""
+        svc, dep = self._deployment_named(region, p.get("serviceDeploymentArn"))
+        stop_type = p.get("stopType") or "ROLLBACK"
+        if stop_type != "ROLLBACK":
+            raise invalid(f"stopType {stop_type} is not supported: the valid value is ROLLBACK.")
+        if not svc.deployments or svc.deployments[0] is not dep or dep.get("rolloutState") != "IN_PROGRESS":
+            raise EcsError("ConflictException", "The service deployment is not in progress, so it cannot be "
+                                                "stopped.")
+        target = next((d for d in svc.deployments[1:] if d.get("_completed")), None)
+        if target is None:
+            raise EcsError("ConflictException", "The service has no completed deployment to roll back to.")
+        now = self.now
+        reason = M.ROLLOUT_STOP_ROLLBACK.format(dep=target["id"])
+        if dep.get("_strategy"):
+            strategies.roll_back(self.sim, region, svc, dep, reason, now)
+        else:
+            dep["rolloutState"] = "FAILED"
+            dep["rolloutStateReason"] = reason
+            dep["updatedAt"] = dep["_finished_at"] = now
+            self.sim.begin_rollback(region, svc, dep, target, now, reason)
+        self.sim.settle(region, svc)
+        return {"serviceDeploymentArn": p.get("serviceDeploymentArn")}
+
+    def continue_service_deployment(self, region: EcsRegion, p: dict) -> dict:
+        svc, dep = self._deployment_named(region, p.get("serviceDeploymentArn"))
+        action = p.get("action") or "CONTINUE"
+        if action not in ("CONTINUE", "ROLLBACK"):
+            raise invalid("action should be one of [ROLLBACK,CONTINUE]")
+        if not p.get("hookId"):
+            raise invalid("hookId must be specified.")
+        problem = strategies.continue_hook(self.sim, region, svc, dep, p.get("hookId"), action)
+        if problem:
+            raise invalid(problem)
+        self.sim.settle(region, svc)
+        return {"serviceDeploymentArn": p.get("serviceDeploymentArn")}
+
+    # ---- task sets: services with the EXTERNAL deployment controller (task_sets.py) ----
+    def _create_external_service(self, region: EcsRegion, cluster: Cluster, name: str, p: dict,
+                                 controller: dict) -> dict:
+        _raise(task_sets.refused_create_service(p))
+        conf = _copy(DEFAULT_DEPLOYMENT_CONFIGURATION)
+        _merge_deployment_configuration(conf, p.get("deploymentConfiguration"))
+        svc = Service(
+            name=name, arn=region.arn("service", f"{cluster.name}/{name}"), cluster_name=cluster.name,
+            cluster_arn=cluster.arn, task_definition=None, desired_count=int(p.get("desiredCount") or 0),
+            deployment_configuration=conf, role_arn=p.get("role"), created_at=self.now,
+            created_by=f"arn:aws:iam::{region.account_id}:root",
+            placement_constraints=_copy(p.get("placementConstraints") or []),
+            placement_strategy=_copy(p.get("placementStrategy") or []),
+            health_check_grace_period_seconds=p.get("healthCheckGracePeriodSeconds"),
+            deployment_controller=_copy(controller), tags=_copy(p.get("tags") or []),
+            enable_ecs_managed_tags=bool(p.get("enableECSManagedTags", False)),
+            propagate_tags=p.get("propagateTags") or "NONE",
+            enable_execute_command=bool(p.get("enableExecuteCommand", False)),
+            availability_zone_rebalancing=p.get("availabilityZoneRebalancing") or "DISABLED")
+        region.services[svc.key] = svc
+        self.sim.settle(region, svc)
+        return {"service": svc}
+
+    def _update_external_service(self, region: EcsRegion, svc: Service, p: dict) -> dict:
+        _raise(task_sets.refused_update_service(p))
+        if p.get("desiredCount") is not None:
+            svc.desired_count = int(p["desiredCount"])
+        if p.get("healthCheckGracePeriodSeconds") is not None:
+            svc.health_check_grace_period_seconds = p["healthCheckGracePeriodSeconds"]
+        if p.get("deploymentConfiguration") is not None:
+            _merge_deployment_configuration(svc.deployment_configuration, p["deploymentConfiguration"])
+        for key, attr in (("propagateTags", "propagate_tags"), ("enableECSManagedTags", "enable_ecs_managed_tags"),
+                          ("enableExecuteCommand", "enable_execute_command"),
+                          ("placementConstraints", "placement_constraints"),
+                          ("placementStrategy", "placement_strategy"),
+                          ("availabilityZoneRebalancing", "availability_zone_rebalancing")):
+            if p.get(key) is not None:
+                setattr(svc, attr, _copy(p[key]))
+        self.sim.settle(region, svc)
+        return {"service": svc}
+
+    def _task_set_service(self, region: EcsRegion, p: dict) -> tuple[Cluster, Service]:
+        cluster = self.cluster(region, p.get("cluster"))
+        svc = self.service(region, cluster, p.get("service"))
+        _raise(task_sets.check_service(svc))
+        return cluster, svc
+
+    @staticmethod
+    def _task_set(svc: Service, ref: str | None) -> dict:
+        ts = task_sets.find(svc, ref)
+        if ts is None:
+            raise EcsError("TaskSetNotFoundException", task_sets.NOT_FOUND)
+        return ts
+
+    def create_task_set(self, region: EcsRegion, p: dict) -> dict:
+        cluster, svc = self._task_set_service(region, p)
+        td = self.task_definition(region, p.get("taskDefinition"), missing=client_error("TaskDefinition not found."))
+        launch_type, strategy = _launch(cluster, p.get("launchType"), p.get("capacityProviderStrategy"))
+        _check_compat(td, launch_type, strategy)
+        netconf = self._network(region, td, p.get("networkConfiguration"))
+        self._check_load_balancers(region, td, p.get("loadBalancers"))
+        ts, problem = task_sets.create(self.sim, region, cluster, svc, td, p, launch_type=launch_type,
+                                       strategy=strategy, network_configuration=netconf,
+                                       fargate=_is_fargate(launch_type, strategy))
+        _raise(problem)
+        self.sim.settle(region, svc)
+        return {"taskSet": task_sets.view(ts, tags=True)}
+
+    def update_task_set(self, region: EcsRegion, p: dict) -> dict:
+        _, svc = self._task_set_service(region, p)
+        ts = self._task_set(svc, p.get("taskSet"))
+        _raise(task_sets.update_scale(self.sim, svc, ts, p.get("scale")))
+        self.sim.settle(region, svc)
+        return {"taskSet": task_sets.view(ts, tags=False)}
+
+    def update_service_primary_task_set(self, region: EcsRegion, p: dict) -> dict:
+        _, svc = self._task_set_service(region, p)
+        ts = self._task_set(svc, p.get("primaryTaskSet"))
+        _raise(task_sets.make_primary(self.sim, svc, ts))
+        self.sim.settle(region, svc)
+        return {"taskSet": task_sets.view(ts, tags=False)}
+
+    def delete_task_set(self, region: EcsRegion, p: dict) -> dict:
+        _, svc = self._task_set_service(region, p)
+        ts = self._task_set(svc, p.get("taskSet"))
+        _raise(task_sets.delete(self.sim, svc, ts, bool(p.get("force"))))
+        self.sim.settle(region, svc)
+        return {"taskSet": task_sets.view(ts, tags=False)}
+
+    def describe_task_sets(self, region: EcsRegion, p: dict) -> dict:
+        cluster, svc = self._task_set_service(region, p)
+        tags = "TAGS" in (p.get("include") or [])
+        refs = p.get("taskSets")
+        if not refs:
+            return {"taskSets": [task_sets.view(ts, tags) for ts in svc.task_sets], "failures": []}
+        found, failures = [], []
+        for ref in refs:
+            ts = task_sets.find(svc, ref)
+            if ts is None:
+                arn = ref if ref.startswith("arn:") else region.arn("task-set", f"{cluster.name}/{svc.name}/{ref}")
+                failures.append({"arn": arn, "reason": "MISSING"})
+            else:
+                found.append(task_sets.view(ts, tags))
+        return {"taskSets": found, "failures": failures}
 
     # ------------------------------------------------------------------ tasks
     def run_task(self, region: EcsRegion, p: dict) -> dict:
@@ -842,6 +1022,27 @@ class Provider:
                 raise invalid(f"The container {name} did not have a container port {lb.get('containerPort')} "
                               "defined.")
 
+    def _check_strategy(self, region: EcsRegion, conf: dict, load_balancers: list) -> None:
+        problem = strategies.validate(conf, load_balancers, self.world, region.account_id, region.region_name)
+        if problem:
+            raise invalid(problem)
+
+    def _check_service_connect(self, region: EcsRegion, cluster: Cluster, td: TaskDefinition,
+                               conf: dict | None) -> dict | None:
+        """A service's Service Connect configuration as ECS checks it (namespace, port names),
+        with its namespace as the namespace's ARN."""
+        out, problem = service_connect.configure(self.world, region.account_id, region.region_name, cluster, td,
+                                                 conf)
+        if problem is not None:
+            raise EcsError(problem.code, problem.message)
+        return out
+
+    def _check_service_connect_defaults(self, region: EcsRegion, defaults: dict | None) -> dict | None:
+        out, problem = service_connect.cluster_defaults(self.world, region.account_id, region.region_name, defaults)
+        if problem is not None:
+            raise EcsError(problem.code, problem.message)
+        return out
+
     def _check_roles(self, region: EcsRegion, td: TaskDefinition) -> None:
         for arn in (td.execution_role_arn, td.task_role_arn):
             if not arn:
@@ -867,6 +1068,12 @@ def _describe(refs: list[str], find: Callable[[str], Any], missing_arn: Callable
             setattr(view, attr, value)
         found.append(view)
     return found, failures
+
+
+def _raise(problem) -> None:
+    """A refusal a rules module (task_sets.py) returned, as the EcsError ECS answers with."""
+    if problem is not None:
+        raise EcsError(problem.code, problem.message)
 
 
 def _tags_unless_asked(p: dict) -> dict:

@@ -1,7 +1,8 @@
 """The ECS scheduler simulation over ecsdrill's own model (model.py).
 
-Tasks go through PROVISIONING, PENDING (image pull, secrets), RUNNING and on to
-DEACTIVATING, STOPPING, DEPROVISIONING and STOPPED over simulated seconds.
+Tasks go through PROVISIONING, PENDING (image pull, secrets), ACTIVATING (behind a
+load balancer), RUNNING and on to DEACTIVATING, STOPPING, DEPROVISIONING and STOPPED
+over simulated seconds.
 Services hold their desired count, roll deployments within
 minimumHealthyPercent/maximumPercent, count failed tasks, trip the deployment
 circuit breaker (and roll back), register their tasks in target groups by IP and
@@ -38,12 +39,16 @@ from typing import Any
 from .. import iam_eval
 from .. import messages as M
 from ..images import APP_LOG, CRASH_AFTER, OOM_AFTER, Behavior, ImageRegistry, docker_parts, parse_image
+from . import strategies, task_sets
 from .model import Cluster, EcsRegion, EcsStore, Service, Task, TaskDefinition
 from .world import World
 
 # ---- timings (simulated seconds) -------------------------------------------
-PROVISIONING_S = 3  # ENI attachment
-PULL_S = 4  # image pull and secrets retrieval
+# A Fargate task's start, each phase drawn per task (inclusive bounds) from the world's
+# seeded random: from creation to RUNNING 22-48 s, 27-58 s with ACTIVATING (ECS: 20-60 s)
+PROVISIONING_S = (10, 20)  # capacity and ENI attachment (PROVISIONING)
+PULL_S = (12, 28)  # registry auth, secrets and image pull (PENDING)
+ACTIVATING_S = (5, 10)  # targets registered after the containers started (ACTIVATING)
 STOPPING_S = 2  # containers receive SIGTERM and exit
 DEPROVISIONING_S = 3  # ENI detachment
 APP_READY_S = 2  # a healthy app answers this long after its container starts
@@ -214,7 +219,7 @@ class Simulation:
                         self.advance_task(region, task, now)
             self._flush_step_events(now)
             for svc in list(region.services.values()):
-                if svc.status in ("ACTIVE", "DRAINING") and svc.deployment_controller.get("type", "ECS") == "ECS":
+                if svc.status in ("ACTIVE", "DRAINING") and svc.deployment_controller.get("type", "ECS") != "CODE_DEPLOY":
                     self.reconcile_service(region, svc, now)
             self._flush_step_events(now)  # what the scheduler did (stops drain, launches register)
             self._purge_stopped(region, now)
@@ -279,7 +284,7 @@ class Simulation:
                         launch_type=launch_type, capacity_provider_name=capacity_provider_name,
                         platform_version=platform_version, overrides=overrides, tags=tags,
                         enable_execute_command=enable_execute_command, now=now)
-            task._until = now_plus(now, PROVISIONING_S)
+            task._until = now_plus(now, self.world.randint(*PROVISIONING_S))
             if svc is not None:
                 task._svc_key = self.service_key(svc)
                 task._deployment_id = deployment["id"] if deployment else None
@@ -403,7 +408,14 @@ class Simulation:
                 task.pull_started_at = now
                 for a in task.attachments:
                     a["status"] = "ATTACHED"
-                task._until = now_plus(now, PULL_S)
+                task._until = now_plus(now, self.world.randint(*PULL_S))
+                task.touch()
+                return True
+            return False
+        if status == "ACTIVATING":
+            # (a stop moves it on at once: begin_stop)
+            if now >= task._until:
+                self._reach_running(region, task, now)
                 task.touch()
                 return True
             return False
@@ -474,15 +486,17 @@ class Simulation:
         task.touch()
 
     def _start_running(self, region, task: Task, now: datetime) -> None:
+        """The image is pulled and the containers start: the task is RUNNING, or first
+        ACTIVATING while ECS registers it with what its service names (load balancer
+        target groups, service discovery, Service Connect: "Task lifecycle", ECS guide)."""
         task.pull_stopped_at = now
-        task.last_status = "RUNNING"
-        task.started_at = now
         svc = self.service_of(region, task)
-        if svc is not None:
-            st = self.state(svc)
-            st.failures_in_a_row = 0
-            st.next_launch_at = None
-            st.throttle_announced = False
+        if svc is not None and (svc.load_balancers or svc.service_registries
+                                or (svc.service_connect_configuration or {}).get("enabled")):
+            task.last_status = "ACTIVATING"
+            task._until = now_plus(now, self.world.randint(*ACTIVATING_S))
+        else:
+            self._reach_running(region, task, now)
         td_mem = _mib(task.memory)
         for c, rt in zip(task.containers, task._runtime):
             beh: Behavior = rt["behavior"] or Behavior()
@@ -491,13 +505,16 @@ class Simulation:
             if task._ip:
                 c["networkInterfaces"] = [{"attachmentId": task.attachments[0]["id"], "privateIpv4Address": task._ip}]
             limit = _mib(rt["definition"].get("memory")) or td_mem
-            if beh.kind == "crash":
+            # a crash image exits for want of its required setting; given it, it runs
+            configured = beh.kind == "crash" and self._sets(rt, beh.requires)
+            if beh.kind == "crash" and not configured:
                 rt["exit_at"], rt["exit_kind"] = now_plus(now, CRASH_AFTER), "crash"
             elif beh.kind == "oom" or (limit is not None and beh.memory_mib > limit):
                 rt["exit_at"], rt["exit_kind"] = now_plus(now, OOM_AFTER), "oom"
             delay = beh.start_delay if beh.kind == "slow-start" else APP_READY_S
             rt["ready_at"] = now_plus(now, delay)
-            self._log(rt, now, APP_LOG.get(beh.kind, {}).get("start", []))
+            self._log(rt, now, [line.replace("{requires}", beh.requires) for line in
+                                APP_LOG.get("configured" if configured else beh.kind, {}).get("start", [])])
             rt["ready_logged"] = False
             hc = rt["definition"].get("healthCheck")
             if hc:
@@ -515,6 +532,16 @@ class Simulation:
         if svc is not None and svc.load_balancers:
             self._register_targets(region, svc, task, now)
         task.touch()
+
+    def _reach_running(self, region, task: Task, now: datetime) -> None:
+        task.last_status = "RUNNING"
+        task.started_at = now
+        svc = self.service_of(region, task)
+        if svc is not None:
+            st = self.state(svc)
+            st.failures_in_a_row = 0
+            st.next_launch_at = None
+            st.throttle_announced = False
 
     # ---- checks at pull time ------------------------------------------------
     def start_check(self, region: EcsRegion, task: Task) -> tuple[str, str | None] | None:
@@ -746,9 +773,10 @@ class Simulation:
                     c["exitCode"] = 137
                     c["reason"] = M.OOM_CONTAINER_REASON
                 else:
-                    code = (rt["behavior"] or Behavior()).exit_code
+                    beh = rt["behavior"] or Behavior()
+                    code = beh.exit_code
                     c["exitCode"] = code
-                    self._log(rt, rt["exit_at"], [line.format(exit_code=code)
+                    self._log(rt, rt["exit_at"], [line.format(exit_code=code, requires=beh.requires)
                                                   for line in APP_LOG.get("crash", {}).get("exit", [])])
                 changed = True
                 if rt["essential"]:
@@ -871,6 +899,17 @@ class Simulation:
             return False
         return True
 
+    @staticmethod
+    def _sets(rt: dict, name: str) -> bool:
+        """Whether the container gets the setting ``name``: a non-empty value in its
+        ``environment`` (as the task's container overrides leave it) or an entry in its
+        ``secrets`` (fetched before it started, so it has a value)."""
+        env = {e.get("name"): e.get("value") for e in rt["definition"].get("environment") or []}
+        env.update({e.get("name"): e.get("value") for e in rt["override"].get("environment") or []})
+        if env.get(name):
+            return True
+        return any(s.get("name") == name for s in rt["definition"].get("secrets") or [])
+
     # ---- load balancer ---------------------------------------------------------
     def _target_group(self, region: EcsRegion, arn: str):
         try:
@@ -885,8 +924,11 @@ class Simulation:
     def _register_targets(self, region: EcsRegion, svc: Service, task: Task, now: datetime) -> None:
         if not task._ip:
             return
-        for lb in svc.load_balancers or []:
-            arn = lb.get("targetGroupArn")
+        dep = next((d for d in svc.history if d["id"] == task._deployment_id), None)
+        pairs = task_sets.target_groups(svc, task)  # a task set's task: its task set's target groups
+        if pairs is None:
+            pairs = zip(svc.load_balancers or [], strategies.serving_target_groups(svc, dep))
+        for lb, arn in pairs:
             tg = self._target_group(region, arn) if arn else None
             if tg is None:
                 continue
@@ -1010,7 +1052,7 @@ class Simulation:
         if task.desired_status == "STOPPED" and task.last_status not in LIVE_STATES:
             return
         svc = self.service_of(region, task)
-        was_running = task.last_status == "RUNNING"
+        was_running = task.last_status in ("RUNNING", "ACTIVATING")  # its containers run
         task.desired_status = "STOPPED"
         if task.stopped_reason is None:
             task.stopped_reason = reason
@@ -1071,8 +1113,8 @@ class Simulation:
         if dep is not primary or dep.get("rolloutState") != "IN_PROGRESS":
             return
         breaker = (getattr(svc, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
-        if not breaker.get("enable"):
-            return
+        if not breaker.get("enable") or dep.get("_strategy"):
+            return  # the breaker watches rolling updates only (DeploymentCircuitBreaker, API reference)
         threshold = circuit_breaker_threshold(dep.get("desiredCount", svc.desired_count),
                                               breaker.get("thresholdConfiguration"))
         if dep["failedTasks"] >= threshold:
@@ -1091,13 +1133,20 @@ class Simulation:
         target = next((d for d in svc.deployments[1:] if d.get("_completed")), None)
         if target is None:
             return
+        self.begin_rollback(region, svc, dep, target, now)
+
+    def begin_rollback(self, region, svc, dep: dict, target: dict, now: datetime, reason: str | None = None) -> dict:
+        """A rollback deployment that returns to ``target`` (the last completed one) and
+        takes over its running tasks; the failed ``dep`` is left to be scaled in."""
         new = self.new_deployment(region, svc, target["taskDefinition"], now, rollback_of=target)
+        if reason:
+            new["rolloutStateReason"] = reason
         new["_rollback"] = True
         new["_rollback_for"] = dep["id"]  # the failed deployment it rolls back
         new["_revision_of"] = target.get("_revision_of") or target["id"]  # it runs the target's revision
         new["_sources"] = [dep["id"]]
         new["_reason"] = new["rolloutStateReason"]  # why it rolled back, kept once it completes
-        for key in ("_configuration", "_load_balancers", "_service_registries"):
+        for key in ("_configuration", "_load_balancers", "_service_registries", "_tgs"):
             if key in target:
                 new[key] = target[key]
         target["_completed"] = False
@@ -1113,6 +1162,7 @@ class Simulation:
         st.next_launch_at = None
         st.throttle_announced = False
         self.emit(svc, M.ROLLING_BACK.format(svc=svc.name, dep=target["id"]), now)
+        return new
 
     # ---- deployments -------------------------------------------------------------
     def new_deployment(self, region: EcsRegion, svc: Service, task_definition_arn: str, now: datetime,
@@ -1162,6 +1212,7 @@ class Simulation:
             d["status"] = "ACTIVE"
         dep = self.new_deployment(region, svc, task_definition_arn, now)
         svc.deployments.insert(0, dep)
+        strategies.begin(self, region, svc, dep, now)
         st = self.state(svc)
         st.failures_in_a_row = 0
         st.next_launch_at = None
@@ -1185,6 +1236,8 @@ class Simulation:
         return now >= now_plus(task.started_at, NO_HEALTH_CHECK_HEALTHY_S)
 
     def reconcile_service(self, region, svc, now: datetime) -> None:
+        if task_sets.drives(svc):  # EXTERNAL controller: its task sets hold the tasks (task_sets.py)
+            return task_sets.reconcile(self, region, svc, now)
         st = self.state(svc)
         tasks = self.tasks_of(region, svc)
         not_stopped = [t for t in tasks if t.last_status != "STOPPED"]
@@ -1198,6 +1251,9 @@ class Simulation:
             self._update_counts(svc, self.tasks_of(region, svc))
             return
         if not svc.deployments:
+            return
+        if strategies.drives(svc):
+            strategies.reconcile(self, region, svc, now)
             return
         primary = svc.deployments[0]
         desired = int(svc.desired_count or 0)

@@ -87,6 +87,26 @@ class ScalingPolicy:
         return self.name
 
 
+@dataclass
+class Namespace:
+    """A Cloud Map namespace (Service Connect)."""
+    id: str
+    arn: str
+    name: str
+    type: str  # HTTP, DNS_PRIVATE, DNS_PUBLIC
+
+
+@dataclass
+class IngressRule:
+    """An inbound rule of a security group: all protocols ("-1") or one, a port range
+    (None: every port), and the sources it admits (CIDR blocks, security groups)."""
+    protocol: str
+    from_port: int | None
+    to_port: int | None
+    cidrs: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+
+
 class World(Protocol):
     # reproducible randomness (the server's --seed): every id the simulation makes
     def uuid4(self) -> str: ...  # "xxxxxxxx-xxxx-4xxx-...", from the seeded generator
@@ -129,6 +149,23 @@ class World(Protocol):
     def deregister_target(self, account: str, region: str, tg_arn: str, ip: str) -> None: ...
     def set_target_health(self, account: str, region: str, tg_arn: str, ip: str, state: str | None,
                           reason: str | None = None, description: str | None = None) -> None: ...
+
+    # listener rules (a listener ARN stands for its default rule): the target groups a
+    # forward action sends to, with their weights (None: no such rule or no forward action);
+    # set_forward_weights rewrites them, adding a target group the action lacks
+    def forward_weights(self, account: str, region: str, rule_arn: str) -> dict[str, int] | None: ...
+    def set_forward_weights(self, account: str, region: str, rule_arn: str, weights: dict[str, int]) -> None: ...
+
+    # CloudWatch alarms: OK, ALARM, INSUFFICIENT_DATA (None: no such alarm)
+    def alarm_state(self, account: str, region: str, name: str) -> str | None: ...
+
+    # Cloud Map (Service Connect): a namespace by name or ARN (None: no such namespace);
+    # create_http_namespace makes one, as ECS does for a cluster's new default namespace
+    def namespace(self, account: str, region: str, name_or_arn: str) -> Namespace | None: ...
+    def create_http_namespace(self, account: str, region: str, name: str) -> Namespace: ...
+
+    # EC2 security groups: a group's inbound rules (None: no such group)
+    def security_group_ingress(self, account: str, region: str, group_id: str) -> list[IngressRule] | None: ...
 
     # Application Auto Scaling and CloudWatch (target tracking)
     def scalable_targets(self) -> list[ScalableTarget]: ...  # every account and region
