@@ -1362,15 +1362,10 @@ class Simulation:
                 dep["failedTasks"] = 0
                 dep["updatedAt"] = now
 
-    def _launch_for_service(self, region, svc, dep: dict, n: int, now: datetime) -> list[Task]:
+    def roles_passable(self, region, svc, td: TaskDefinition, now: datetime) -> bool:
+        """Whether ECS can pass the task definition's roles to a task; when it cannot, the
+        service says so once and tries again a minute later."""
         st = self.state(svc)
-        cluster = region.clusters.get(svc.cluster_name)
-        if cluster is None:
-            return []
-        td = region.task_definition(dep["taskDefinition"])
-        if td is None:
-            return []
-        # roles ECS must be able to pass to the task
         for role_arn in (td.execution_role_arn, td.task_role_arn):
             if not role_arn:
                 continue
@@ -1381,8 +1376,20 @@ class Simulation:
                     st.launch_error_announced = message
                     self.emit(svc, M.FAILED_TO_LAUNCH.format(svc=svc.name, error=message), now)
                 st.next_launch_at = now_plus(now, 60)
-                return []
+                return False
         st.launch_error_announced = None
+        return True
+
+    def _launch_for_service(self, region, svc, dep: dict, n: int, now: datetime) -> list[Task]:
+        st = self.state(svc)
+        cluster = region.clusters.get(svc.cluster_name)
+        if cluster is None:
+            return []
+        td = region.task_definition(dep["taskDefinition"])
+        if td is None:
+            return []
+        if not self.roles_passable(region, svc, td, now):
+            return []
         cp = getattr(svc, "capacity_provider_strategy", None) or []
         launch_type = svc.launch_type
         if launch_type == "EC2" and not cp and not region.container_instances.get(svc.cluster_name):

@@ -52,12 +52,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .. import iam_eval
 from .. import messages as M
 
 MAX_TASK_SETS = 5
 STEADY_REPEAT_S = 6 * 3600  # as sim.STEADY_REPEAT_S: an unchanged event is written again after six hours
-LAUNCH_RETRY_S = 60  # as sim._launch_for_service: a role ECS cannot pass is tried again a minute later
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 # parameters of a service with the EXTERNAL controller that belong to its task sets
 TASK_SET_PARAMETERS = (("taskDefinition", "TaskDefinition"), ("launchType", "LaunchType"),
@@ -409,18 +407,8 @@ def _launch(sim, region, svc, ts: dict, n: int, now: datetime) -> list:
     td = region.task_definition(ts["taskDefinition"])
     if cluster is None or td is None:
         return []
-    for role_arn in (td.execution_role_arn, td.task_role_arn):
-        if not role_arn:
-            continue
-        role = sim.world.role(region.account_id, role_arn)
-        if role is None or not iam_eval.trusts_ecs_tasks(role):
-            message = M.ASSUME_ROLE.format(role=role_arn)
-            if st.launch_error_announced != message:
-                st.launch_error_announced = message
-                sim.emit(svc, M.FAILED_TO_LAUNCH.format(svc=svc.name, error=message), now)
-            st.next_launch_at = now + timedelta(seconds=LAUNCH_RETRY_S)
-            return []
-    st.launch_error_announced = None
+    if not sim.roles_passable(region, svc, td, now):
+        return []
     cp = ts.get("capacityProviderStrategy") or []
     launch_type = ts.get("launchType")
     if launch_type == "EC2" and not cp and not region.container_instances.get(svc.cluster_name):
