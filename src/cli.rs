@@ -196,6 +196,21 @@ pub enum LabCommand {
     },
     /// The next hint of a lab
     Hint { id: Option<String> },
+    /// CI/CD lab: replay the repository's workflow as GitHub Actions would run it on a push,
+    /// its AWS steps against the sandbox (a stand-in push replaces the image build)
+    Replay {
+        /// The lab [default: the one started last]
+        id: Option<String>,
+        /// Push to this branch instead of the lab's
+        #[arg(long, value_name = "B")]
+        branch: Option<String>,
+        /// A repository variable the workflow reads as `vars.NAME` (repeatable)
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// A repository secret the workflow reads as `secrets.NAME` (repeatable)
+        #[arg(long = "secret", value_name = "NAME=VALUE")]
+        secrets: Vec<String>,
+    },
     /// Your labs: started, checked, passed
     Status,
     /// Delete what the lab's setup created, forget your progress in it, and start it again

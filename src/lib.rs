@@ -28,3 +28,4 @@ pub mod simulate;
 pub mod store;
 pub mod study;
 pub mod ui;
+pub mod workflow;

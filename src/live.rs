@@ -37,6 +37,7 @@ pub fn connect(target: &Target) -> Result<Conn> {
                     account: crate::sandbox::ACCOUNT.into(),
                     region: crate::sandbox::REGION.into(),
                     lab_started: 0.0,
+                    workspace: String::new(),
                     private_subnets: vec![],
                     drawn: BTreeMap::new(),
                 },
@@ -52,6 +53,7 @@ pub fn connect(target: &Target) -> Result<Conn> {
                     account,
                     region: region.clone(),
                     lab_started: 0.0,
+                    workspace: String::new(),
                     private_subnets: vec![],
                     drawn: BTreeMap::new(),
                 },
@@ -154,4 +156,46 @@ pub fn cleanup(
         done.push((format!("{} {}", r.kind, r.name), r.lab.clone(), result));
     }
     Ok(done)
+}
+
+/// A lab's reads: those ecsdrill makes itself (`ecsdrill:*`: the workflow file of the lab's
+/// repository, the last replay, a trust policy probed with GitHub tokens) on this machine,
+/// the others through `aws`, a wave at a time.
+pub struct LabReader<'a> {
+    pub aws: &'a crate::aws::Aws,
+    /// The lab's repository directory.
+    pub workspace: std::path::PathBuf,
+    /// The record of the attempt's last `lab replay`.
+    pub run: Option<serde_json::Value>,
+}
+
+impl crate::lab::plan::Reader for LabReader<'_> {
+    fn read_wave(
+        &self,
+        calls: &[crate::lab::plan::ReadCall],
+    ) -> Vec<Result<serde_json::Value, crate::error::Failure>> {
+        let remote: Vec<crate::lab::plan::ReadCall> = calls
+            .iter()
+            .filter(|c| !c.action.is_local())
+            .cloned()
+            .collect();
+        let mut answers = if remote.is_empty() {
+            Vec::new()
+        } else {
+            self.aws.read_wave(&remote)
+        }
+        .into_iter();
+        calls
+            .iter()
+            .map(|c| {
+                if c.action.is_local() {
+                    crate::workflow::reads::local_read(c, &self.workspace, self.run.as_ref())
+                } else {
+                    answers.next().unwrap_or_else(|| {
+                        Err(crate::error::Failure::Other("a read got no answer".into()))
+                    })
+                }
+            })
+            .collect()
+    }
 }

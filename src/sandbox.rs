@@ -622,6 +622,31 @@ pub fn request(
     path: &str,
     body: Option<&str>,
 ) -> Result<(u16, String)> {
+    request_with(
+        endpoint,
+        method,
+        path,
+        "Content-Type: application/json\r\n",
+        body,
+    )
+}
+
+/// An AWS JSON-protocol call (`X-Amz-Target: PREFIX.Operation`) to the sandbox, unsigned
+/// (the sandbox checks signatures only with IAM enforcement on); the body passes as it is.
+pub fn aws_json(endpoint: &str, service: &str, target: &str, body: &str) -> Result<(u16, String)> {
+    let headers = format!(
+        "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n"
+    );
+    request_with(endpoint, "POST", "/", &headers, Some(body))
+}
+
+fn request_with(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: Option<&str>,
+) -> Result<(u16, String)> {
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let addr: std::net::SocketAddr = host
         .parse()
@@ -632,7 +657,7 @@ pub fn request(
     let body = body.unwrap_or("");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut raw = Vec::new();

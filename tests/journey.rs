@@ -33,7 +33,7 @@ const RANDOM_LABS: usize = 4;
 fn solve(env: &Env, id: &str, when: &str) {
     env.focus(id);
     let sol = solution(id);
-    env.run(&format!("{id} ({when})"), &sol.solution);
+    env.run(&format!("{id} ({when})"), &sol.script(&sol.solution));
     env.passes(&sol, when);
 }
 

@@ -56,7 +56,7 @@ fn run_lab(id: &str) {
     for w in &sol.wrong {
         env.fresh();
         env.start(id);
-        let out = env.script(&w.script);
+        let out = env.script(&sol.script(&w.script));
         assert!(
             out.status.success(),
             "{id} / {}: script failed: {}",
@@ -92,7 +92,7 @@ fn run_lab(id: &str) {
 
     env.fresh();
     env.start(id);
-    let out = env.script(&sol.solution);
+    let out = env.script(&sol.script(&sol.solution));
     assert!(
         out.status.success(),
         "{id}: solution script failed: {}",
@@ -284,6 +284,7 @@ lab_tests! {
     lab_12_blue_green => "blue-green",
     lab_13_canary_pause => "canary-pause",
     lab_14_service_connect => "service-connect",
+    lab_15_github_actions => "github-actions",
 }
 
 fn stderr_has(out: &Output, code: i32, want: &str) {

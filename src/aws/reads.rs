@@ -236,6 +236,23 @@ pub async fn read(
                         .map(|l| { l.iter().map(|s| s.as_str().into()).collect() })
                 )
         ),
+        A::IamGetOpenIdConnectProvider => {
+            let out = c
+                .iam
+                .get_open_id_connect_provider()
+                .set_open_id_connect_provider_arn(p.s("OpenIDConnectProviderArn"))
+                .send()
+                .await
+                .map_err(|e| Failure::from_sdk(action, e))?;
+            Ok(obj([
+                ("Url", json!(out.url())),
+                ("ClientIDList", json!(out.client_id_list())),
+                ("ThumbprintList", json!(out.thumbprint_list())),
+            ]))
+        }
+        A::EcsdrillGetWorkflow | A::EcsdrillGetWorkflowRun | A::EcsdrillProbeOidcTrust => Err(
+            Failure::Other(format!("{action} is made on this machine, not sent to AWS")),
+        ),
         A::EcsDescribeServiceDeployments => raw_json!(
             action,
             c.ecs

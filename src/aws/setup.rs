@@ -237,6 +237,18 @@ impl Aws {
                             |o| !o.image_details().is_empty(),
                         ),
                     ),
+                    SetupAction::CreateRepository { name, .. } => (
+                        format!("repository {name}"),
+                        probe(
+                            "ecr:DescribeRepositories",
+                            c.ecr
+                                .describe_repositories()
+                                .repository_names(name)
+                                .send()
+                                .await,
+                            |o| !o.repositories().is_empty(),
+                        ),
+                    ),
                     SetupAction::CreateCluster { name, .. } => (
                         format!("cluster {name}"),
                         probe(
@@ -434,6 +446,52 @@ impl Aws {
                     .await
                     .map_err(self.fail("ecr:TagResource"))?;
                 Ok(created(ResourceKind::Repository, repository.clone()))
+            }
+            SetupAction::CreateRepository {
+                name,
+                immutable,
+                scan_on_push,
+            } => {
+                let mutability = if *immutable {
+                    aws_sdk_ecr::types::ImageTagMutability::Immutable
+                } else {
+                    aws_sdk_ecr::types::ImageTagMutability::Mutable
+                };
+                let exists = c
+                    .ecr
+                    .describe_repositories()
+                    .repository_names(name)
+                    .send()
+                    .await
+                    .is_ok();
+                if exists {
+                    c.ecr
+                        .put_image_tag_mutability()
+                        .repository_name(name)
+                        .image_tag_mutability(mutability)
+                        .send()
+                        .await
+                        .map_err(self.fail("ecr:PutImageTagMutability"))?;
+                    return Ok(None);
+                }
+                let tag = aws_sdk_ecr::types::Tag::builder()
+                    .key(TAG_KEY)
+                    .value(lab_id)
+                    .build()?;
+                c.ecr
+                    .create_repository()
+                    .repository_name(name)
+                    .image_tag_mutability(mutability)
+                    .image_scanning_configuration(
+                        aws_sdk_ecr::types::ImageScanningConfiguration::builder()
+                            .scan_on_push(*scan_on_push)
+                            .build(),
+                    )
+                    .tags(tag)
+                    .send()
+                    .await
+                    .map_err(self.fail("ecr:CreateRepository"))?;
+                Ok(created(ResourceKind::Repository, name.clone()))
             }
             SetupAction::CreateCluster {
                 name,

@@ -29,6 +29,11 @@ fn current_key(target: &Target) -> String {
     format!("lab_current:{}", target.key())
 }
 
+/// The setting that keeps the record of the attempt's last `lab replay` (JSON).
+fn replay_key(target: &Target, lab: &str) -> String {
+    format!("lab_replay:{}:{lab}", target.key())
+}
+
 /// The setting that keeps when `lab start` finished, in the target's clock (`${lab_started}`).
 fn started_key(target: &Target, lab: &str) -> String {
     format!("lab_started_at:{}:{lab}", target.key())
@@ -88,6 +93,19 @@ pub fn run(app: &App, cmd: &LabCommand) -> Result<ExitCode> {
             answers,
         ),
         LabCommand::Hint { id } => hint(&store, &target, id.as_deref()),
+        LabCommand::Replay {
+            id,
+            branch,
+            vars,
+            secrets,
+        } => replay(
+            app,
+            &store,
+            &target,
+            id.as_deref(),
+            branch.as_deref(),
+            (vars, secrets),
+        ),
         LabCommand::Status => status(&store, &target),
         LabCommand::Reset { id, seed } => {
             let set = labs()?;
@@ -258,6 +276,13 @@ fn start(
             }
         }
     }
+    if let Some(repo) = &lab.repository {
+        let dir = crate::lab::workspace::dir(&app.db_path, lab.id());
+        conn.vars.workspace = dir.display().to_string();
+        crate::lab::workspace::write_files(&dir, &repo.value, &conn.vars)?;
+        store.delete_setting(&replay_key(target, lab.id()))?;
+        eprintln!("setup: wrote the repository's files into {}", dir.display());
+    }
     store.lab_started(
         lab.id(),
         &target.key(),
@@ -328,6 +353,133 @@ fn print_lab(app: &App, lab: &Lab, target: &Target, missing_prereqs: &[&str], va
         "When you think you are done: `ecsdrill lab check`. Stuck: `ecsdrill lab hint` ({} hints).",
         lab.hints().count()
     );
+}
+
+fn name_values(raw: &[String], flag: &str) -> Result<BTreeMap<String, String>> {
+    raw.iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    UserError::env(format!("{flag} takes NAME=VALUE, not `{a}`"))
+                        .with_hint(format!("e.g. {flag} AWS_REGION=us-east-1"))
+                        .into()
+                })
+        })
+        .collect()
+}
+
+/// `lab replay`: the lab's workflow, replayed on a push to its repository. Exit 0 when the
+/// run succeeds, 1 when it fails or the push does not run it.
+fn replay(
+    app: &App,
+    store: &Store,
+    target: &Target,
+    id: Option<&str>,
+    branch: Option<&str>,
+    (vars, secrets): (&[String], &[String]),
+) -> Result<ExitCode> {
+    let set = labs()?;
+    let lab = resolve(&set, store, target, id)?;
+    let Some(repo) = lab.repository.as_ref().map(|r| &r.value) else {
+        return Err(
+            UserError::env(format!("lab `{}` has no repository to push", lab.id()))
+                .with_hint("`lab replay` is for the CI/CD lab: `ecsdrill lab start github-actions`")
+                .into(),
+        );
+    };
+    if !matches!(target, Target::Local) {
+        return Err(UserError::env("`lab replay` replays the workflow against the local sandbox only")
+            .with_hint("in your own account, push to GitHub and let Actions run the workflow; then `ecsdrill lab check`")
+            .into());
+    }
+    let (vars, secrets) = (
+        name_values(vars, "--var")?,
+        name_values(secrets, "--secret")?,
+    );
+    let mut conn = connect(target)?;
+    conn.vars.drawn = drawn_values(store, target, lab)?;
+    let dir = crate::lab::workspace::dir(&app.db_path, lab.id());
+    conn.vars.workspace = dir.display().to_string();
+    let (name, lab_branch, commit, workflow) = (
+        conn.vars.expand(&repo.name),
+        conn.vars.expand(&repo.branch),
+        conn.vars.expand(&repo.commit),
+        conn.vars.expand(&repo.workflow),
+    );
+    let path = dir.join(&workflow);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        UserError::env(format!("there is no workflow at {}", path.display())).with_hint(format!(
+            "write it there (the lab's repository is {}), then run `ecsdrill lab replay` again",
+            dir.display()
+        ))
+    })?;
+    let w = match crate::workflow::parse_workflow(&path.display().to_string(), &text) {
+        Ok(w) => w,
+        Err(diags) => {
+            eprintln!("GitHub cannot read this workflow, so a push runs nothing:");
+            return Ok(crate::deck::report_diagnostics(&diags));
+        }
+    };
+    let findings = crate::workflow::lint::lint(&workflow, &w, branch.unwrap_or(&lab_branch));
+    for f in &findings {
+        let kind = match f.severity {
+            crate::workflow::lint::Severity::Error => "error",
+            crate::workflow::lint::Severity::Warning => "warning",
+        };
+        eprintln!("{kind}: {}", f.text);
+    }
+    let push = crate::workflow::replay::Push {
+        repository: name,
+        branch: branch.unwrap_or(&lab_branch).to_string(),
+        sha: commit,
+    };
+    let files = crate::lab::workspace::read_files(&dir);
+    let inputs = crate::workflow::replay::Inputs {
+        path: &workflow,
+        files: &files,
+        vars: &vars,
+        secrets: &secrets,
+    };
+    let Some(sandbox) = conn.sandbox.as_ref() else {
+        return Err(UserError::env("the sandbox is not running")
+            .with_hint("start it: `ecsdrill sandbox up`")
+            .into());
+    };
+    let mut cloud = crate::aws::replay::SandboxCloud::new(&conn.aws, sandbox)?;
+    println!(
+        "push of {} to {} in {}: {workflow}",
+        &push.sha[..push.sha.len().min(7)],
+        push.branch,
+        push.repository
+    );
+    let run = crate::workflow::replay::replay(&w, &push, &inputs, &mut cloud, &mut |line| {
+        println!("{line}")
+    })?;
+    store.set_setting(&replay_key(target, lab.id()), &serde_json::to_string(&run)?)?;
+    use crate::workflow::replay::Outcome;
+    let (ok, bad) = if app.color {
+        (
+            console::style("✓").green().to_string(),
+            console::style("✗").red().to_string(),
+        )
+    } else {
+        ("PASS".to_string(), "FAIL".to_string())
+    };
+    match run.conclusion {
+        Outcome::Success => {
+            println!("{ok} the run succeeded; now `ecsdrill lab check`");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            println!(
+                "{bad} {}",
+                run.reason.as_deref().unwrap_or("the run did nothing")
+            );
+            println!("fix the workflow (or what it uses) and run `ecsdrill lab replay` again");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 fn resolve<'a>(
@@ -406,8 +558,17 @@ fn check(
     if lab.queries_use("private_subnets") {
         conn.vars.private_subnets = conn.private_subnets(target)?;
     }
+    let workspace = crate::lab::workspace::dir(&app.db_path, lab.id());
+    conn.vars.workspace = workspace.display().to_string();
+    let reader = crate::live::LabReader {
+        aws: &conn.aws,
+        workspace,
+        run: store
+            .setting(&replay_key(target, lab.id()))?
+            .and_then(|s| serde_json::from_str(&s).ok()),
+    };
     let results =
-        crate::lab::plan::read_all(lab, &conn.vars, &conn.aws).map_err(|f| conn.aws.explain(f))?;
+        crate::lab::plan::read_all(lab, &conn.vars, &reader).map_err(|f| conn.aws.explain(f))?;
     // Something is missing: if what the setup made is gone too, the lab must be set up again
     // (not the single resources asked for one by one).
     let reads_used = lab

@@ -415,6 +415,7 @@ mod tests {
     fn queries_may_compare_with_the_lab_start() {
         let vars = Vars {
             lab_started: 1_700_000_100.0,
+            workspace: String::new(),
             ..Vars::sample()
         };
         let data = json!({"tasks": [

@@ -188,11 +188,13 @@ pub(crate) fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut R
         let step_at = step.referenced;
         let step = &step.value;
         for cmd in &step.try_commands {
-            if !(cmd.starts_with("aws ") || cmd.starts_with("ecsdrill ")) {
+            // a lab about a repository also has the learner look at and edit its files
+            let in_repository = lab.repository.is_some() && cmd.contains("${workspace}");
+            if !(cmd.starts_with("aws ") || cmd.starts_with("ecsdrill ") || in_repository) {
                 rep.error(
                     step_at,
                     format!(
-                        "step `{}`: a command to try starts with `aws ` or `ecsdrill `, not `{cmd}`",
+                        "step `{}`: a command to try starts with `aws ` or `ecsdrill ` (or works in `${{workspace}}`, in a lab with a repository), not `{cmd}`",
                         step.title
                     ),
                 );
@@ -205,6 +207,23 @@ pub(crate) fn lint_one(lab: &Lab, path: &str, known: Option<&Known>, rep: &mut R
     for s in &lab.sources {
         if !s.value.starts_with("https://") {
             rep.error(s.referenced, "a source is an https:// URL");
+        }
+    }
+    if let Some(repo) = &lab.repository {
+        let vars = Vars::sample_for(lab);
+        for path in repo.value.files.keys().chain([&repo.value.workflow]) {
+            if !super::workspace::is_relative_inside(&vars.expand(path)) {
+                rep.error(
+                    repo.referenced,
+                    format!("`{path}` must be a relative path inside the repository (no `..`)"),
+                );
+            }
+        }
+        if repo.value.files.contains_key(&repo.value.workflow) {
+            rep.error(
+                repo.referenced,
+                "the workflow is the learner's to write: it cannot be one of the lab's `files`",
+            );
         }
     }
     lint_reads(lab, rep);
@@ -549,6 +568,7 @@ fn fits(kind: Param, v: &serde_json::Value) -> bool {
         Param::Int => v.is_i64(),
         Param::StrList => v.as_array().is_some_and(|a| a.iter().all(V::is_string)),
         Param::ObjectList => v.as_array().is_some_and(|a| a.iter().all(V::is_object)),
+        Param::Object => v.is_object(),
     }
 }
 
@@ -558,6 +578,7 @@ fn kind_name(kind: Param) -> &'static str {
         Param::Int => "an integer",
         Param::StrList => "a list of strings",
         Param::ObjectList => "a list of objects",
+        Param::Object => "an object",
     }
 }
 

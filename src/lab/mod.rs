@@ -11,6 +11,7 @@ pub mod load;
 pub mod ops;
 pub mod plan;
 pub mod resource;
+pub mod workspace;
 
 use std::collections::BTreeMap;
 
@@ -63,6 +64,9 @@ pub struct Lab {
     pub debrief: Option<String>,
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,
+    /// A lab about a repository (the CI/CD lab): files ecsdrill writes into the lab's
+    /// workspace at each start, and the push `ecsdrill lab replay` replays.
+    pub repository: Option<Spanned<LabRepository>>,
     /// Drills only (docs/drill-format.md): the fault's cause, detected from the live state.
     pub cause: Option<Spanned<Cause>>,
     /// Drills only: other drills' cause ids, offered beside the right one.
@@ -87,6 +91,24 @@ pub struct Cause {
     pub read: Spanned<String>,
     pub query: Spanned<String>,
     pub expect: Spanned<Expect>,
+}
+
+/// The repository of a CI/CD lab. Every string may use `${...}` (drawn values included).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabRepository {
+    /// `owner/name`, as GitHub names it (and as the OIDC token's `sub` carries it).
+    pub name: String,
+    /// The branch a push goes to.
+    pub branch: String,
+    /// The SHA of the commit pushed (`github.sha`).
+    pub commit: String,
+    /// The workflow file `lab replay` runs, relative to the repository.
+    pub workflow: String,
+    /// Files written at each start (path relative to the repository → text); the
+    /// learner's own files are left as they are.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -226,6 +248,15 @@ pub enum SetupAction {
         /// A label for a distinct build of the same behaviour: another image digest for the
         /// same tag (so `:latest` can be pushed again). None: the one build of the behaviour.
         build: Option<String>,
+    },
+    /// An ECR repository made before any push, so its settings are the lab's: immutable
+    /// tags (a pushed tag can never be moved again) and scan on push.
+    CreateRepository {
+        name: String,
+        #[serde(default)]
+        immutable: bool,
+        #[serde(default)]
+        scan_on_push: bool,
     },
     CreateCluster {
         name: String,
@@ -524,6 +555,9 @@ pub struct Vars {
     pub private_subnets: Vec<String>,
     /// The values of the lab's `draw` for this attempt (`${draw.NAME}`).
     pub drawn: BTreeMap<String, serde_json::Value>,
+    /// The directory of the lab's repository on this machine (`${workspace}`), for a lab
+    /// with a `repository`; empty otherwise.
+    pub workspace: String,
 }
 
 impl Vars {
@@ -533,6 +567,7 @@ impl Vars {
             account: "123456789012".into(),
             region: "us-east-1".into(),
             lab_started: 0.0,
+            workspace: String::new(),
             private_subnets: vec!["subnet-0a".into(), "subnet-0b".into()],
             drawn: BTreeMap::new(),
         }
@@ -562,6 +597,7 @@ impl Vars {
             .replace("${account}", &self.account)
             .replace("${region}", &self.region)
             .replace("${lab_started}", &self.lab_started.to_string())
+            .replace("${workspace}", &self.workspace)
             .replace(
                 "${private_subnets}",
                 &serde_json::to_string(&self.private_subnets).unwrap_or_else(|_| "[]".into()),

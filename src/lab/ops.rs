@@ -16,6 +16,8 @@ pub enum Param {
     Int,
     /// A list of objects, passed through (e.g. ECR `imageIds`).
     ObjectList,
+    /// An object, passed through (e.g. a policy document).
+    Object,
 }
 
 use Param::*;
@@ -149,6 +151,32 @@ read_actions! {
         ],
         required: ["ServiceNamespace"];
     StsGetCallerIdentity = "sts:GetCallerIdentity", params: [], required: [];
+    /// The account's OIDC provider: its client IDs (audiences) and thumbprints.
+    IamGetOpenIdConnectProvider = "iam:GetOpenIDConnectProvider",
+        params: [("OpenIDConnectProviderArn", Str)], required: ["OpenIDConnectProviderArn"];
+    /// ecsdrill's own reads, made on this machine and never sent to AWS: the learner's
+    /// workflow file in the lab's repository, parsed and linted for a push to `Branch`.
+    EcsdrillGetWorkflow = "ecsdrill:GetWorkflow",
+        params: [("Path", Str), ("Branch", Str)], required: ["Path", "Branch"];
+    /// The record of the last `ecsdrill lab replay` of the current attempt.
+    EcsdrillGetWorkflowRun = "ecsdrill:GetWorkflowRun", params: [], required: [];
+    /// Which GitHub OIDC tokens a trust policy admits: a push of `Repository` to `Branch`,
+    /// and the tokens that must stay out (another branch, a pull request, another repo).
+    EcsdrillProbeOidcTrust = "ecsdrill:ProbeOidcTrust",
+        params: [
+            ("PolicyDocument", Object),
+            ("ProviderArn", Str),
+            ("Repository", Str),
+            ("Branch", Str),
+        ],
+        required: ["PolicyDocument", "ProviderArn", "Repository", "Branch"];
+}
+
+impl ReadAction {
+    /// A read ecsdrill makes itself, on this machine (no AWS call, no IAM permission).
+    pub fn is_local(self) -> bool {
+        self.iam_action().starts_with("ecsdrill:")
+    }
 }
 
 /// A name in a lab file that is no read ecsdrill can make; its message names a near miss.
@@ -242,6 +270,7 @@ mod tests {
     fn every_read_is_a_read() {
         for &op in ReadAction::ALL {
             let action = op.iam_action();
+            assert_eq!(op.is_local(), action.starts_with("ecsdrill:"));
             assert!(action.contains(':'), "{action}");
             assert!(is_read_only_action(action), "{action} is not a read");
             assert_eq!(action.parse(), Ok(op));

@@ -31,6 +31,10 @@ pub fn text(b: &[u8]) -> String {
 #[derive(Deserialize)]
 pub struct Solution {
     pub lab: String,
+    /// Commands every script of the file begins with (the solution's and each wrong one's):
+    /// what a learner does the same way whatever they get wrong later.
+    #[serde(default)]
+    pub common: String,
     pub solution: String,
     /// The answers to the lab's questions on a fresh sandbox.
     #[serde(default)]
@@ -52,6 +56,13 @@ pub struct Wrong {
     pub answers: BTreeMap<String, String>,
     pub fails: Vec<String>,
     pub message: Option<String>,
+}
+
+impl Solution {
+    /// `script` after the file's `common` commands.
+    pub fn script(&self, script: &str) -> String {
+        format!("{}\n{script}", self.common)
+    }
 }
 
 pub fn solution(id: &str) -> Solution {
