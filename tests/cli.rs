@@ -662,7 +662,7 @@ fn the_builtin_labs_pass_the_linter() {
         text(&out.stderr)
     );
     assert!(
-        text(&out.stdout).contains("14 labs"),
+        text(&out.stdout).contains("15 labs"),
         "{}",
         text(&out.stdout)
     );

@@ -100,13 +100,14 @@ fn contains(found: &Value, v: &Value) -> bool {
 }
 
 fn show(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "nothing".to_string(),
-        other => other.to_string(),
+    // a text (an error message) is shown whole unless very long; JSON is cut sooner
+    let (s, limit) = match v {
+        Value::String(s) => (s.clone(), 480),
+        Value::Null => ("nothing".to_string(), 160),
+        other => (other.to_string(), 160),
     };
-    if s.chars().count() > 160 {
-        format!("{}…", s.chars().take(160).collect::<String>())
+    if s.chars().count() > limit {
+        format!("{}…", s.chars().take(limit).collect::<String>())
     } else {
         s
     }

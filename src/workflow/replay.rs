@@ -292,6 +292,7 @@ pub fn replay(
         Outcome::Skipped
     };
     if failed {
+        let several_jobs = r.run.jobs.len() > 1;
         r.run.reason = r
             .run
             .jobs
@@ -299,12 +300,15 @@ pub fn replay(
             .flat_map(|j| j.steps.iter().map(move |s| (j, s)))
             .find(|(_, s)| s.outcome == Outcome::Failure)
             .map(|(j, s)| {
-                format!(
-                    "job `{}`, step `{}`: {}",
-                    j.id,
-                    s.title,
-                    s.log.last().cloned().unwrap_or_default()
-                )
+                let error = s
+                    .log
+                    .last()
+                    .map_or("", |l| l.strip_prefix("Error: ").unwrap_or(l));
+                if several_jobs {
+                    format!("job `{}`, step `{}`: {error}", j.id, s.title)
+                } else {
+                    format!("step `{}`: {error}", s.title)
+                }
             });
     }
     Ok(r.run)
