@@ -270,6 +270,12 @@ impl Env {
             .unwrap_or_else(|| panic!("{lab} was not started"));
         let store = ecsdrill::store::Store::open(&self.work.path().join("progress.db")).unwrap();
         store.lab_started(lab, target_key, 0, seed).unwrap();
+        // the CI/CD lab's last replay (`lab replay` keeps it per target and lab)
+        if let Some(run) = store.setting(&format!("lab_replay:local:{lab}")).unwrap() {
+            store
+                .set_setting(&format!("lab_replay:{target_key}:{lab}"), &run)
+                .unwrap();
+        }
     }
 
     /// Scripts are filled with `drawn` (as `key`'s draw) from now on: a drill's values.
