@@ -704,6 +704,38 @@ checks:
     }
 
     #[test]
+    fn a_repository_keeps_its_paths_inside_and_leaves_the_workflow_to_the_learner() {
+        let with = |files: &str| {
+            GOOD.replace(
+                "steps:\n",
+                &format!("repository:\n  name: acme/shop\n  branch: main\n  commit: abc\n  workflow: .github/workflows/deploy.yml\n  files:\n{files}steps:\n"),
+            )
+        };
+        assert_eq!(
+            errors(&with("    Dockerfile: FROM x\n")),
+            Vec::<String>::new()
+        );
+        let e = errors(&with("    ../outside: x\n"));
+        assert!(
+            e.iter()
+                .any(|m| m.contains("`../outside` must be a relative path inside the repository")),
+            "{e:?}"
+        );
+        let e = errors(&with("    .github/workflows/deploy.yml: x\n"));
+        assert!(
+            e.iter()
+                .any(|m| m.contains("the workflow is the learner's to write")),
+            "{e:?}"
+        );
+        // only a lab with a repository may show commands on its files
+        let e = errors(&GOOD.replace("try: [\"aws ecs", "try: [\"ls ${workspace}\", \"aws ecs"));
+        assert!(
+            e.iter().any(|m| m.contains("not `ls ${workspace}`")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn queries_may_use_the_lab_start_time() {
         let text = GOOD.replace(
             "\"clusters[0].status\"",
