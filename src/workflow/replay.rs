@@ -158,15 +158,45 @@ pub struct Inputs<'a> {
 const WORKSPACE_ROOT: &str = "/home/runner/work";
 const RUNNER_TEMP: &str = "/home/runner/work/_temp";
 const SESSION_NAME: &str = "GitHubActions";
+/// configure-aws-credentials' error when it has neither keys nor a token to trade.
+const CREDENTIALS_NOT_LOADED: &str = "Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers";
 
-/// A step's failure: the message, as the action prints it.
-struct Fail(String);
+/// Why a step stopped: it failed (the message, as the action prints it), or the account
+/// could not be reached, which stops the whole replay.
+enum Stop {
+    Failed(String),
+    Env(anyhow::Error),
+}
 
-type StepResult = Result<(), Fail>;
+type StepResult<T = ()> = Result<T, Stop>;
 
-impl From<ExprError> for Fail {
-    fn from(e: ExprError) -> Fail {
-        Fail(format!("The template is not valid. {e}"))
+fn fail(message: impl Into<String>) -> Stop {
+    Stop::Failed(message.into())
+}
+
+impl Stop {
+    /// The failure with the action's words in front (`Failed to register task definition
+    /// in ECS: ...`).
+    fn prefixed(self, prefix: &str) -> Stop {
+        match self {
+            Stop::Failed(m) => Stop::Failed(format!("{prefix}{m}")),
+            env => env,
+        }
+    }
+}
+
+impl From<CloudError> for Stop {
+    fn from(e: CloudError) -> Stop {
+        match e {
+            CloudError::Api { message, .. } => Stop::Failed(message),
+            CloudError::Env(e) => Stop::Env(e),
+        }
+    }
+}
+
+impl From<ExprError> for Stop {
+    fn from(e: ExprError) -> Stop {
+        fail(format!("The template is not valid. {e}"))
     }
 }
 
@@ -499,13 +529,13 @@ impl Runner<'_> {
             }
             ctx["env"] = json!(step_env);
             let mut outputs = serde_json::Map::new();
-            let result = self.step(&mut js, s, &ctx, &step_env, &mut outputs)?;
-            let outcome = match &result {
+            let outcome = match self.step(&mut js, s, &ctx, &step_env, &mut outputs) {
                 Ok(()) => Outcome::Success,
-                Err(Fail(msg)) => {
+                Err(Stop::Failed(msg)) => {
                     self.line(&mut js, format!("Error: {msg}"));
                     Outcome::Failure
                 }
+                Err(Stop::Env(e)) => return Err(e),
             };
             let continue_on_error = s.continue_on_error.as_ref().is_some_and(expr::truthy);
             if outcome == Outcome::Failure && !continue_on_error {
@@ -551,21 +581,16 @@ impl Runner<'_> {
         ctx: &Value,
         env: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         let inputs: Result<BTreeMap<String, String>, ExprError> = s
             .with
             .iter()
             .map(|(k, v)| Ok((k.clone(), expr::interpolate(&scalar_text(&v.value), ctx)?)))
             .collect();
-        let inputs = match inputs {
-            Ok(i) => i,
-            Err(e) => return Ok(Err(e.into())),
-        };
+        let inputs = inputs?;
         if let Some(run) = &s.run {
-            match expr::interpolate(&run.value, ctx) {
-                Ok(script) => self.script(js, &script, env, outputs),
-                Err(e) => Ok(Err(e.into())),
-            }
+            let script = expr::interpolate(&run.value, ctx)?;
+            self.script(js, &script, env, outputs)
         } else if let Some((name, _)) = s.action() {
             let lower = name.to_ascii_lowercase();
             match lower.as_str() {
@@ -573,7 +598,7 @@ impl Runner<'_> {
                     js.checked_out = true;
                     let line = format!("checked out {} at {}", self.push.repository, self.push.sha);
                     self.line(js, line);
-                    Ok(Ok(()))
+                    Ok(())
                 }
                 CONFIGURE_CREDENTIALS => self.configure(js, &inputs, outputs),
                 ECR_LOGIN => self.ecr_login(js, &inputs, outputs),
@@ -581,7 +606,7 @@ impl Runner<'_> {
                 DEPLOY_TASK_DEFINITION => self.deploy(js, &inputs, outputs),
                 "docker/setup-buildx-action" | "docker/setup-qemu-action" => {
                     self.line(js, "nothing to set up: the replay builds no image");
-                    Ok(Ok(()))
+                    Ok(())
                 }
                 "docker/login-action" => {
                     let registry = inputs.get("registry").cloned().unwrap_or_default();
@@ -614,11 +639,11 @@ impl Runner<'_> {
                         "not replayed: ecsdrill replays checkout, the AWS actions and Docker; `{name}` is taken to succeed with no outputs"
                     );
                     self.line(js, line);
-                    Ok(Ok(()))
+                    Ok(())
                 }
             }
         } else {
-            Ok(Ok(()))
+            Ok(())
         }
     }
 
@@ -628,7 +653,7 @@ impl Runner<'_> {
         script: &str,
         env: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         let mut vars = env.clone();
         let name = self
             .push
@@ -677,19 +702,11 @@ impl Runner<'_> {
                 Command::Other { line } => {
                     self.line(js, format!("not replayed: `{line}`"));
                 }
-                Command::Login { registry } => {
-                    if let Err(f) = self.docker_login(js, &registry)? {
-                        return Ok(Err(f));
-                    }
-                }
-                c => {
-                    if let Err(f) = self.docker(js, c, outputs)? {
-                        return Ok(Err(f));
-                    }
-                }
+                Command::Login { registry } => self.docker_login(js, &registry)?,
+                c => self.docker(js, c, outputs)?,
             }
         }
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// The caller as IAM names it in an AccessDenied message.
@@ -702,25 +719,18 @@ impl Runner<'_> {
     }
 
     /// Whether the assumed role may call `action` on `resource`; the AccessDenied text if not.
-    fn authorize(
-        &mut self,
-        c: &Credentials,
-        action: &str,
-        resource: &str,
-    ) -> anyhow::Result<Result<(), String>> {
-        match self.cloud.role_allows(&c.role_arn, action, resource) {
-            Ok(true) => Ok(Ok(())),
-            Ok(false) => Ok(Err(format!(
-                "User: {} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action",
-                self.caller(c)
-            ))),
-            Err(CloudError::Api { message, .. }) => Ok(Err(message)),
-            Err(CloudError::Env(e)) => Err(e),
+    fn authorize(&mut self, c: &Credentials, action: &str, resource: &str) -> StepResult {
+        if self.cloud.role_allows(&c.role_arn, action, resource)? {
+            return Ok(());
         }
+        Err(fail(format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action",
+            self.caller(c)
+        )))
     }
 
-    fn no_credentials() -> Fail {
-        Fail("Could not load credentials from any providers".into())
+    fn no_credentials() -> Stop {
+        fail("Could not load credentials from any providers")
     }
 
     fn configure(
@@ -728,32 +738,26 @@ impl Runner<'_> {
         js: &mut JobState,
         inputs: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         let region = inputs.get("aws-region").cloned().unwrap_or_default();
         if region.is_empty() {
-            return Ok(Err(Fail(
-                "Input required and not supplied: aws-region".into(),
-            )));
+            return Err(fail("Input required and not supplied: aws-region"));
         }
         if inputs
             .get("aws-access-key-id")
             .is_some_and(|k| !k.is_empty())
         {
-            return Ok(Err(Fail(
-                "ecsdrill replays OIDC credentials only: no IAM user has these access keys here. Assume a role with `role-to-assume` (and remove the keys from GitHub)".into(),
-            )));
+            return Err(fail(
+                "ecsdrill replays OIDC credentials only: no IAM user has these access keys here. Assume a role with `role-to-assume` (and remove the keys from GitHub)",
+            ));
         }
         let role = inputs.get("role-to-assume").cloned().unwrap_or_default();
         if role.is_empty() {
-            return Ok(Err(Fail(
-                "Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers".into(),
-            )));
+            return Err(fail(CREDENTIALS_NOT_LOADED));
         }
         if !js.id_token {
             self.line(js, "It looks like you might be trying to authenticate with OIDC. Did you mean to set the `id-token` permission? If you are not trying to authenticate with OIDC and the action is working successfully, you can ignore this message.");
-            return Ok(Err(Fail(
-                "Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers".into(),
-            )));
+            return Err(fail(CREDENTIALS_NOT_LOADED));
         }
         let not_authorized = "Could not assume role with OIDC: Not authorized to perform sts:AssumeRoleWithWebIdentity";
         let Some(role_name) = role
@@ -766,9 +770,9 @@ impl Runner<'_> {
                 )
             })
         else {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "Could not assume role with OIDC: `{role}` is not a role ARN; role-to-assume takes arn:aws:iam::ACCOUNT:role/NAME"
-            ))));
+            )));
         };
         let (acct, name) = role_name;
         let sub = match &js.environment {
@@ -794,36 +798,28 @@ impl Runner<'_> {
                     self.cloud.account()
                 ),
             );
-            return Ok(Err(Fail(not_authorized.into())));
+            return Err(fail(not_authorized));
         }
-        let audiences = match self.cloud.oidc_provider_audiences(trust::GITHUB_ISSUER) {
-            Ok(a) => a,
-            Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-            Err(CloudError::Env(e)) => return Err(e),
-        };
+        let audiences = self.cloud.oidc_provider_audiences(trust::GITHUB_ISSUER)?;
         let Some(audiences) = audiences else {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "Could not assume role with OIDC: No OpenIDConnect provider found in your account for https://{}",
                 trust::GITHUB_ISSUER
-            ))));
+            )));
         };
         if !audiences.iter().any(|a| a == &audience) {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "Could not assume role with OIDC: Incorrect token audience (the provider's client IDs are: {})",
                 audiences.join(", ")
-            ))));
+            )));
         }
-        let policy = match self.cloud.role_trust_policy(&name) {
-            Ok(p) => p,
-            Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-            Err(CloudError::Env(e)) => return Err(e),
-        };
+        let policy = self.cloud.role_trust_policy(&name)?;
         let Some(policy) = policy else {
             self.line(
                 js,
                 format!("ecsdrill: there is no role `{name}` in this account"),
             );
-            return Ok(Err(Fail(not_authorized.into())));
+            return Err(fail(not_authorized));
         };
         let provider_arn = format!(
             "arn:aws:iam::{}:oidc-provider/{}",
@@ -847,11 +843,11 @@ impl Runner<'_> {
                         "ecsdrill: statement {statement} of the trust policy denies this token"
                     ),
                 );
-                return Ok(Err(Fail(not_authorized.into())));
+                return Err(fail(not_authorized));
             }
             Decision::NotAllowed { reason } => {
                 self.line(js, format!("ecsdrill: {reason}"));
-                return Ok(Err(Fail(not_authorized.into())));
+                return Err(fail(not_authorized));
             }
         }
         let creds = Credentials {
@@ -867,7 +863,7 @@ impl Runner<'_> {
         }
         self.run.credentials.push(creds.clone());
         js.credentials = Some(creds);
-        Ok(Ok(()))
+        Ok(())
     }
 
     fn ecr_login(
@@ -875,13 +871,11 @@ impl Runner<'_> {
         js: &mut JobState,
         inputs: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         let Some(c) = js.credentials.clone() else {
-            return Ok(Err(Self::no_credentials()));
+            return Err(Self::no_credentials());
         };
-        if let Err(denied) = self.authorize(&c, "ecr:GetAuthorizationToken", "*")? {
-            return Ok(Err(Fail(denied)));
-        }
+        self.authorize(&c, "ecr:GetAuthorizationToken", "*")?;
         let accounts: Vec<String> = match inputs.get("registries") {
             Some(r) if !r.trim().is_empty() => r.split(',').map(|x| x.trim().to_string()).collect(),
             _ => vec![self.cloud.account()],
@@ -900,21 +894,19 @@ impl Runner<'_> {
                 )),
             );
         }
-        Ok(Ok(()))
+        Ok(())
     }
 
-    fn docker_login(&mut self, js: &mut JobState, registry: &str) -> anyhow::Result<StepResult> {
+    fn docker_login(&mut self, js: &mut JobState, registry: &str) -> StepResult {
         let Some(c) = js.credentials.clone() else {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "Error response from daemon: Get \"https://{registry}/v2/\": no basic auth credentials (no AWS credentials to get a password with)"
-            ))));
+            )));
         };
-        if let Err(denied) = self.authorize(&c, "ecr:GetAuthorizationToken", "*")? {
-            return Ok(Err(Fail(denied)));
-        }
+        self.authorize(&c, "ecr:GetAuthorizationToken", "*")?;
         js.logins.insert(registry.to_string());
         self.line(js, "Login Succeeded");
-        Ok(Ok(()))
+        Ok(())
     }
 
     fn docker(
@@ -922,7 +914,7 @@ impl Runner<'_> {
         js: &mut JobState,
         c: Command,
         outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         match c {
             Command::Build {
                 tags,
@@ -937,9 +929,9 @@ impl Runner<'_> {
                     } else {
                         " (the repository was not checked out: add actions/checkout first)"
                     };
-                    return Ok(Err(Fail(format!(
+                    return Err(fail(format!(
                         "ERROR: failed to build: failed to read dockerfile: open {dockerfile}: no such file or directory{why}"
-                    ))));
+                    )));
                 }
                 if tags.is_empty() {
                     self.line(js, "built an image with no tag: nothing can push it");
@@ -956,24 +948,22 @@ impl Runner<'_> {
                 );
                 if push {
                     for t in tags {
-                        if let Err(f) = self.docker_push(js, &t, outputs)? {
-                            return Ok(Err(f));
-                        }
+                        self.docker_push(js, &t, outputs)?;
                     }
                 }
-                Ok(Ok(()))
+                Ok(())
             }
             Command::Tag { source, target } => {
                 if !js.local_images.contains(&normal_ref(&source)) {
-                    return Ok(Err(Fail(format!(
+                    return Err(fail(format!(
                         "Error response from daemon: No such image: {source}"
-                    ))));
+                    )));
                 }
                 js.local_images.insert(normal_ref(&target));
-                Ok(Ok(()))
+                Ok(())
             }
             Command::Push { image } => self.docker_push(js, &image, outputs),
-            _ => Ok(Ok(())),
+            _ => Ok(()),
         }
     }
 
@@ -982,31 +972,31 @@ impl Runner<'_> {
         js: &mut JobState,
         image: &str,
         _outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         let image = normal_ref(image);
         if !js.local_images.contains(&image) {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "An image does not exist locally with the tag: {}",
                 image.rsplit_once(':').map_or(image.as_str(), |(r, _)| r)
-            ))));
+            )));
         }
         let (host, rest) = image
             .split_once('/')
             .unwrap_or(("docker.io", image.as_str()));
         let (repo, tag) = rest.rsplit_once(':').unwrap_or((rest, "latest"));
         if !js.logins.contains(host) {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "no basic auth credentials (docker is not logged in to {host}: run aws-actions/amazon-ecr-login first)"
-            ))));
+            )));
         }
         let Some(c) = js.credentials.clone() else {
-            return Ok(Err(Fail("no basic auth credentials".into())));
+            return Err(fail("no basic auth credentials"));
         };
         let here = self.registry(&self.cloud.region());
         if host != here {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "denied: ecsdrill's sandbox holds only the registry {here}; {host} is another account or Region"
-            ))));
+            )));
         }
         let repo_arn = format!(
             "arn:aws:ecr:{}:{}:repository/{repo}",
@@ -1020,37 +1010,27 @@ impl Runner<'_> {
             "ecr:CompleteLayerUpload",
             "ecr:PutImage",
         ] {
-            if let Err(denied) = self.authorize(&c, action, &repo_arn)? {
-                return Ok(Err(Fail(format!("denied: {denied}"))));
-            }
+            self.authorize(&c, action, &repo_arn)
+                .map_err(|s| s.prefixed("denied: "))?;
         }
-        match self.cloud.repository_exists(repo) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Ok(Err(Fail(format!(
-                    "name unknown: The repository with name '{repo}' does not exist in the registry with id '{}'",
-                    self.cloud.account()
-                ))));
-            }
-            Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-            Err(CloudError::Env(e)) => return Err(e),
+        if !self.cloud.repository_exists(repo)? {
+            return Err(fail(format!(
+                "name unknown: The repository with name '{repo}' does not exist in the registry with id '{}'",
+                self.cloud.account()
+            )));
         }
         let build = format!("commit-{}", self.push.sha);
-        match self.cloud.push_image(repo, tag, &build) {
-            Ok(digest) => {
-                self.line(js, format!("{tag}: digest: {digest}"));
-                self.run.pushed.push(PushedImage {
-                    repository: repo.to_string(),
-                    tag: tag.to_string(),
-                    digest,
-                });
-                Ok(Ok(()))
-            }
-            Err(CloudError::Api { message, .. }) => {
-                Ok(Err(Fail(format!("tag invalid: {message}"))))
-            }
-            Err(CloudError::Env(e)) => Err(e),
-        }
+        let digest = self
+            .cloud
+            .push_image(repo, tag, &build)
+            .map_err(|e| Stop::from(e).prefixed("tag invalid: "))?;
+        self.line(js, format!("{tag}: digest: {digest}"));
+        self.run.pushed.push(PushedImage {
+            repository: repo.to_string(),
+            tag: tag.to_string(),
+            digest,
+        });
+        Ok(())
     }
 
     /// A file of the checkout (relative to the workspace) or one a step wrote.
@@ -1075,7 +1055,7 @@ impl Runner<'_> {
         js: &mut JobState,
         inputs: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         let mut td: Value = if let Some(path) =
             inputs.get("task-definition").filter(|p| !p.is_empty())
         {
@@ -1085,16 +1065,16 @@ impl Runner<'_> {
                 } else {
                     " (the repository was not checked out: add actions/checkout first)"
                 };
-                return Ok(Err(Fail(format!(
+                return Err(fail(format!(
                     "Task definition file does not exist: {path}{why}"
-                ))));
+                )));
             };
             match serde_json::from_str(&text) {
                 Ok(v) => v,
                 Err(e) => {
-                    return Ok(Err(Fail(format!(
+                    return Err(fail(format!(
                         "Invalid task definition format: {path} is not JSON ({e})"
-                    ))));
+                    )));
                 }
             }
         } else if let Some(family) = inputs
@@ -1102,24 +1082,17 @@ impl Runner<'_> {
             .or(inputs.get("task-definition-arn"))
         {
             let Some(c) = js.credentials.clone() else {
-                return Ok(Err(Self::no_credentials()));
+                return Err(Self::no_credentials());
             };
-            if let Err(denied) = self.authorize(&c, "ecs:DescribeTaskDefinition", "*")? {
-                return Ok(Err(Fail(format!(
-                    "Failed to describe task definition in ECS: {denied}"
-                ))));
-            }
-            match self.cloud.describe_task_definition(family) {
-                Ok(v) => v,
-                Err(CloudError::Api { message, .. }) => {
-                    return Ok(Err(Fail(format!(
-                        "Failed to describe task definition in ECS: {message}"
-                    ))));
-                }
-                Err(CloudError::Env(e)) => return Err(e),
-            }
+            self.authorize(&c, "ecs:DescribeTaskDefinition", "*")
+                .map_err(|s| s.prefixed("Failed to describe task definition in ECS: "))?;
+            self.cloud.describe_task_definition(family).map_err(|e| {
+                Stop::from(e).prefixed("Failed to describe task definition in ECS: ")
+            })?
         } else {
-            return Ok(Err(Fail("Either task definition, task definition arn or task definition family must be provided".into())));
+            return Err(fail(
+                "Either task definition, task definition arn or task definition family must be provided",
+            ));
         };
         let names: Vec<String> = inputs
             .get("container-name")
@@ -1137,22 +1110,24 @@ impl Runner<'_> {
             } else {
                 "image"
             };
-            return Ok(Err(Fail(format!(
-                "Input required and not supplied: {missing}"
-            ))));
+            return Err(fail(format!("Input required and not supplied: {missing}")));
         }
         let Some(containers) = td
             .get_mut("containerDefinitions")
             .and_then(|c| c.as_array_mut())
         else {
-            return Ok(Err(Fail("Invalid task definition format: containerDefinitions section is not present or is not an array".into())));
+            return Err(fail(
+                "Invalid task definition format: containerDefinitions section is not present or is not an array",
+            ));
         };
         for n in &names {
             let Some(c) = containers
                 .iter_mut()
                 .find(|c| c["name"].as_str() == Some(n))
             else {
-                return Ok(Err(Fail("Invalid task definition: Could not find container definition with matching name".into())));
+                return Err(fail(
+                    "Invalid task definition: Could not find container definition with matching name",
+                ));
             };
             c["image"] = Value::String(image.clone());
         }
@@ -1186,7 +1161,7 @@ impl Runner<'_> {
             ),
         );
         outputs.insert("task-definition".into(), Value::String(path));
-        Ok(Ok(()))
+        Ok(())
     }
 
     fn deploy(
@@ -1194,23 +1169,21 @@ impl Runner<'_> {
         js: &mut JobState,
         inputs: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
-    ) -> anyhow::Result<StepResult> {
+    ) -> StepResult {
         let Some(c) = js.credentials.clone() else {
-            return Ok(Err(Self::no_credentials()));
+            return Err(Self::no_credentials());
         };
         let td_input = inputs.get("task-definition").cloned().unwrap_or_default();
         if td_input.is_empty() {
-            return Ok(Err(Fail(
-                "Input required and not supplied: task-definition".into(),
-            )));
+            return Err(fail("Input required and not supplied: task-definition"));
         }
         let mut td: Value = match self.read_file(js, &td_input) {
             Some(text) => match serde_json::from_str(&text) {
                 Ok(v) => v,
                 Err(e) => {
-                    return Ok(Err(Fail(format!(
+                    return Err(fail(format!(
                         "Failed to register task definition in ECS: {td_input} is not JSON ({e})"
-                    ))));
+                    )));
                 }
             },
             None if td_input.ends_with(".json") => {
@@ -1219,17 +1192,13 @@ impl Runner<'_> {
                 } else {
                     " (the repository was not checked out: add actions/checkout first)"
                 };
-                return Ok(Err(Fail(format!(
+                return Err(fail(format!(
                     "ENOENT: no such file or directory, open '{td_input}'{why}"
-                ))));
+                )));
             }
             None => {
                 // a family name: the latest ACTIVE revision
-                match self.cloud.describe_task_definition(&td_input) {
-                    Ok(v) => v,
-                    Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-                    Err(CloudError::Env(e)) => return Err(e),
-                }
+                self.cloud.describe_task_definition(&td_input)?
             }
         };
         const IGNORED: &[&str] = &[
@@ -1252,11 +1221,8 @@ impl Runner<'_> {
                 }
             }
         }
-        if let Err(denied) = self.authorize(&c, "ecs:RegisterTaskDefinition", "*")? {
-            return Ok(Err(Fail(format!(
-                "Failed to register task definition in ECS: {denied}"
-            ))));
-        }
+        self.authorize(&c, "ecs:RegisterTaskDefinition", "*")
+            .map_err(|s| s.prefixed("Failed to register task definition in ECS: "))?;
         for key in ["executionRoleArn", "taskRoleArn"] {
             if let Some(role) = td
                 .get(key)
@@ -1264,22 +1230,14 @@ impl Runner<'_> {
                 .filter(|r| !r.is_empty())
             {
                 let role = role.to_string();
-                if let Err(denied) = self.authorize(&c, "iam:PassRole", &role)? {
-                    return Ok(Err(Fail(format!(
-                        "Failed to register task definition in ECS: {denied}"
-                    ))));
-                }
+                self.authorize(&c, "iam:PassRole", &role)
+                    .map_err(|s| s.prefixed("Failed to register task definition in ECS: "))?;
             }
         }
-        let registered = match self.cloud.register_task_definition(&td) {
-            Ok(v) => v,
-            Err(CloudError::Api { message, .. }) => {
-                return Ok(Err(Fail(format!(
-                    "Failed to register task definition in ECS: {message}"
-                ))));
-            }
-            Err(CloudError::Env(e)) => return Err(e),
-        };
+        let registered = self
+            .cloud
+            .register_task_definition(&td)
+            .map_err(|e| Stop::from(e).prefixed("Failed to register task definition in ECS: "))?;
         let arn = registered["taskDefinitionArn"]
             .as_str()
             .unwrap_or_default()
@@ -1300,7 +1258,7 @@ impl Runner<'_> {
                 js,
                 "no service given: the task definition is registered, nothing is deployed",
             );
-            return Ok(Ok(()));
+            return Ok(());
         };
         let cluster = inputs
             .get("cluster")
@@ -1312,39 +1270,27 @@ impl Runner<'_> {
             c.region,
             self.cloud.account()
         );
-        if let Err(denied) = self.authorize(&c, "ecs:DescribeServices", &service_arn)? {
-            return Ok(Err(Fail(denied)));
-        }
-        let before = match self.service_in_region(&c, &cluster, &service) {
-            Ok(Some(s)) => s,
-            Ok(None) => return Ok(Err(Fail(format!("{service_arn} is MISSING")))),
-            Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-            Err(CloudError::Env(e)) => return Err(e),
+        self.authorize(&c, "ecs:DescribeServices", &service_arn)?;
+        let Some(before) = self.service_in_region(&c, &cluster, &service)? else {
+            return Err(fail(format!("{service_arn} is MISSING")));
         };
         if before["status"].as_str() != Some("ACTIVE") {
-            return Ok(Err(Fail(format!(
+            return Err(fail(format!(
                 "Service is {}",
                 before["status"].as_str().unwrap_or("")
-            ))));
+            )));
         }
         let before_id = primary_id(&before);
-        if let Err(denied) = self.authorize(&c, "ecs:UpdateService", &service_arn)? {
-            return Ok(Err(Fail(denied)));
-        }
+        self.authorize(&c, "ecs:UpdateService", &service_arn)?;
         let force = inputs
             .get("force-new-deployment")
             .is_some_and(|f| f.trim() == "true");
         let desired = inputs
             .get("desired-count")
             .and_then(|d| d.trim().parse().ok());
-        let updated = match self
+        let updated = self
             .cloud
-            .update_service(&cluster, &service, &arn, force, desired)
-        {
-            Ok(v) => v,
-            Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-            Err(CloudError::Env(e)) => return Err(e),
-        };
+            .update_service(&cluster, &service, &arn, force, desired)?;
         let after_id = primary_id(&updated);
         let region = c.region.clone();
         self.line(js, format!("Deployment started. Watch this deployment's progress in the Amazon ECS console: https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/services/{service}/deployments?region={region}"));
@@ -1363,7 +1309,7 @@ impl Runner<'_> {
         if !waits {
             record.rollout_state = rollout_state(&updated, after_id.as_deref());
             self.run.deploys.push(record);
-            return Ok(Ok(()));
+            return Ok(());
         }
         record.waited = true;
         let minutes: u32 = inputs
@@ -1375,12 +1321,11 @@ impl Runner<'_> {
             js,
             format!("Waiting for the service to become stable (at most {minutes} minutes)"),
         );
-        let result = self.wait_stable(&cluster, &service, minutes)?;
-        let svc = match result {
+        let svc = match self.wait_stable(&cluster, &service, minutes) {
             Ok(s) => s,
-            Err(f) => {
+            Err(stop) => {
                 self.run.deploys.push(record);
-                return Ok(Err(f));
+                return Err(stop);
             }
         };
         record.rollout_state = rollout_state(&svc, after_id.as_deref());
@@ -1391,15 +1336,15 @@ impl Runner<'_> {
                 .and_then(|ds| ds.iter().find(|d| d["id"].as_str() == Some(&id)));
             match deployment {
                 None => {
-                    return Ok(Err(Fail(format!(
+                    return Err(fail(format!(
                         "Deployment {id} not found after stabilization. The deployment was likely rolled back by the deployment circuit breaker."
-                    ))));
+                    )));
                 }
                 Some(d) if d["rolloutState"].as_str() == Some("FAILED") => {
-                    return Ok(Err(Fail(format!(
+                    return Err(fail(format!(
                         "Deployment {id} FAILED: {}",
                         d["rolloutStateReason"].as_str().unwrap_or("unknown reason")
-                    ))));
+                    )));
                 }
                 Some(d) => {
                     let state = d["rolloutState"].as_str().unwrap_or("N/A").to_string();
@@ -1410,7 +1355,7 @@ impl Runner<'_> {
                 }
             }
         }
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// DescribeServices in the Region the credentials were configured for: the sandbox has
@@ -1429,46 +1374,30 @@ impl Runner<'_> {
 
     /// The `services-stable` waiter: one deployment left and as many running as desired,
     /// polled every 15 seconds.
-    fn wait_stable(
-        &mut self,
-        cluster: &str,
-        service: &str,
-        minutes: u32,
-    ) -> anyhow::Result<Result<Value, Fail>> {
+    fn wait_stable(&mut self, cluster: &str, service: &str, minutes: u32) -> StepResult<Value> {
         let mut waited = 0;
         loop {
-            let svc = match self.cloud.describe_service(cluster, service) {
-                Ok(Some(s)) => s,
-                Ok(None) => {
-                    return Ok(Err(Fail(
-                        "Waiter ServicesStable failed: the service is MISSING".into(),
-                    )));
-                }
-                Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-                Err(CloudError::Env(e)) => return Err(e),
+            let Some(svc) = self.cloud.describe_service(cluster, service)? else {
+                return Err(fail("Waiter ServicesStable failed: the service is MISSING"));
             };
             let status = svc["status"].as_str().unwrap_or("");
             if status == "DRAINING" || status == "INACTIVE" {
-                return Ok(Err(Fail(format!(
+                return Err(fail(format!(
                     "Waiter ServicesStable failed: the service is {status}"
-                ))));
+                )));
             }
             let deployments = svc["deployments"].as_array().map_or(0, |d| d.len());
             if deployments == 1 && svc["runningCount"] == svc["desiredCount"] {
                 (self.say)(&format!("  stable after {}", mmss(waited)));
-                return Ok(Ok(svc));
+                return Ok(svc);
             }
             if waited >= minutes * 60 {
-                return Ok(Err(Fail(format!(
+                return Err(fail(format!(
                     "Waiter has timed out: the service was not stable after {minutes} minutes ({deployments} deployments, {} of {} tasks running)",
                     svc["runningCount"], svc["desiredCount"]
-                ))));
+                )));
             }
-            match self.cloud.pass(15) {
-                Ok(()) => {}
-                Err(CloudError::Api { message, .. }) => return Ok(Err(Fail(message))),
-                Err(CloudError::Env(e)) => return Err(e),
-            }
+            self.cloud.pass(15)?;
             waited += 15;
         }
     }
