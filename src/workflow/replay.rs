@@ -582,6 +582,7 @@ impl Runner<'_> {
         env: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
     ) -> StepResult {
+        self.name_unset_settings(js, s);
         let inputs: Result<BTreeMap<String, String>, ExprError> = s
             .with
             .iter()
@@ -707,6 +708,37 @@ impl Runner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Says which `vars.X` / `secrets.X` the step reads that the replay was not given: on
+    /// GitHub they come from the repository's settings, here from `--var` / `--secret`.
+    fn name_unset_settings(&mut self, js: &mut JobState, s: &Step) {
+        let texts = s
+            .with
+            .values()
+            .chain(s.env.values())
+            .map(|v| scalar_text(&v.value))
+            .chain(s.run.iter().map(|r| r.value.clone()));
+        let mut unset = BTreeSet::new();
+        for text in texts {
+            for e in expr::expressions(&text) {
+                for (ctx, member) in expr::references(e) {
+                    let (given, flag) = match ctx.as_str() {
+                        "vars" => (self.inputs.vars, "--var"),
+                        "secrets" => (self.inputs.secrets, "--secret"),
+                        _ => continue,
+                    };
+                    if let Some(member) = member.filter(|m| !given.contains_key(m)) {
+                        unset.insert(format!(
+                            "{ctx}.{member} is empty here: give it with `ecsdrill lab replay {flag} {member}=VALUE`"
+                        ));
+                    }
+                }
+            }
+        }
+        for line in unset {
+            self.line(js, line);
+        }
     }
 
     /// The caller as IAM names it in an AccessDenied message.

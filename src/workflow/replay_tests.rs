@@ -572,3 +572,42 @@ fn an_invalid_expression_stops_the_workflow_before_any_job() {
             .starts_with("Invalid workflow file: .github/workflows/deploy.yml:")
     );
 }
+
+#[test]
+fn a_repository_variable_not_given_is_named_with_the_flag_that_gives_it() {
+    let text = GOOD.replace(
+        "role-to-assume: arn:aws:iam::123456789012:role/github-deploy",
+        "role-to-assume: ${{ vars.DEPLOY_ROLE }}",
+    );
+    let mut fake = Fake::new();
+    let r = run(&text, &mut fake);
+    let step = &r.jobs[0].steps[1];
+    assert_eq!(step.outcome, Outcome::Failure);
+    assert!(
+        step.log[0].contains("vars.DEPLOY_ROLE is empty here: give it with `ecsdrill lab replay --var DEPLOY_ROLE=VALUE`"),
+        "{:#?}",
+        step.log
+    );
+    // given, it is used
+    let w = parse_workflow("deploy.yml", &text).unwrap();
+    let files = files();
+    let vars = BTreeMap::from([(
+        "DEPLOY_ROLE".to_string(),
+        format!("arn:aws:iam::{ACCOUNT}:role/github-deploy"),
+    )]);
+    let none = BTreeMap::new();
+    let inputs = Inputs {
+        path: "deploy.yml",
+        files: &files,
+        vars: &vars,
+        secrets: &none,
+    };
+    let push = Push {
+        repository: "acme/shop".into(),
+        branch: "main".into(),
+        sha: SHA.into(),
+    };
+    let mut fake = Fake::new();
+    let r = replay(&w, &push, &inputs, &mut fake, &mut |_| {}).unwrap();
+    assert_eq!(r.conclusion, Outcome::Success);
+}
