@@ -1771,3 +1771,31 @@ fn drills_say_what_to_do_without_a_sandbox_or_an_attempt() {
     let out = env.run(DAY0, &["drill", "history", "--json"], "");
     assert_eq!(text(&out.stdout).trim(), "[]");
 }
+
+#[test]
+fn lab_replay_names_what_is_missing_before_it_needs_a_sandbox() {
+    let env = Env::new();
+    let out = env.run(DAY0, &["lab", "replay"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no lab started yet"), "{err}");
+    let out = env.run(DAY0, &["lab", "replay", "ecr-push"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("lab `ecr-push` has no repository to push")
+            && err.contains("ecsdrill lab start github-actions"),
+        "{err}"
+    );
+    let out = env.run(
+        DAY0,
+        &["lab", "replay", "github-actions", "--var", "NOEQUALS"],
+        "",
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--var takes NAME=VALUE, not `NOEQUALS`"),
+        "{err}"
+    );
+}
