@@ -304,7 +304,7 @@ pub fn replay(
         } else {
             r.job(w, &id, job, &needs_ctx)?
         };
-        let outputs = job_run_outputs(&r, w, job, &job_run, &needs_ctx);
+        let outputs = job_run_outputs(&r, job, &job_run, &needs_ctx);
         let result = match job_run.conclusion {
             Outcome::Success => "success",
             Outcome::Failure => "failure",
@@ -373,7 +373,6 @@ fn job_order(w: &Workflow) -> Vec<String> {
 /// A job's `outputs`, from the steps of its run (empty when it did not run).
 fn job_run_outputs(
     r: &Runner,
-    w: &Workflow,
     job: &Job,
     run: &JobRun,
     needs: &serde_json::Map<String, Value>,
@@ -381,7 +380,7 @@ fn job_run_outputs(
     if run.conclusion == Outcome::Skipped {
         return json!({});
     }
-    let ctx = r.context(w, None, &r.last_steps, needs, "success");
+    let ctx = r.context(None, &r.last_steps, needs, "success");
     let mut out = serde_json::Map::new();
     for (k, v) in &job.outputs {
         out.insert(
@@ -406,7 +405,6 @@ impl Runner<'_> {
     /// The expression context of a step.
     fn context(
         &self,
-        w: &Workflow,
         js: Option<&JobState>,
         steps: &serde_json::Map<String, Value>,
         needs: &serde_json::Map<String, Value>,
@@ -422,7 +420,6 @@ impl Runner<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let _ = w;
         json!({
             "github": {
                 "sha": p.sha,
@@ -474,7 +471,7 @@ impl Runner<'_> {
             log: Vec::new(),
         };
         if let Some(c) = &job.condition {
-            let ctx = self.context(w, Some(&js), &js.steps, needs, "success");
+            let ctx = self.context(Some(&js), &js.steps, needs, "success");
             let cond = scalar_text(&c.value);
             if !expr::condition_holds(&cond, &ctx).unwrap_or(false) {
                 (self.say)(&format!("  skipped: `if: {cond}` is false"));
@@ -487,7 +484,7 @@ impl Runner<'_> {
         }
         // workflow env, then job env, each interpolated
         for (k, v) in w.env.iter().chain(job.env.iter()) {
-            let ctx = self.context(w, Some(&js), &js.steps, needs, "success");
+            let ctx = self.context(Some(&js), &js.steps, needs, "success");
             let value = expr::interpolate(&scalar_text(&v.value), &ctx).unwrap_or_default();
             js.env.insert(k.clone(), value);
         }
@@ -496,7 +493,7 @@ impl Runner<'_> {
             let s = &step.value;
             let title = s.title();
             let status = if js.failed { "failure" } else { "success" };
-            let mut ctx = self.context(w, Some(&js), &js.steps, needs, status);
+            let mut ctx = self.context(Some(&js), &js.steps, needs, status);
             let runs = match &s.condition {
                 Some(c) => expr::condition_holds(&scalar_text(&c.value), &ctx).unwrap_or(false),
                 None => !js.failed,
