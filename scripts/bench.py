@@ -270,7 +270,7 @@ jobs:
   deploy:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v5
+      - uses: actions/checkout@v7
       - uses: aws-actions/configure-aws-credentials@v6
         with: {role-to-assume: "arn:aws:iam::ACCOUNT_ID:role/github-deploy", aws-region: us-east-1}
       - id: ecr

@@ -203,7 +203,7 @@ jobs:
     runs-on: ubuntu-latest
     timeout-minutes: 10
     steps:
-      - uses: actions/checkout@v5
+      - uses: actions/checkout@v7
       - name: Credentials
         uses: aws-actions/configure-aws-credentials@v6
         with:
@@ -232,7 +232,7 @@ jobs:
             Some("true")
         );
         assert_eq!(job.steps[1].value.title(), "Credentials");
-        assert_eq!(job.steps[0].value.title(), "Run actions/checkout@v5");
+        assert_eq!(job.steps[0].value.title(), "Run actions/checkout@v7");
         assert_eq!(job.steps[2].referenced_line(), 19);
         assert!(w.on.is_some());
     }

@@ -184,7 +184,7 @@ jobs:
   deploy:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v5
+      - uses: actions/checkout@v7
       - uses: aws-actions/configure-aws-credentials@v6
         with:
           role-to-assume: arn:aws:iam::123456789012:role/github-deploy
@@ -372,7 +372,7 @@ fn no_provider_or_another_audience_fails_at_sts() {
 fn building_without_a_checkout_finds_no_dockerfile() {
     let mut fake = Fake::new();
     let r = run(
-        &GOOD.replace("      - uses: actions/checkout@v5\n", ""),
+        &GOOD.replace("      - uses: actions/checkout@v7\n", ""),
         &mut fake,
     );
     let (title, msg) = failed_step(&r);
@@ -501,7 +501,7 @@ jobs:
     outputs:
       image: ${{ steps.build.outputs.image }}
     steps:
-      - uses: actions/checkout@v5
+      - uses: actions/checkout@v7
       - uses: aws-actions/configure-aws-credentials@v6
         with: {role-to-assume: "arn:aws:iam::123456789012:role/github-deploy", aws-region: us-east-1}
       - id: ecr
@@ -517,7 +517,7 @@ jobs:
     needs: build
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v5
+      - uses: actions/checkout@v7
       - uses: aws-actions/configure-aws-credentials@v6
         with: {role-to-assume: "arn:aws:iam::123456789012:role/github-deploy", aws-region: us-east-1}
       - id: render
