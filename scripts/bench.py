@@ -526,6 +526,9 @@ def main():
         *( ["- `lab check` makes each wave of reads concurrently on that runtime (reads that use another read's"
             " answer wait for it), so its time is one process start, the SDK set-up and two rounds of calls;"
             " the aws CLI pays a Python start-up per call."] if lab else []),
+        *( ["- `lab replay` waits for the deployment on the sandbox's clock (the waiter's 15-second polls move it on),"
+            " so its time is the process, about ten IAM policy simulations, the ECS calls and the polls, not the"
+            " minute or two a deployment takes; each run deploys a new revision of the same image."] if replay else []),
         "",
         *( [f"- Sandbox: figures for install, describe and memory are single runs (min = max = median);"
             f" `sandbox up` over {len(sandbox['up'])} runs. The describe figure is measured with boto3 inside the"
