@@ -962,6 +962,11 @@ impl Runner<'_> {
                         "ERROR: failed to build: failed to read dockerfile: open {dockerfile}: no such file or directory{why}"
                     )));
                 }
+                if let Some(bad) = tags.iter().find(|t| !valid_reference(t)) {
+                    return Err(fail(format!(
+                        "ERROR: invalid tag \"{bad}\": invalid reference format (an expression in it may have been empty)"
+                    )));
+                }
                 if tags.is_empty() {
                     self.line(js, "built an image with no tag: nothing can push it");
                 }
@@ -1452,6 +1457,38 @@ fn rollout_state(service: &Value, id: Option<&str>) -> Option<String> {
         .find(|d| d["id"].as_str() == id)
         .and_then(|d| d["rolloutState"].as_str())
         .map(String::from)
+}
+
+/// Whether Docker accepts `r` as an image reference: path components of lowercase letters,
+/// digits and separators (the first may be a registry host, with a port), then an optional
+/// `:tag` of at most 128 word characters, dots and dashes.
+fn valid_reference(r: &str) -> bool {
+    let (name, tag) = match r.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (r, None),
+    };
+    let tag_ok = tag.is_none_or(|t| {
+        !t.is_empty()
+            && t.len() <= 128
+            && !t.starts_with(['.', '-'])
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    });
+    let mut parts = name.split('/').peekable();
+    let host = parts
+        .peek()
+        .is_some_and(|h| h.contains(['.', ':']) || *h == "localhost")
+        .then(|| parts.next());
+    let host_ok = host.flatten().is_none_or(|h| !h.is_empty());
+    let path: Vec<&str> = parts.collect();
+    let path_ok = !path.is_empty()
+        && path.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+                && p.starts_with(|c: char| c.is_ascii_alphanumeric())
+        });
+    tag_ok && host_ok && path_ok
 }
 
 /// An image reference with the default tag made explicit (`repo` → `repo:latest`).

@@ -611,3 +611,28 @@ fn a_repository_variable_not_given_is_named_with_the_flag_that_gives_it() {
     let r = replay(&w, &push, &inputs, &mut fake, &mut |_| {}).unwrap();
     assert_eq!(r.conclusion, Outcome::Success);
 }
+
+#[test]
+fn docker_refuses_a_tag_whose_expression_was_empty() {
+    assert!(valid_reference(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/storefront:4f2a"
+    ));
+    assert!(valid_reference("localhost:5000/team/app"));
+    assert!(valid_reference("storefront"));
+    assert!(!valid_reference("/storefront:4f2a"));
+    assert!(!valid_reference("Storefront:1"));
+    assert!(!valid_reference(
+        "1.dkr.ecr.us-east-1.amazonaws.com/storefront:"
+    ));
+    let mut fake = Fake::new();
+    let r = run(
+        &GOOD.replace("      - id: login-ecr\n        uses:", "      - uses:"),
+        &mut fake,
+    );
+    let (title, msg) = failed_step(&r);
+    assert_eq!(title, "Run docker build -t \"$IMAGE\" .");
+    assert!(
+        msg.starts_with("Error: ERROR: invalid tag \"/storefront:"),
+        "{msg}"
+    );
+}
