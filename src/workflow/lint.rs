@@ -418,21 +418,19 @@ fn deploy(l: &mut Linter, job: &Job, step: &Spanned<Step>) {
             "without `service` the deploy action only registers the task definition; no service runs it".into(),
         );
     }
-    let render_ids: Vec<&str> = job
+    let renders: Vec<&Step> = job
         .steps
         .iter()
+        .map(|st| &st.value)
         .filter(|st| {
-            st.value
-                .action()
+            st.action()
                 .is_some_and(|(n, _)| n.eq_ignore_ascii_case(RENDER_TASK_DEFINITION))
         })
-        .filter_map(|st| st.value.id.as_ref().map(|i| i.value.as_str()))
         .collect();
-    let has_render = job.steps.iter().any(|st| {
-        st.value
-            .action()
-            .is_some_and(|(n, _)| n.eq_ignore_ascii_case(RENDER_TASK_DEFINITION))
-    });
+    let render_ids: Vec<&str> = renders
+        .iter()
+        .filter_map(|st| st.id.as_ref().map(|i| i.value.as_str()))
+        .collect();
     if let Some(td) = s.with.get("task-definition") {
         let text = super::scalar_text(&td.value);
         let uses_render = expr::references(&expr::expressions(&text).join(" "))
@@ -440,7 +438,7 @@ fn deploy(l: &mut Linter, job: &Job, step: &Spanned<Step>) {
             .any(|(ctx, member)| {
                 ctx == "steps" && member.as_deref().is_some_and(|m| render_ids.contains(&m))
             });
-        if has_render && !uses_render {
+        if !renders.is_empty() && !uses_render {
             l.push(
                 Rule::RenderedFile,
                 Severity::Error,

@@ -1285,7 +1285,7 @@ class Simulation:
         for dep in svc.deployments[1:]:
             owed = dep.get("_owed", 0)
             if owed and room > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
-                started = self._launch_for_service(region, svc, dep, min(owed, room), now)
+                started = self.launch_for_service(region, svc, dep, min(owed, room), now)
                 for t in started:
                     t._replaces_lost = True
                 dep["_owed"] = owed - len(started)
@@ -1300,7 +1300,7 @@ class Simulation:
                 room = max(room, desired - len(mine) - len([t for t in not_stopped if t.desired_status == "STOPPED"]))
             n = min(wanted, room)
             if n > 0 and (st.next_launch_at is None or now >= st.next_launch_at):
-                started = self._launch_for_service(region, svc, primary, n, now)
+                started = self.launch_for_service(region, svc, primary, n, now)
                 mine.extend(started)
                 room -= len(started)
             elif (n <= 0 and not unhealthy and old and not st.stuck_announced
@@ -1380,7 +1380,12 @@ class Simulation:
         st.launch_error_announced = None
         return True
 
-    def _launch_for_service(self, region, svc, dep: dict, n: int, now: datetime) -> list[Task]:
+    def launch_for_service(self, region, svc, dep: dict, n: int, now: datetime,
+                           settings: dict | None = None) -> list[Task]:
+        """Start n tasks of a deployment (or task set) `dep` of the service, with the
+        service's launch settings, or those of `settings` (a task set's launchType,
+        capacityProviderStrategy, platformVersion, networkConfiguration); startedBy is
+        the deployment's id, the group the service's."""
         st = self.state(svc)
         cluster = region.clusters.get(svc.cluster_name)
         if cluster is None:
@@ -1390,8 +1395,13 @@ class Simulation:
             return []
         if not self.roles_passable(region, svc, td, now):
             return []
-        cp = getattr(svc, "capacity_provider_strategy", None) or []
-        launch_type = svc.launch_type
+        if settings is None:
+            settings = {"launchType": svc.launch_type,
+                        "capacityProviderStrategy": getattr(svc, "capacity_provider_strategy", None),
+                        "platformVersion": svc.platform_version,
+                        "networkConfiguration": svc.network_configuration}
+        cp = settings.get("capacityProviderStrategy") or []
+        launch_type = settings.get("launchType")
         if launch_type == "EC2" and not cp and not region.container_instances.get(svc.cluster_name):
             if not st.no_instances_announced:
                 st.no_instances_announced = True
@@ -1401,8 +1411,8 @@ class Simulation:
         started = self.launch_tasks(
             region, cluster, td, n, now=now, group=f"service:{svc.name}", started_by=dep["id"],
             launch_type=launch_type or ("FARGATE" if cp_name in ("FARGATE", "FARGATE_SPOT") else launch_type),
-            capacity_provider_name=cp_name, platform_version=svc.platform_version,
-            network_configuration=svc.network_configuration, tags=self._propagated_tags(region, svc, td),
+            capacity_provider_name=cp_name, platform_version=settings.get("platformVersion"),
+            network_configuration=settings.get("networkConfiguration"), tags=self._propagated_tags(region, svc, td),
             enable_execute_command=getattr(svc, "enable_execute_command", False), svc=svc, deployment=dep,
             subnet_offset=st.subnet_rr)
         st.subnet_rr += n

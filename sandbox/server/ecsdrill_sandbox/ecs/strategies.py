@@ -273,7 +273,7 @@ def reconcile(sim, region, svc, now: datetime) -> None:
     if blue is not None and stage != "CLEAN_UP" and launch_ok:
         owed = blue.get("_owed", 0)
         if owed:
-            started = sim._launch_for_service(region, svc, blue, owed, now)
+            started = sim.launch_for_service(region, svc, blue, owed, now)
             blue["_owed"] = owed - len(started)
     # green: the full desired count from SCALE_UP on, unhealthy tasks replaced
     if stage not in ("RECONCILE_SERVICE", "PRE_SCALE_UP"):
@@ -286,7 +286,7 @@ def reconcile(sim, region, svc, now: datetime) -> None:
             sim._stop_tasks(region, svc, extra, now, dep["id"])
             green = [t for t in green if t not in extra]
         if len(green) < desired and launch_ok:
-            green += sim._launch_for_service(region, svc, dep, desired - len(green), now)
+            green += sim.launch_for_service(region, svc, dep, desired - len(green), now)
 
     _advance(sim, region, svc, dep, blue, green, old, now)
     tasks = sim.tasks_of(region, svc)

@@ -56,7 +56,6 @@ from .. import messages as M
 
 MAX_TASK_SETS = 5
 STEADY_REPEAT_S = 6 * 3600  # as sim.STEADY_REPEAT_S: an unchanged event is written again after six hours
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 # parameters of a service with the EXTERNAL controller that belong to its task sets
 TASK_SET_PARAMETERS = (("taskDefinition", "TaskDefinition"), ("launchType", "LaunchType"),
                        ("capacityProviderStrategy", "CapacityProviderStrategy"),
@@ -400,35 +399,6 @@ def _count(svc, ts: dict, tasks: list, now: datetime) -> None:
 
 
 def _launch(sim, region, svc, ts: dict, n: int, now: datetime) -> list:
-    """Start n tasks of the task set: its task definition, launch type, network and
-    pinned digests; startedBy is the task set's id, the group the service's."""
-    st = sim.state(svc)
-    cluster = region.clusters.get(svc.cluster_name)
-    td = region.task_definition(ts["taskDefinition"])
-    if cluster is None or td is None:
-        return []
-    if not sim.roles_passable(region, svc, td, now):
-        return []
-    cp = ts.get("capacityProviderStrategy") or []
-    launch_type = ts.get("launchType")
-    if launch_type == "EC2" and not cp and not region.container_instances.get(svc.cluster_name):
-        if not st.no_instances_announced:
-            st.no_instances_announced = True
-            sim.emit(svc, M.NO_CONTAINER_INSTANCES.format(svc=svc.name), now)
-        return []
-    cp_name = cp[0].get("capacityProvider") if cp else None
-    started = sim.launch_tasks(
-        region, cluster, td, n, now=now, group=f"service:{svc.name}", started_by=ts["id"],
-        launch_type=launch_type or ("FARGATE" if cp_name in FARGATE_PROVIDERS else None),
-        capacity_provider_name=cp_name, platform_version=ts.get("platformVersion"),
-        network_configuration=ts.get("networkConfiguration"), tags=sim._propagated_tags(region, svc, td),
-        enable_execute_command=bool(getattr(svc, "enable_execute_command", False)), svc=svc, deployment=ts,
-        subnet_offset=st.subnet_rr)
-    st.subnet_rr += n
-    st.steady = False
-    message = M.STARTED.format(svc=svc.name, n=len(started), tasks=" ".join(f"(task {t.id})" for t in started))
-    if st.replaced_unhealthy:
-        message += M.REPLACED_UNHEALTHY.format(n=min(st.replaced_unhealthy, len(started)))
-        st.replaced_unhealthy = max(0, st.replaced_unhealthy - len(started))
-    sim.emit(svc, message, now)
-    return started
+    """Start n tasks of the task set: the service's launch, with the task set's task
+    definition and launch settings; startedBy is the task set's id."""
+    return sim.launch_for_service(region, svc, ts, n, now, settings=ts)
