@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _prepare_environment() -> None:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     os.environ.setdefault("MOTO_ECS_NEW_ARN", "true")
+    # no lab or drill starts an EC2 instance: moto's catalogue of public AMIs, built again for
+    # each region's EC2 backend after every reset, would only slow resets down
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     # botocore (used by moto for region lists) must not trip on the user's AWS configuration
     for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         os.environ.pop(var, None)

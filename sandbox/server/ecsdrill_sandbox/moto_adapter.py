@@ -21,6 +21,7 @@ import json
 import pickle
 import sys
 import threading
+from datetime import datetime
 
 import moto
 from moto.applicationautoscaling import models as aas_models
@@ -42,6 +43,7 @@ from moto.logs.models import logs_backends
 from moto.moto_api._internal import mock_random
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.servicediscovery.models import servicediscovery_backends
+from moto.settings import load_iam_aws_managed_policies
 from moto.ssm.models import ssm_backends
 
 from . import iam_eval, iam_sim
@@ -561,16 +563,29 @@ class _BackendUnpickler(pickle.Unpickler):
         if policy is None:
             # as IAMBackend builds them, for the ARN's partition (aws, aws-cn, aws-us-gov...)
             name, partition = arn.rsplit("/", 1)[1], arn.split(":")[1]
-            policy = iam_models.AWSManagedPolicy.from_data(name, account, partition, _aws_policy_data()[name])
+            policy = _aws_managed_policy(_aws_policy_inputs()[name], account, partition)
             self.aws_policies[(account, arn)] = policy
         policy.attachment_count = attachments
         return policy
 
 
 @functools.lru_cache(maxsize=1)
-def _aws_policy_data() -> dict:
-    """moto's AWS managed policies, parsed once (not once per partition's IAM backend)."""
-    return json.loads(iam_models.aws_managed_policies_data)
+def _aws_policy_inputs() -> dict[str, tuple]:
+    """What AWSManagedPolicy.from_data makes of moto's AWS managed policies (name -> its
+    constructor's arguments), worked out once per process. moto parses its 25 MB of policy
+    data and serialises every document again for each IAM backend it builds, that is after
+    every reset: about a second of each lab reset and drill start, spent on the same result."""
+    return {
+        name: (name, d.get("DefaultVersionId"), d.get("Path"), json.dumps(d.get("Document")),
+               datetime.fromisoformat(d["CreateDate"]), datetime.fromisoformat(d["UpdateDate"]))
+        for name, d in json.loads(iam_models.aws_managed_policies_data).items()
+    }
+
+
+def _aws_managed_policy(inputs: tuple, account: str, region: str):
+    name, version, path, document, created, updated = inputs
+    return iam_models.AWSManagedPolicy(name, account_id=account, region=region, default_version_id=version,
+                                       path=path, document=document, create_date=created, update_date=updated)
 
 
 def restore_backends(blob: bytes) -> None:
@@ -849,6 +864,14 @@ def simulate_principal_policy(self) -> ActionResult:
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
 
+def init_aws_policies(self) -> list:
+    """IAMBackend._init_aws_policies from inputs worked out once (see _aws_policy_inputs):
+    the same policies, built in the same order, so moto's seeded policy ids are unchanged."""
+    if not load_iam_aws_managed_policies():
+        return []
+    return [_aws_managed_policy(inputs, self.account_id, self.region_name) for inputs in _aws_policy_inputs().values()]
+
+
 def install(sim) -> None:
     """Patch moto for the services the sandbox forwards to it. ``sim`` is the
     Simulation: its ``store`` (RegisterScalableTarget's service check) and its
@@ -868,3 +891,4 @@ def install(sim) -> None:
     ecr_models.Image.get_image_size_in_bytes = image_size
     ecr_models.ECRBackend.put_image = put_image
     iam_responses.IamResponse.simulate_principal_policy = simulate_principal_policy
+    iam_models.IAMBackend._init_aws_policies = init_aws_policies

@@ -340,6 +340,36 @@ class MotoWorldContract(unittest.TestCase):
         health = elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
         self.assertEqual([(h["Target"]["Id"], h["TargetHealth"]["State"]) for h in health], [("172.31.0.11", "healthy")])
 
+    def test_aws_managed_policies_as_moto_builds_them(self):
+        # install() builds them from inputs parsed once; moto's own from_data is the reference
+        from moto.iam import models as iam_models
+        from moto.moto_api._internal import mock_random
+
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # as the server has it
+        self.addCleanup(os.environ.pop, "MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+        self.assertIs(iam_models.IAMBackend._init_aws_policies, self.A.init_aws_policies)
+        mock_random.seed(3)
+        ours = iam_models.IAMBackend(REGION, ACCOUNT).aws_managed_policies
+        mock_random.seed(3)
+        data = json.loads(iam_models.aws_managed_policies_data)
+        theirs = [iam_models.AWSManagedPolicy.from_data(name, ACCOUNT, REGION, d) for name, d in data.items()]
+        self.assertGreater(len(ours), 1000)
+
+        def view(p):
+            return (type(p), p.name, p.arn, p.id, p.path, p.default_version_id, p.create_date, p.update_date,
+                    [(v.document, v.version_id, v.is_default) for v in p.versions])
+
+        self.assertEqual([view(p) for p in ours], [view(p) for p in theirs])
+
+        # each backend has its own objects: an attachment before a reset is gone after it
+        managed = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+        iam = self.c("iam")
+        iam.create_role(RoleName="exec", AssumeRolePolicyDocument=json.dumps(TRUST))
+        iam.attach_role_policy(RoleName="exec", PolicyArn=managed)
+        self.assertEqual(iam.get_policy(PolicyArn=managed)["Policy"]["AttachmentCount"], 1)
+        self.A.reset_moto()
+        self.assertEqual(iam.get_policy(PolicyArn=managed)["Policy"]["AttachmentCount"], 0)
+
     def test_reset(self):
         self.c("ssm").put_parameter(Name="/p", Value="x", Type="String")
         self.A.reset_moto()
