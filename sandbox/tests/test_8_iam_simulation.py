@@ -1,6 +1,7 @@
 """8. IAM SimulatePrincipalPolicy (moto has none) over the sandbox's IAM evaluator,
 through the real aws CLI: allowed, implicit and explicit deny, NotAction, wildcards,
-AWS managed policies, and NoSuchEntity for an unknown role."""
+AWS managed policies, conditions against the context entries, and NoSuchEntity for an
+unknown role."""
 
 import json
 
@@ -76,6 +77,25 @@ class Simulation(SandboxTest):
         out = self.sb.aws("iam", "simulate-principal-policy", "--policy-source-arn", arn,
                           "--action-names", "s3:GetObject")
         self.assertEqual(out["EvaluationResults"][0]["MatchedStatements"][0]["SourcePolicyType"], "aws-managed")
+
+    def test_conditions_read_the_context_entries(self):
+        exec_arn = f"arn:aws:iam::{ACCOUNT}:role/ecsdrill-exec"
+        arn = self.role("t5", {"Effect": "Allow", "Action": "iam:PassRole", "Resource": exec_arn,
+                               "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}})
+
+        def simulate(*context: str) -> tuple:
+            args = ["iam", "simulate-principal-policy", "--policy-source-arn", arn, "--action-names", "iam:PassRole",
+                    "--resource-arns", exec_arn]
+            if context:
+                args += ["--context-entries", *context]
+            (r,) = self.sb.aws(*args)["EvaluationResults"]
+            return r["EvalDecision"], r["ResourceSpecificResults"][0]["MissingContextValues"]
+
+        # without the key the conditional Allow does not apply, and the answer names the key
+        self.assertEqual(simulate(), ("implicitDeny", ["iam:PassedToService"]))
+        entry = "ContextKeyName=iam:PassedToService,ContextKeyType=string,ContextKeyValues={}"
+        self.assertEqual(simulate(entry.format("ecs-tasks.amazonaws.com")), ("allowed", []))
+        self.assertEqual(simulate(entry.format("ec2.amazonaws.com")), ("implicitDeny", []))
 
     def test_unknown_role(self):
         err = self.sb.aws_error("iam", "simulate-principal-policy", "--policy-source-arn",

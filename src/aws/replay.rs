@@ -5,12 +5,13 @@
 
 use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use serde_json::{Value, json};
 
 use super::Aws;
 use super::reads::policy_document;
 use crate::sandbox::{Sandbox, aws_json, request};
-use crate::workflow::replay::{Cloud, CloudError, CloudResult};
+use crate::workflow::replay::{Cloud, CloudError, CloudResult, Permission, Verdict};
 
 const ECS_TARGET: &str = "AmazonEC2ContainerServiceV20141113";
 
@@ -130,8 +131,28 @@ impl Cloud for SandboxCloud<'_> {
         Ok(Some(p.client_id_list().to_vec()))
     }
 
-    fn role_allows(&mut self, role_arn: &str, action: &str, resource: &str) -> CloudResult<bool> {
+    fn simulate(
+        &mut self,
+        role_arn: &str,
+        action: &str,
+        resource: &str,
+        context: &[(&'static str, String)],
+    ) -> CloudResult<Permission> {
         let c = &self.aws.clients;
+        let entries = context
+            .iter()
+            .map(|(key, value)| {
+                ContextEntry::builder()
+                    .context_key_name(*key)
+                    .context_key_values(value)
+                    .context_key_type(if *key == "aws:SecureTransport" {
+                        ContextKeyTypeEnum::Boolean
+                    } else {
+                        ContextKeyTypeEnum::String
+                    })
+                    .build()
+            })
+            .collect();
         let out = self
             .aws
             .block_on(
@@ -140,14 +161,43 @@ impl Cloud for SandboxCloud<'_> {
                     .policy_source_arn(role_arn)
                     .action_names(action)
                     .resource_arns(resource)
+                    .set_context_entries(Some(entries))
                     .send(),
             )
             .map_err(sdk("iam:SimulatePrincipalPolicy"))?;
-        Ok(!out.evaluation_results().is_empty()
-            && out
-                .evaluation_results()
+        let results = out.evaluation_results();
+        let verdict = if results.is_empty() {
+            Verdict::ImplicitDeny
+        } else {
+            // the least permissive of the answers (one per action and resource)
+            results
                 .iter()
-                .all(|r| r.eval_decision().as_str() == "allowed"))
+                .map(|r| Verdict::from_eval_decision(r.eval_decision().as_str()))
+                .max_by_key(|v| match v {
+                    Verdict::Allowed => 0,
+                    Verdict::ImplicitDeny => 1,
+                    Verdict::ExplicitDeny => 2,
+                })
+                .unwrap_or(Verdict::ImplicitDeny)
+        };
+        // missing keys are on the result for `*`, on each resource's result otherwise
+        let mut missing_context: Vec<String> = results
+            .iter()
+            .flat_map(|r| {
+                r.missing_context_values().iter().chain(
+                    r.resource_specific_results()
+                        .iter()
+                        .flat_map(|rr| rr.missing_context_values()),
+                )
+            })
+            .cloned()
+            .collect();
+        missing_context.sort();
+        missing_context.dedup();
+        Ok(Permission {
+            verdict,
+            missing_context,
+        })
     }
 
     fn repository_exists(&mut self, name: &str) -> CloudResult<bool> {

@@ -49,8 +49,15 @@ pub trait Cloud {
     /// The client IDs (audiences) of the account's OIDC provider for `issuer` (no https://);
     /// `None` when none is registered.
     fn oidc_provider_audiences(&mut self, issuer: &str) -> CloudResult<Option<Vec<String>>>;
-    /// Whether the role's policies allow `action` on `resource` (IAM's policy simulation).
-    fn role_allows(&mut self, role_arn: &str, action: &str, resource: &str) -> CloudResult<bool>;
+    /// What the role's policies say of `action` on `resource` for a request with these
+    /// context keys (IAM's policy simulation).
+    fn simulate(
+        &mut self,
+        role_arn: &str,
+        action: &str,
+        resource: &str,
+        context: &[(&'static str, String)],
+    ) -> CloudResult<Permission>;
     fn repository_exists(&mut self, name: &str) -> CloudResult<bool>;
     /// Stands in for `docker push` of the build `build`: stores it under repository:tag and
     /// returns its digest. The same build pushed again changes nothing; another build under
@@ -73,6 +80,37 @@ pub trait Cloud {
     /// Lets `seconds` of the account's time pass (the sandbox's clock; real time elsewhere).
     fn pass(&mut self, seconds: u32) -> CloudResult<()>;
 }
+
+/// IAM's policy simulation of one call (SimulatePrincipalPolicy's answer, reduced).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permission {
+    pub verdict: Verdict,
+    /// The context keys the role's conditions read that the request did not give.
+    pub missing_context: Vec<String>,
+}
+
+/// IAM's EvalDecision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
+impl Verdict {
+    /// From SimulatePrincipalPolicy's `EvalDecision` (anything unknown denies).
+    pub fn from_eval_decision(decision: &str) -> Verdict {
+        match decision {
+            "allowed" => Verdict::Allowed,
+            "explicitDeny" => Verdict::ExplicitDeny,
+            _ => Verdict::ImplicitDeny,
+        }
+    }
+}
+
+/// The context keys the replay gives every call's simulation (iam:PassedToService too for
+/// iam:PassRole). Another key a condition reads is unknown here, and its condition fails.
+const KNOWN_CONTEXT: &str = "aws:RequestedRegion, aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:SecureTransport";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -747,13 +785,55 @@ impl Runner<'_> {
         )
     }
 
+    /// The request context of a call of the workflow, as far as the replay knows it.
+    fn request_context(&self, c: &Credentials, action: &str) -> Vec<(&'static str, String)> {
+        let mut keys = vec![
+            ("aws:RequestedRegion", c.region.clone()),
+            // for a role session, IAM gives the role's ARN, not the session's
+            ("aws:PrincipalArn", c.role_arn.clone()),
+            ("aws:PrincipalAccount", self.cloud.account()),
+            ("aws:PrincipalType", "AssumedRole".into()),
+            ("aws:SecureTransport", "true".into()),
+        ];
+        if action == "iam:PassRole" {
+            // the one PassRole of the workflow: RegisterTaskDefinition hands the task's roles to ECS tasks
+            keys.push(("iam:PassedToService", "ecs-tasks.amazonaws.com".into()));
+        }
+        keys
+    }
+
     /// Whether the assumed role may call `action` on `resource`; the AccessDenied text if not.
-    fn authorize(&mut self, c: &Credentials, action: &str, resource: &str) -> StepResult {
-        if self.cloud.role_allows(&c.role_arn, action, resource)? {
-            return Ok(());
+    fn authorize(
+        &mut self,
+        js: &mut JobState,
+        c: &Credentials,
+        action: &str,
+        resource: &str,
+    ) -> StepResult {
+        let context = self.request_context(c, action);
+        let permission = self
+            .cloud
+            .simulate(&c.role_arn, action, resource, &context)?;
+        let why = match permission.verdict {
+            Verdict::Allowed => return Ok(()),
+            Verdict::ExplicitDeny => {
+                "with an explicit deny in an identity-based policy".to_string()
+            }
+            Verdict::ImplicitDeny => {
+                format!("because no identity-based policy allows the {action} action")
+            }
+        };
+        if !permission.missing_context.is_empty() {
+            self.line(
+                js,
+                format!(
+                    "ecsdrill: a condition of the role's policies reads {}, which this replay does not know (it knows {KNOWN_CONTEXT}, and iam:PassedToService for iam:PassRole), so the condition fails here",
+                    permission.missing_context.join(", ")
+                ),
+            );
         }
         Err(fail(format!(
-            "User: {} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action",
+            "User: {} is not authorized to perform: {action} on resource: {resource} {why}",
             self.caller(c)
         )))
     }
@@ -904,7 +984,7 @@ impl Runner<'_> {
         let Some(c) = js.credentials.clone() else {
             return Err(Self::no_credentials());
         };
-        self.authorize(&c, "ecr:GetAuthorizationToken", "*")?;
+        self.authorize(js, &c, "ecr:GetAuthorizationToken", "*")?;
         let accounts: Vec<String> = match inputs.get("registries") {
             Some(r) if !r.trim().is_empty() => r.split(',').map(|x| x.trim().to_string()).collect(),
             _ => vec![self.cloud.account()],
@@ -932,7 +1012,7 @@ impl Runner<'_> {
                 "Error response from daemon: Get \"https://{registry}/v2/\": no basic auth credentials (no AWS credentials to get a password with)"
             )));
         };
-        self.authorize(&c, "ecr:GetAuthorizationToken", "*")?;
+        self.authorize(js, &c, "ecr:GetAuthorizationToken", "*")?;
         js.logins.insert(registry.to_string());
         self.line(js, "Login Succeeded");
         Ok(())
@@ -1044,7 +1124,7 @@ impl Runner<'_> {
             "ecr:CompleteLayerUpload",
             "ecr:PutImage",
         ] {
-            self.authorize(&c, action, &repo_arn)
+            self.authorize(js, &c, action, &repo_arn)
                 .map_err(|s| s.prefixed("denied: "))?;
         }
         if !self.cloud.repository_exists(repo)? {
@@ -1118,7 +1198,7 @@ impl Runner<'_> {
             let Some(c) = js.credentials.clone() else {
                 return Err(Self::no_credentials());
             };
-            self.authorize(&c, "ecs:DescribeTaskDefinition", "*")
+            self.authorize(js, &c, "ecs:DescribeTaskDefinition", "*")
                 .map_err(|s| s.prefixed("Failed to describe task definition in ECS: "))?;
             self.cloud.describe_task_definition(family).map_err(|e| {
                 Stop::from(e).prefixed("Failed to describe task definition in ECS: ")
@@ -1255,7 +1335,7 @@ impl Runner<'_> {
                 }
             }
         }
-        self.authorize(&c, "ecs:RegisterTaskDefinition", "*")
+        self.authorize(js, &c, "ecs:RegisterTaskDefinition", "*")
             .map_err(|s| s.prefixed("Failed to register task definition in ECS: "))?;
         for key in ["executionRoleArn", "taskRoleArn"] {
             if let Some(role) = td
@@ -1264,7 +1344,7 @@ impl Runner<'_> {
                 .filter(|r| !r.is_empty())
             {
                 let role = role.to_string();
-                self.authorize(&c, "iam:PassRole", &role)
+                self.authorize(js, &c, "iam:PassRole", &role)
                     .map_err(|s| s.prefixed("Failed to register task definition in ECS: "))?;
             }
         }
@@ -1304,7 +1384,7 @@ impl Runner<'_> {
             c.region,
             self.cloud.account()
         );
-        self.authorize(&c, "ecs:DescribeServices", &service_arn)?;
+        self.authorize(js, &c, "ecs:DescribeServices", &service_arn)?;
         let Some(before) = self.service_in_region(&c, &cluster, &service)? else {
             return Err(fail(format!("{service_arn} is MISSING")));
         };
@@ -1315,7 +1395,7 @@ impl Runner<'_> {
             )));
         }
         let before_id = primary_id(&before);
-        self.authorize(&c, "ecs:UpdateService", &service_arn)?;
+        self.authorize(js, &c, "ecs:UpdateService", &service_arn)?;
         let force = inputs
             .get("force-new-deployment")
             .is_some_and(|f| f.trim() == "true");

@@ -1,6 +1,6 @@
 //! The replay against a fake account: every step's effect and the official actions' errors.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
@@ -14,7 +14,10 @@ const SHA: &str = "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39";
 struct Fake {
     trust: Option<Value>,
     audiences: Option<Vec<String>>,
-    denied: BTreeSet<&'static str>,
+    /// Actions the role may not call, with the context keys a condition read and lacked.
+    denied: BTreeMap<&'static str, Vec<&'static str>>,
+    /// Each simulated call: the action and its context keys (key=value).
+    contexts: Vec<(String, Vec<String>)>,
     repos: BTreeMap<String, bool>,
     images: BTreeMap<(String, String), String>,
     revisions: u32,
@@ -45,7 +48,8 @@ impl Fake {
         Fake {
             trust: Some(documented_trust("repo:acme/shop:ref:refs/heads/main")),
             audiences: Some(vec!["sts.amazonaws.com".into()]),
-            denied: BTreeSet::new(),
+            denied: BTreeMap::new(),
+            contexts: Vec::new(),
             repos: BTreeMap::from([("storefront".to_string(), true)]),
             images: BTreeMap::from([(
                 ("storefront".to_string(), "1.0.0".to_string()),
@@ -80,8 +84,27 @@ impl Cloud for Fake {
     fn oidc_provider_audiences(&mut self, _issuer: &str) -> CloudResult<Option<Vec<String>>> {
         Ok(self.audiences.clone())
     }
-    fn role_allows(&mut self, _role: &str, action: &str, _resource: &str) -> CloudResult<bool> {
-        Ok(!self.denied.contains(action))
+    fn simulate(
+        &mut self,
+        _role: &str,
+        action: &str,
+        _resource: &str,
+        context: &[(&'static str, String)],
+    ) -> CloudResult<Permission> {
+        self.contexts.push((
+            action.to_string(),
+            context.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        ));
+        Ok(match self.denied.get(action) {
+            None => Permission {
+                verdict: Verdict::Allowed,
+                missing_context: Vec::new(),
+            },
+            Some(missing) => Permission {
+                verdict: Verdict::ImplicitDeny,
+                missing_context: missing.iter().map(|k| k.to_string()).collect(),
+            },
+        })
     }
     fn repository_exists(&mut self, name: &str) -> CloudResult<bool> {
         Ok(self.repos.contains_key(name))
@@ -408,7 +431,7 @@ fn pushing_latest_but_deploying_the_commit_tag_rolls_back_and_the_waiter_says_so
 #[test]
 fn a_role_that_may_not_pass_the_execution_role_cannot_register() {
     let mut fake = Fake::new();
-    fake.denied.insert("iam:PassRole");
+    fake.denied.insert("iam:PassRole", vec![]);
     let (_, msg) = failed_step(&run(GOOD, &mut fake));
     assert_eq!(
         msg,
@@ -417,11 +440,58 @@ fn a_role_that_may_not_pass_the_execution_role_cannot_register() {
         )
     );
     let mut fake = Fake::new();
-    fake.denied.insert("ecr:PutImage");
+    fake.denied.insert("ecr:PutImage", vec![]);
     assert!(
         failed_step(&run(GOOD, &mut fake))
             .1
             .starts_with("Error: denied: User: ")
+    );
+}
+
+#[test]
+fn calls_are_simulated_with_the_context_the_replay_knows_and_says_which_key_it_lacks() {
+    let mut fake = Fake::new();
+    run(GOOD, &mut fake);
+    let pass = fake
+        .contexts
+        .iter()
+        .find(|(action, _)| action == "iam:PassRole")
+        .expect("PassRole was simulated");
+    assert!(
+        pass.1
+            .contains(&"iam:PassedToService=ecs-tasks.amazonaws.com".to_string()),
+        "{pass:?}"
+    );
+    let (_, register) = fake
+        .contexts
+        .iter()
+        .find(|(action, _)| action == "ecs:RegisterTaskDefinition")
+        .unwrap();
+    assert_eq!(
+        register,
+        &[
+            "aws:RequestedRegion=us-east-1".to_string(),
+            format!("aws:PrincipalArn=arn:aws:iam::{ACCOUNT}:role/github-deploy"),
+            format!("aws:PrincipalAccount={ACCOUNT}"),
+            "aws:PrincipalType=AssumedRole".to_string(),
+            "aws:SecureTransport=true".to_string(),
+        ]
+    );
+
+    let mut fake = Fake::new();
+    fake.denied.insert("ecr:PutImage", vec!["aws:SourceIp"]);
+    let r = run(GOOD, &mut fake);
+    let log = r
+        .jobs
+        .iter()
+        .flat_map(|j| j.steps.iter())
+        .flat_map(|s| s.log.iter())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        log.contains("ecsdrill: a condition of the role's policies reads aws:SourceIp, which this replay does not know"),
+        "{log}"
     );
 }
 

@@ -860,7 +860,8 @@ def simulate_principal_policy(self) -> ActionResult:
     if not actions:
         raise InvalidInput("ActionNames must name at least one action")
     principal, kind = _principal(self.backend, arn)
-    results = iam_sim.simulate(_policies(principal, kind), actions, resources)
+    context = iam_sim.context_of(self._get_param("ContextEntries"))
+    results = iam_sim.simulate(_policies(principal, kind), actions, resources, context)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
 
