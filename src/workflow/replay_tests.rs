@@ -16,6 +16,8 @@ struct Fake {
     audiences: Option<Vec<String>>,
     /// Actions the role may not call, with the context keys a condition read and lacked.
     denied: BTreeMap<&'static str, Vec<&'static str>>,
+    /// Actions an explicit Deny of the role's policies refuses.
+    explicitly_denied: Vec<&'static str>,
     /// Each simulated call: the action and its context keys (key=value).
     contexts: Vec<(String, Vec<String>)>,
     repos: BTreeMap<String, bool>,
@@ -49,6 +51,7 @@ impl Fake {
             trust: Some(documented_trust("repo:acme/shop:ref:refs/heads/main")),
             audiences: Some(vec!["sts.amazonaws.com".into()]),
             denied: BTreeMap::new(),
+            explicitly_denied: Vec::new(),
             contexts: Vec::new(),
             repos: BTreeMap::from([("storefront".to_string(), true)]),
             images: BTreeMap::from([(
@@ -95,6 +98,12 @@ impl Cloud for Fake {
             action.to_string(),
             context.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         ));
+        if self.explicitly_denied.contains(&action) {
+            return Ok(Permission {
+                verdict: Verdict::ExplicitDeny,
+                missing_context: Vec::new(),
+            });
+        }
         Ok(match self.denied.get(action) {
             None => Permission {
                 verdict: Verdict::Allowed,
@@ -445,6 +454,14 @@ fn a_role_that_may_not_pass_the_execution_role_cannot_register() {
         failed_step(&run(GOOD, &mut fake))
             .1
             .starts_with("Error: denied: User: ")
+    );
+    // an explicit Deny says so, as AWS's AccessDenied text does
+    let mut fake = Fake::new();
+    fake.explicitly_denied.push("ecs:UpdateService");
+    let (_, msg) = failed_step(&run(GOOD, &mut fake));
+    assert!(
+        msg.ends_with("is not authorized to perform: ecs:UpdateService on resource: arn:aws:ecs:us-east-1:123456789012:service/ci/storefront with an explicit deny in an identity-based policy"),
+        "{msg}"
     );
 }
 
