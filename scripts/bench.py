@@ -535,7 +535,7 @@ def main():
             " answer wait for it), so its time is one process start, the SDK set-up and two rounds of calls;"
             " the aws CLI pays a Python start-up per call."] if lab else []),
         *( ["- `lab replay` waits for the deployment on the sandbox's clock (the waiter's 15-second polls move it on),"
-            " so its time is the process, about ten IAM policy simulations, the ECS calls and the polls, not the"
+            " so its time is the process, about six IAM policy simulations (one per step call; the five push actions share one), the ECS calls and the polls, not the"
             " minute or two a deployment takes; each run deploys a new revision of the same image."] if replay else []),
         *( ["- `drill start` on a reset sandbox pays for the reset: moto builds an IAM backend anew, with its 1,582"
             " AWS managed policies. The sandbox parses their data once per process (moto_adapter.init_aws_policies)"

@@ -134,10 +134,10 @@ impl Cloud for SandboxCloud<'_> {
     fn simulate(
         &mut self,
         role_arn: &str,
-        action: &str,
+        actions: &[&str],
         resource: &str,
         context: &[(&'static str, String)],
-    ) -> CloudResult<Permission> {
+    ) -> CloudResult<Vec<Permission>> {
         let c = &self.aws.clients;
         let entries = context
             .iter()
@@ -159,45 +159,43 @@ impl Cloud for SandboxCloud<'_> {
                 c.iam
                     .simulate_principal_policy()
                     .policy_source_arn(role_arn)
-                    .action_names(action)
+                    .set_action_names(Some(actions.iter().map(|a| a.to_string()).collect()))
                     .resource_arns(resource)
                     .set_context_entries(Some(entries))
                     .send(),
             )
             .map_err(sdk("iam:SimulatePrincipalPolicy"))?;
-        let results = out.evaluation_results();
-        let verdict = if results.is_empty() {
-            Verdict::ImplicitDeny
-        } else {
-            // the least permissive of the answers (one per action and resource)
-            results
-                .iter()
-                .map(|r| Verdict::from_eval_decision(r.eval_decision().as_str()))
-                .max_by_key(|v| match v {
-                    Verdict::Allowed => 0,
-                    Verdict::ImplicitDeny => 1,
-                    Verdict::ExplicitDeny => 2,
-                })
-                .unwrap_or(Verdict::ImplicitDeny)
-        };
-        // missing keys are on the result for `*`, on each resource's result otherwise
-        let mut missing_context: Vec<String> = results
+        // one result per action (one resource); an action without one is denied
+        Ok(actions
             .iter()
-            .flat_map(|r| {
-                r.missing_context_values().iter().chain(
-                    r.resource_specific_results()
-                        .iter()
-                        .flat_map(|rr| rr.missing_context_values()),
-                )
+            .map(|action| {
+                let Some(r) = out
+                    .evaluation_results()
+                    .iter()
+                    .find(|r| r.eval_action_name().eq_ignore_ascii_case(action))
+                else {
+                    return Permission {
+                        verdict: Verdict::ImplicitDeny,
+                        missing_context: Vec::new(),
+                    };
+                };
+                // the missing keys are on the result for `*`, on the resource's result otherwise
+                let missing_context = r
+                    .missing_context_values()
+                    .iter()
+                    .chain(
+                        r.resource_specific_results()
+                            .iter()
+                            .flat_map(|rr| rr.missing_context_values()),
+                    )
+                    .cloned()
+                    .collect();
+                Permission {
+                    verdict: Verdict::from_eval_decision(r.eval_decision().as_str()),
+                    missing_context,
+                }
             })
-            .cloned()
-            .collect();
-        missing_context.sort();
-        missing_context.dedup();
-        Ok(Permission {
-            verdict,
-            missing_context,
-        })
+            .collect())
     }
 
     fn repository_exists(&mut self, name: &str) -> CloudResult<bool> {

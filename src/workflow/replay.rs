@@ -49,15 +49,15 @@ pub trait Cloud {
     /// The client IDs (audiences) of the account's OIDC provider for `issuer` (no https://);
     /// `None` when none is registered.
     fn oidc_provider_audiences(&mut self, issuer: &str) -> CloudResult<Option<Vec<String>>>;
-    /// What the role's policies say of `action` on `resource` for a request with these
-    /// context keys (IAM's policy simulation).
+    /// What the role's policies say of each of `actions` on `resource`, in order, for a
+    /// request with these context keys (IAM's policy simulation, one call).
     fn simulate(
         &mut self,
         role_arn: &str,
-        action: &str,
+        actions: &[&str],
         resource: &str,
         context: &[(&'static str, String)],
-    ) -> CloudResult<Permission>;
+    ) -> CloudResult<Vec<Permission>>;
     fn repository_exists(&mut self, name: &str) -> CloudResult<bool>;
     /// Stands in for `docker push` of the build `build`: stores it under repository:tag and
     /// returns its digest. The same build pushed again changes nothing; another build under
@@ -785,8 +785,8 @@ impl Runner<'_> {
         )
     }
 
-    /// The request context of a call of the workflow, as far as the replay knows it.
-    fn request_context(&self, c: &Credentials, action: &str) -> Vec<(&'static str, String)> {
+    /// The request context of the workflow's calls of `actions`, as far as the replay knows it.
+    fn request_context(&self, c: &Credentials, actions: &[&str]) -> Vec<(&'static str, String)> {
         let mut keys = vec![
             ("aws:RequestedRegion", c.region.clone()),
             // for a role session, IAM gives the role's ARN, not the session's
@@ -795,33 +795,37 @@ impl Runner<'_> {
             ("aws:PrincipalType", "AssumedRole".into()),
             ("aws:SecureTransport", "true".into()),
         ];
-        if action == "iam:PassRole" {
+        if actions.contains(&"iam:PassRole") {
             // the one PassRole of the workflow: RegisterTaskDefinition hands the task's roles to ECS tasks
             keys.push(("iam:PassedToService", "ecs-tasks.amazonaws.com".into()));
         }
         keys
     }
 
-    /// Whether the assumed role may call `action` on `resource`; the AccessDenied text if not.
+    /// Whether the assumed role may call each of `actions` on `resource` (one simulation);
+    /// the AccessDenied text of the first it may not call.
     fn authorize(
         &mut self,
         js: &mut JobState,
         c: &Credentials,
-        action: &str,
+        actions: &[&str],
         resource: &str,
     ) -> StepResult {
-        let context = self.request_context(c, action);
-        let permission = self
+        let context = self.request_context(c, actions);
+        let permissions = self
             .cloud
-            .simulate(&c.role_arn, action, resource, &context)?;
-        let why = match permission.verdict {
-            Verdict::Allowed => return Ok(()),
-            Verdict::ExplicitDeny => {
-                "with an explicit deny in an identity-based policy".to_string()
-            }
-            Verdict::ImplicitDeny => {
-                format!("because no identity-based policy allows the {action} action")
-            }
+            .simulate(&c.role_arn, actions, resource, &context)?;
+        let Some((action, permission)) = actions
+            .iter()
+            .zip(&permissions)
+            .find(|(_, p)| p.verdict != Verdict::Allowed)
+        else {
+            return Ok(());
+        };
+        let why = if permission.verdict == Verdict::ExplicitDeny {
+            "with an explicit deny in an identity-based policy".to_string()
+        } else {
+            format!("because no identity-based policy allows the {action} action")
         };
         if !permission.missing_context.is_empty() {
             self.line(
@@ -838,8 +842,11 @@ impl Runner<'_> {
         )))
     }
 
-    fn no_credentials() -> Stop {
-        fail("Could not load credentials from any providers")
+    /// The job's AWS credentials, as configure-aws-credentials left them.
+    fn credentials(js: &JobState) -> Result<Credentials, Stop> {
+        js.credentials
+            .clone()
+            .ok_or_else(|| fail("Could not load credentials from any providers"))
     }
 
     fn configure(
@@ -981,10 +988,8 @@ impl Runner<'_> {
         inputs: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
     ) -> StepResult {
-        let Some(c) = js.credentials.clone() else {
-            return Err(Self::no_credentials());
-        };
-        self.authorize(js, &c, "ecr:GetAuthorizationToken", "*")?;
+        let c = Self::credentials(js)?;
+        self.authorize(js, &c, &["ecr:GetAuthorizationToken"], "*")?;
         let accounts: Vec<String> = match inputs.get("registries") {
             Some(r) if !r.trim().is_empty() => r.split(',').map(|x| x.trim().to_string()).collect(),
             _ => vec![self.cloud.account()],
@@ -1012,7 +1017,7 @@ impl Runner<'_> {
                 "Error response from daemon: Get \"https://{registry}/v2/\": no basic auth credentials (no AWS credentials to get a password with)"
             )));
         };
-        self.authorize(js, &c, "ecr:GetAuthorizationToken", "*")?;
+        self.authorize(js, &c, &["ecr:GetAuthorizationToken"], "*")?;
         js.logins.insert(registry.to_string());
         self.line(js, "Login Succeeded");
         Ok(())
@@ -1117,16 +1122,15 @@ impl Runner<'_> {
             c.region,
             self.cloud.account()
         );
-        for action in [
+        let push_actions = [
             "ecr:BatchCheckLayerAvailability",
             "ecr:InitiateLayerUpload",
             "ecr:UploadLayerPart",
             "ecr:CompleteLayerUpload",
             "ecr:PutImage",
-        ] {
-            self.authorize(js, &c, action, &repo_arn)
-                .map_err(|s| s.prefixed("denied: "))?;
-        }
+        ];
+        self.authorize(js, &c, &push_actions, &repo_arn)
+            .map_err(|s| s.prefixed("denied: "))?;
         if !self.cloud.repository_exists(repo)? {
             return Err(fail(format!(
                 "name unknown: The repository with name '{repo}' does not exist in the registry with id '{}'",
@@ -1195,10 +1199,8 @@ impl Runner<'_> {
             .get("task-definition-family")
             .or(inputs.get("task-definition-arn"))
         {
-            let Some(c) = js.credentials.clone() else {
-                return Err(Self::no_credentials());
-            };
-            self.authorize(js, &c, "ecs:DescribeTaskDefinition", "*")
+            let c = Self::credentials(js)?;
+            self.authorize(js, &c, &["ecs:DescribeTaskDefinition"], "*")
                 .map_err(|s| s.prefixed("Failed to describe task definition in ECS: "))?;
             self.cloud.describe_task_definition(family).map_err(|e| {
                 Stop::from(e).prefixed("Failed to describe task definition in ECS: ")
@@ -1284,9 +1286,7 @@ impl Runner<'_> {
         inputs: &BTreeMap<String, String>,
         outputs: &mut serde_json::Map<String, Value>,
     ) -> StepResult {
-        let Some(c) = js.credentials.clone() else {
-            return Err(Self::no_credentials());
-        };
+        let c = Self::credentials(js)?;
         let td_input = inputs.get("task-definition").cloned().unwrap_or_default();
         if td_input.is_empty() {
             return Err(fail("Input required and not supplied: task-definition"));
@@ -1335,7 +1335,7 @@ impl Runner<'_> {
                 }
             }
         }
-        self.authorize(js, &c, "ecs:RegisterTaskDefinition", "*")
+        self.authorize(js, &c, &["ecs:RegisterTaskDefinition"], "*")
             .map_err(|s| s.prefixed("Failed to register task definition in ECS: "))?;
         for key in ["executionRoleArn", "taskRoleArn"] {
             if let Some(role) = td
@@ -1344,7 +1344,7 @@ impl Runner<'_> {
                 .filter(|r| !r.is_empty())
             {
                 let role = role.to_string();
-                self.authorize(js, &c, "iam:PassRole", &role)
+                self.authorize(js, &c, &["iam:PassRole"], &role)
                     .map_err(|s| s.prefixed("Failed to register task definition in ECS: "))?;
             }
         }
@@ -1384,7 +1384,7 @@ impl Runner<'_> {
             c.region,
             self.cloud.account()
         );
-        self.authorize(js, &c, "ecs:DescribeServices", &service_arn)?;
+        self.authorize(js, &c, &["ecs:DescribeServices"], &service_arn)?;
         let Some(before) = self.service_in_region(&c, &cluster, &service)? else {
             return Err(fail(format!("{service_arn} is MISSING")));
         };
@@ -1395,7 +1395,7 @@ impl Runner<'_> {
             )));
         }
         let before_id = primary_id(&before);
-        self.authorize(js, &c, "ecs:UpdateService", &service_arn)?;
+        self.authorize(js, &c, &["ecs:UpdateService"], &service_arn)?;
         let force = inputs
             .get("force-new-deployment")
             .is_some_and(|f| f.trim() == "true");

@@ -90,30 +90,33 @@ impl Cloud for Fake {
     fn simulate(
         &mut self,
         _role: &str,
-        action: &str,
+        actions: &[&str],
         _resource: &str,
         context: &[(&'static str, String)],
-    ) -> CloudResult<Permission> {
-        self.contexts.push((
-            action.to_string(),
-            context.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-        ));
-        if self.explicitly_denied.contains(&action) {
-            return Ok(Permission {
-                verdict: Verdict::ExplicitDeny,
-                missing_context: Vec::new(),
-            });
-        }
-        Ok(match self.denied.get(action) {
-            None => Permission {
-                verdict: Verdict::Allowed,
-                missing_context: Vec::new(),
-            },
-            Some(missing) => Permission {
-                verdict: Verdict::ImplicitDeny,
-                missing_context: missing.iter().map(|k| k.to_string()).collect(),
-            },
-        })
+    ) -> CloudResult<Vec<Permission>> {
+        let context: Vec<String> = context.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        Ok(actions
+            .iter()
+            .map(|&action| {
+                self.contexts.push((action.to_string(), context.clone()));
+                if self.explicitly_denied.contains(&action) {
+                    return Permission {
+                        verdict: Verdict::ExplicitDeny,
+                        missing_context: Vec::new(),
+                    };
+                }
+                match self.denied.get(action) {
+                    None => Permission {
+                        verdict: Verdict::Allowed,
+                        missing_context: Vec::new(),
+                    },
+                    Some(missing) => Permission {
+                        verdict: Verdict::ImplicitDeny,
+                        missing_context: missing.iter().map(|k| k.to_string()).collect(),
+                    },
+                }
+            })
+            .collect())
     }
     fn repository_exists(&mut self, name: &str) -> CloudResult<bool> {
         Ok(self.repos.contains_key(name))
