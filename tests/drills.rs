@@ -108,6 +108,25 @@ fn script_ok(env: &Env, what: &str, script: &str) {
     );
 }
 
+/// The drawn service's deployments, latest events and unstopped tasks, and the sandbox's time,
+/// for a failure message: enough to tell a fix that needs more time from one that is wrong.
+fn service_state(env: &Env) -> String {
+    let out = env.script(
+        r#"C=${draw.cluster}
+        aws ecs describe-services --cluster $C --services ${draw.service} --output text \
+          --query 'services[0].deployments[].[status,rolloutState,taskDefinition,runningCount,failedTasks]'
+        aws ecs describe-services --cluster $C --services ${draw.service} --output text \
+          --query 'services[0].events[:10].[createdAt,message]'
+        for d in RUNNING STOPPED; do
+          T=$(aws ecs list-tasks --cluster $C --desired-status $d --query 'taskArns[:90]' --output text)
+          [ -z "$T" ] || aws ecs describe-tasks --cluster $C --tasks $T --output text \
+            --query 'tasks[?lastStatus!=`STOPPED`].[taskDefinitionArn,lastStatus,desiredStatus,stoppingAt]'
+        done
+        curl -s "$AWS_ENDPOINT_URL/_ecsdrill/status" | grep -o '"sim_time": "[^"]*"'"#,
+    );
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
 fn run_drill(id: &str) {
     let t = test_file(id);
     let set = drills();
@@ -191,9 +210,10 @@ fn run_drill(id: &str) {
     let (out, v) = check(&env, &cause);
     assert!(
         out.status.success() && v["passed"] == true,
-        "{id}: the reference fix must pass: {:#?}\n{}",
+        "{id}: the reference fix must pass: {:#?}\n{}\nthe service now:\n{}",
         failed(&v),
-        text(&out.stderr)
+        text(&out.stderr),
+        service_state(&env)
     );
     assert_eq!(v["rating"], "easy", "{id}: right, fixed at once, no hint");
     // The timeline has the learner's own calls, from the sandbox's call log.
