@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::sandbox::ClockMode;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "ecsdrill",
@@ -311,8 +313,12 @@ pub enum SandboxCommand {
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
         /// `manual`: time moves only when told to (for tests and demos)
-        #[arg(long, default_value = "realtime", value_parser = ["realtime", "manual"])]
-        clock: String,
+        #[arg(long, value_enum, default_value_t = ClockMode::Realtime)]
+        clock: ClockMode,
+        /// Seed the sandbox's random ids and timings: the same commands then give the same
+        /// world, after every reset too (for tests and reproducible bug reports)
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
     },
     /// Stop the sandbox this ecsdrill started
     Down,

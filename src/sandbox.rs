@@ -31,6 +31,25 @@ pub struct RunInfo {
     pub started_at: String,
 }
 
+/// How the sandbox's clock moves.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockMode {
+    /// Simulated time follows wall time (times --speed)
+    Realtime,
+    /// Time moves only when told to
+    Manual,
+}
+
+impl ClockMode {
+    /// The server's `--clock` value.
+    pub fn as_arg(self) -> &'static str {
+        match self {
+            ClockMode::Realtime => "realtime",
+            ClockMode::Manual => "manual",
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct InstallMarker {
     /// The pinned packages and the server code together: `is_installed` compares it.
@@ -298,7 +317,7 @@ impl Sandbox {
 
     /// Starts the server unless one runs; `(info, false)` when it was already running.
     /// Two `up` at once on one home: the second waits for the first and reports its server.
-    pub fn up(&self, clock: &str, speed: f64) -> Result<(RunInfo, bool)> {
+    pub fn up(&self, clock: ClockMode, speed: f64, seed: Option<u64>) -> Result<(RunInfo, bool)> {
         let _lock = self.lock()?;
         if let Some(info) = self.running()
             && request(&info.endpoint, "GET", "/_ecsdrill/status", None).is_ok()
@@ -317,10 +336,15 @@ impl Sandbox {
             "--port",
             "0",
             "--clock",
-            clock,
+            clock.as_arg(),
             "--speed",
             &speed.to_string(),
         ])
+        .args(
+            seed.map(|n| ["--seed".to_string(), n.to_string()])
+                .into_iter()
+                .flatten(),
+        )
         .arg("--state-dir")
         .arg(self.dir.join("state"))
         .env("PYTHONPATH", self.dir.join("server"))

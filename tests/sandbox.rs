@@ -83,7 +83,7 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
     ecsdrill(&["sandbox", "down"]);
 
     // up is idempotent and prints the endpoint.
-    let up = ecsdrill(&["sandbox", "up", "--clock", "manual"]);
+    let up = ecsdrill(&["sandbox", "up", "--clock", "manual", "--seed", "7"]);
     assert!(up.status.success(), "{}", text(&up.stderr));
     let endpoint = text(&up.stdout)
         .split_whitespace()
@@ -96,13 +96,22 @@ fn sandbox_lifecycle_with_the_real_aws_cli() {
         ["0100007F"],
         "the sandbox must listen on 127.0.0.1 only"
     );
-    let up2 = ecsdrill(&["sandbox", "up"]);
+    let up2 = ecsdrill(&["sandbox", "up", "--seed", "8"]);
     assert!(text(&up2.stdout).contains(&format!("already running at {endpoint}")));
+    assert!(
+        text(&up2.stdout).contains("--seed applies when the sandbox starts"),
+        "{}",
+        text(&up2.stdout)
+    );
     let status: serde_json::Value =
         serde_json::from_slice(&ecsdrill(&["sandbox", "status", "--json"]).stdout).unwrap();
     assert_eq!(status["running"], true);
     assert_eq!(status["endpoint"], endpoint.as_str());
     assert_eq!(status["moto_version"], "5.2.5");
+    assert_eq!(
+        status["seed"], 7,
+        "the running server keeps the seed it started with"
+    );
 
     // A service on a pushed image reaches a steady state as the sandbox clock advances.
     let push = ecsdrill(&["sandbox", "push-image", "web:v1"]);

@@ -110,13 +110,15 @@ class Control(SandboxTest):
         sb = self.sb
         sb.cluster()
         sb.push("web", "v1")
-        net = sb.network()
+        extra = sb.api("ec2", "create_vpc", CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
         sb.advance(30)
         st = sb.reset()
         self.assertEqual(st["sim_elapsed_seconds"], 0)
         self.assertEqual(sb.aws("ecs", "list-clusters")["clusterArns"], [])
         self.assertEqual(sb.api("ecr", "describe_repositories")["repositories"], [])
-        self.assertNotEqual(sb.network()["vpc_id"], net["vpc_id"])
+        vpcs = [v["VpcId"] for v in sb.api("ec2", "describe_vpcs")["Vpcs"]]
+        self.assertNotIn(extra, vpcs)
+        self.assertIn(sb.network()["vpc_id"], vpcs)
         self.assertEqual(len(sb.api("ec2", "describe_subnets", Filters=[
             {"Name": "tag:ecsdrill:tier", "Values": ["private"]}])["Subnets"]), 2)
         # the IAM managed policies are there
@@ -124,6 +126,28 @@ class Control(SandboxTest):
                         PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")["Policy"]
         self.assertEqual(policy["PolicyName"], "AmazonECSTaskExecutionRolePolicy")
         self.assertEqual(sb.aws("sts", "get-caller-identity")["Account"], ACCOUNT)
+
+    def test_a_seeded_sandbox_replays_the_same_world_after_each_reset(self):
+        """--seed 7 (the harness's): every reset seeds the simulation's generator again, so the
+        same requests give the same task ids and timings, whatever ran before the reset."""
+        sb = self.sb
+        self.assertEqual(sb.control("GET", "/_ecsdrill/status")[1]["seed"], 7)
+
+        def one_task():
+            sb.cluster()
+            sb.push("web", "v1")
+            sb.exec_role()
+            td = sb.task_definition("web", f"{REGISTRY}/web:v1")
+            arn = sb.api("ecs", "run_task", cluster="lab", taskDefinition=td, launchType="FARGATE",
+                         networkConfiguration=sb.network_configuration())["tasks"][0]["taskArn"]
+            seconds = sb.until(lambda: sb.describe_tasks([arn])[0]["lastStatus"] == "RUNNING", 120)
+            attachment = sb.describe_tasks([arn])[0]["attachments"][0]["id"]
+            return arn, attachment, seconds
+
+        first = one_task()
+        sb.api("logs", "create_log_group", logGroupName="/other/work")  # more of moto loaded
+        sb.reset()
+        self.assertEqual(one_task(), first)
 
     def test_startup_time(self):
         self.assertIsNotNone(self.sb.startup_seconds)

@@ -155,7 +155,8 @@ class RollingDeployment(SandboxTest):
         d = sb.aws("ecs", "update-service", "--cluster", "lab", "--service", "web", "--force-new-deployment")["service"]
         self.assertEqual([(x["status"], x["taskDefinition"], x["rolloutState"]) for x in d["deployments"]],
                          [("PRIMARY", td2, "IN_PROGRESS"), ("ACTIVE", td2, "COMPLETED")])
-        sb.advance(150)
+        # two batches of start (up to 48 s), healthy (40 s) and stop: within 5 minutes
+        sb.until(lambda: self.describe("web")["deployments"][0]["rolloutState"] == "COMPLETED", 300, 5)
         d = self.describe("web")
         self.assertEqual([(x["status"], x["rolloutState"]) for x in d["deployments"]], [("PRIMARY", "COMPLETED")])
         self.assertEqual(d["runningCount"], 3)

@@ -20,11 +20,11 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                 println!("installed the sandbox in {}", sb.dir.display());
             }
         }
-        SandboxCommand::Up { speed, clock } => {
+        SandboxCommand::Up { speed, clock, seed } => {
             if !(*speed > 0.0 && *speed <= 1000.0) {
                 return Err(UserError::env("--speed must be between 0 and 1000").into());
             }
-            let (info, started) = sb.up(clock, *speed)?;
+            let (info, started) = sb.up(*clock, *speed, *seed)?;
             if started {
                 println!(
                     "sandbox running at {} (pid {}, moto {})",
@@ -47,6 +47,12 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                     "sandbox already running at {} (pid {})",
                     info.endpoint, info.pid
                 );
+                let running_seed = sb.server_status().ok().and_then(|st| st["seed"].as_u64());
+                if seed.is_some() && *seed != running_seed {
+                    println!(
+                        "--seed applies when the sandbox starts: `ecsdrill sandbox down`, then `up` again, to use it"
+                    );
+                }
             }
             println!("use it with `ecsdrill sandbox shell`, or: eval \"$(ecsdrill sandbox env)\"");
         }
@@ -72,12 +78,17 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
                 Some(i) => Some(crate::aws::Aws::for_sandbox(&i.endpoint)?.clusters()?),
                 None => None,
             };
+            let seed = info
+                .as_ref()
+                .and_then(|_| sb.server_status().ok())
+                .and_then(|st| st["seed"].as_u64());
             if *json {
                 let v = json!({
                     "running": info.is_some(),
                     "endpoint": info.as_ref().map(|i| i.endpoint.clone()),
                     "pid": info.as_ref().map(|i| i.pid),
                     "moto_version": info.as_ref().map(|i| i.moto_version.clone()),
+                    "seed": seed,
                     "installed": sb.is_installed(),
                     "log": sb.log_file(),
                     "clusters": clusters,
@@ -86,8 +97,9 @@ pub fn run(cmd: &SandboxCommand) -> Result<ExitCode> {
             } else {
                 match &info {
                     Some(i) => {
+                        let seeded = seed.map(|n| format!(", seed {n}")).unwrap_or_default();
                         println!(
-                            "running at {} (pid {}, moto {}, since {})",
+                            "running at {} (pid {}, moto {}, since {}{seeded})",
                             i.endpoint, i.pid, i.moto_version, i.started_at
                         );
                         for c in clusters.iter().flatten() {

@@ -157,9 +157,12 @@ impl Env {
         env
     }
 
-    /// `sandbox up --clock manual`, and the endpoint it answers at.
+    /// `sandbox up --clock manual --seed N`, and the endpoint it answers at: a manual clock and
+    /// a seeded world, so a run's task timings and ids are the same every time. N is 1 unless
+    /// `ECSDRILL_TEST_SANDBOX_SEED` says otherwise (to try a test on other draws).
     pub fn up(&mut self) {
-        let out = self.ecsdrill(&["sandbox", "up", "--clock", "manual"]);
+        let seed = std::env::var("ECSDRILL_TEST_SANDBOX_SEED").unwrap_or_else(|_| "1".into());
+        let out = self.ecsdrill(&["sandbox", "up", "--clock", "manual", "--seed", &seed]);
         assert!(out.status.success(), "up: {}", text(&out.stderr));
         let out = self.ecsdrill(&["sandbox", "status", "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -27,7 +27,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second in realtime mode")
     p.add_argument("--state-dir", default=None,
                    help="directory for the sandbox's files (server.json while running); state itself is in memory")
-    p.add_argument("--seed", type=int, default=None, help="seed moto's random ids (reproducible ids)")
+    p.add_argument("--seed", type=int, default=None, help="seed the random ids and draws; every reset starts again from it (reproducible runs)")
     p.add_argument("--network-checks", action="store_true",
                    help="tasks fail to start without a route to ECR/registries/SSM/Secrets Manager "
                         "(public IP + internet gateway, NAT gateway or VPC endpoints)")
@@ -85,13 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    if args.seed is not None:
-        from moto.moto_api._internal import mock_random
-
-        mock_random.seed(args.seed)
-
     clock = Clock(args.clock, args.speed)
-    sandbox = Sandbox(clock)
+    sandbox = Sandbox(clock, args.seed)
     sandbox.sim.network_checks = sandbox.default_network_checks = args.network_checks
     moto_app = DomainDispatcherApplication(create_backend_app)
     app = SandboxApp(moto_app, sandbox)

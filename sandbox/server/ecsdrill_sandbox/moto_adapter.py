@@ -55,15 +55,22 @@ MOTO_VERSION = moto.__version__
 
 
 # ============================================================================ the World
+# The simulation's ids and draws (task ids, start timings) come from a generator of their own:
+# moto's draws depend on which of its backends happen to be loaded (a backend first used after
+# a reset draws while it is built), so sharing moto's stream would make a seeded world's task
+# timings depend on what ran before the reset.
+_world_random = type(mock_random)()
+
+
 class MotoWorld:
     """ecs.world.World over moto's backends. Views are built on each call."""
 
-    # ---- reproducible randomness: moto's own generator, seeded by --seed
+    # ---- reproducible randomness: seeded by --seed (seed_random)
     def uuid4(self) -> str:
-        return str(mock_random.uuid4())
+        return str(_world_random.uuid4())
 
     def randint(self, lo: int, hi: int) -> int:
-        return mock_random.randint(lo, hi)
+        return _world_random.randint(lo, hi)
 
     # ---- IAM
     def role(self, account: str, arn_or_name: str | None) -> Role | None:
@@ -539,9 +546,10 @@ def _backend_dicts() -> list[tuple[str, str, object]]:
 
 
 def backends_state() -> bytes:
-    """Every moto backend in use, and moto's seeded random, as bytes (the snapshot)."""
+    """Every moto backend in use, and the seeded generators, as bytes (the snapshot)."""
     state = {
         "random": mock_random.getstate(),
+        "world_random": _world_random.getstate(),
         "backends": [(module, attr, {account: dict(dict.items(regions)) for account, regions in bd.items()})
                      for module, attr, bd in _backend_dicts()],
     }
@@ -605,6 +613,7 @@ def restore_backends(blob: bytes) -> None:
             for region, backend in regions.items():
                 dict.__setitem__(per_account, region, backend)
     mock_random.setstate(state["random"])
+    _world_random.setstate(state["world_random"])
 
 
 # ============================================================================ caller permissions
@@ -647,6 +656,13 @@ def authorize(environ: dict, body: bytes, account: str, operation: str) -> tuple
         code = getattr(e, "error_type", "AccessDenied")
         return _AUTH_CODES.get(code, code), getattr(e, "message", str(e))
     return None
+
+
+def seed_random(value: int) -> None:
+    """Seeds moto's generator (its ids) and the simulation's (task ids and timings): the
+    same requests then give the same task timings and, from a fresh start, the same ids."""
+    mock_random.seed(value)
+    _world_random.seed(value)
 
 
 def reset_moto() -> None:

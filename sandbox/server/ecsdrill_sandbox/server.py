@@ -63,9 +63,10 @@ class Sandbox:
     """The sandbox's parts: moto (behind moto_adapter), ecsdrill's ECS (its
     model, simulation and API provider), the clock and the image behaviours."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, seed: int | None = None) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        self.seed = seed  # --seed: every reset starts the random stream again from it
         self.images = ImageRegistry()
         self.store = EcsStore()
         self.world = moto_adapter.MotoWorld()
@@ -79,6 +80,8 @@ class Sandbox:
         self.started = time.time()
         self.default_network_checks = False  # what reset goes back to (the --network-checks flag)
         self.calls = CallLog()
+        if seed is not None:
+            moto_adapter.seed_random(seed)
 
     # the simulation moves only here -------------------------------------------
     def catch_up(self) -> None:
@@ -92,6 +95,8 @@ class Sandbox:
 
     def reset(self) -> None:
         moto_adapter.reset_moto()
+        if self.seed is not None:
+            moto_adapter.seed_random(self.seed)
         self.restored = None
         self.store.reset()
         self.sim.reset()
@@ -149,6 +154,7 @@ class Sandbox:
             "region": DEFAULT_REGION,
             "network": self.network,
             "settings": {"network_checks": self.sim.network_checks},
+            "seed": self.seed,
             "restored": self.restored,
         }
 
