@@ -108,10 +108,6 @@ impl Verdict {
     }
 }
 
-/// The context keys the replay gives every call's simulation (iam:PassedToService too for
-/// iam:PassRole). Another key a condition reads is unknown here, and its condition fails.
-const KNOWN_CONTEXT: &str = "aws:RequestedRegion, aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:SecureTransport";
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -785,7 +781,8 @@ impl Runner<'_> {
         )
     }
 
-    /// The request context of the workflow's calls of `actions`, as far as the replay knows it.
+    /// The request context of the workflow's calls of `actions`, as far as the replay knows it;
+    /// another key a condition reads is unknown here, and its condition fails.
     fn request_context(&self, c: &Credentials, actions: &[&str]) -> Vec<(&'static str, String)> {
         let mut keys = vec![
             ("aws:RequestedRegion", c.region.clone()),
@@ -828,11 +825,13 @@ impl Runner<'_> {
             format!("because no identity-based policy allows the {action} action")
         };
         if !permission.missing_context.is_empty() {
+            let known: Vec<&str> = context.iter().map(|(key, _)| *key).collect();
             self.line(
                 js,
                 format!(
-                    "ecsdrill: a condition of the role's policies reads {}, which this replay does not know (it knows {KNOWN_CONTEXT}, and iam:PassedToService for iam:PassRole), so the condition fails here",
-                    permission.missing_context.join(", ")
+                    "ecsdrill: a condition of the role's policies reads {}, which this replay does not know (it knows {}), so the condition fails here",
+                    permission.missing_context.join(", "),
+                    known.join(", ")
                 ),
             );
         }
